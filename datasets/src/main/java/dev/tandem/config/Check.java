@@ -1,0 +1,65 @@
+package dev.tandem.config;
+
+import java.util.Collection;
+
+/**
+ * Validation helpers for configuration records. Records call these from their compact constructors with the
+ * name of the field (its YAML key); {@link ConfigLoader} prefixes the path of the enclosing section.
+ */
+public final class Check {
+  private Check() {}
+
+  public static void that(boolean condition, String key, String message) {
+    if (!condition) {
+      throw new ConfigException(key, message);
+    }
+  }
+
+  public static <T> T required(T value, String key) {
+    if (value == null) {
+      throw new ConfigException(key, "is required");
+    }
+    return value;
+  }
+
+  public static String requiredText(String value, String key) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key, "is required and must not be empty");
+    }
+    return value;
+  }
+
+  public static int positive(int value, String key) {
+    that(value > 0, key, "must be > 0, was " + value);
+    return value;
+  }
+
+  public static int nonNegative(int value, String key) {
+    that(value >= 0, key, "must be >= 0, was " + value);
+    return value;
+  }
+
+  public static long positive(long value, String key) {
+    that(value > 0, key, "must be > 0, was " + value);
+    return value;
+  }
+
+  public static double positive(double value, String key) {
+    that(value > 0 && Double.isFinite(value), key, "must be a finite number > 0, was " + value);
+    return value;
+  }
+
+  public static double inRange(double value, double lo, double hi, String key) {
+    that(value >= lo && value <= hi, key, "must be in [" + lo + ", " + hi + "], was " + value);
+    return value;
+  }
+
+  public static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+
+  public static String oneOf(String value, Collection<String> allowed, String key) {
+    that(allowed.contains(value), key, "'" + value + "' is not one of " + allowed);
+    return value;
+  }
+}

@@ -1,0 +1,214 @@
+package dev.tandem.datasets.features;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.datasets.Entity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The fitted feature encoding of a dataset: every feature's vocabulary, boundaries or statistics, learned on the train
+ * split only. It is saved with the prepared dataset and copied into every checkpoint and serving bundle, and it is the
+ * only code that turns raw attributes into model input, for training data and serving requests alike. That is what
+ * rules out training/serving skew.
+ */
+public final class FeatureTransform {
+  /** Version of the JSON layout; bumped on incompatible changes. */
+  public static final int FORMAT = 1;
+
+  private final int format;
+  private final List<FittedFeature> features;
+
+  @JsonCreator
+  public FeatureTransform(@JsonProperty("format") int format, @JsonProperty("features") List<FittedFeature> features) {
+    if (format != FORMAT) {
+      throw new IllegalArgumentException("feature transform format " + format + " is not supported (this build reads " + FORMAT + ")");
+    }
+    this.format = format;
+    this.features = List.copyOf(features);
+  }
+
+  public FeatureTransform(List<FittedFeature> features) {
+    this(FORMAT, features);
+  }
+
+  @JsonProperty("format")
+  public int format() {
+    return format;
+  }
+
+  @JsonProperty("features")
+  public List<FittedFeature> features() {
+    return features;
+  }
+
+  public List<FittedFeature> features(Entity entity) {
+    return features.stream().filter(f -> f.entity() == entity).toList();
+  }
+
+  public FittedFeature feature(String name) {
+    for (FittedFeature f : features) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException("no feature '" + name + "'");
+  }
+
+  /** The raw columns an entity's features read. */
+  @JsonIgnore
+  public List<String> sources(Entity entity) {
+    List<String> out = new ArrayList<>();
+    for (FittedFeature f : features(entity)) {
+      if (!out.contains(f.source())) {
+        out.add(f.source());
+      }
+    }
+    return out;
+  }
+
+  /** Encodes many rows of one entity; {@code column} gives the raw values of a source column. */
+  public EncodedTable encode(Entity entity, int rows, Function<String, RawColumn> column) {
+    List<EncodedColumn> cols = new ArrayList<>();
+    for (FittedFeature f : features(entity)) {
+      RawColumn raw = column.apply(f.source());
+      if (raw.size() != rows) {
+        throw new IllegalArgumentException("source " + f.source() + " has " + raw.size() + " rows, expected " + rows);
+      }
+      cols.add(encodeColumn(f, raw));
+    }
+    return EncodedTable.of(rows, cols);
+  }
+
+  static EncodedColumn encodeColumn(FittedFeature f, RawColumn raw) {
+    int n = raw.size();
+    if (f instanceof FittedFeature.Categorical c) {
+        int[] out = new int[n];
+        if (raw instanceof RawColumn.Dict d) {
+          int[] byCode = new int[d.dictionary().length];
+          for (int k = 0; k < byCode.length; k++) {
+            byCode[k] = c.index(d.dictionary()[k]);
+          }
+          for (int i = 0; i < n; i++) {
+            int code = d.codes()[i];
+            out[i] = code < 0 ? 0 : byCode[code];
+          }
+        } else {
+          for (int i = 0; i < n; i++) {
+            out[i] = c.index(raw.text(i));
+          }
+        }
+      return new EncodedColumn.Index(c.name(), c.cardinality(), out);
+    }
+    if (f instanceof FittedFeature.MultiHot m) {
+        int[] offsets = new int[n + 1];
+        int[][] per = new int[n][];
+        Map<String, int[]> memo = new java.util.HashMap<>();
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+          String t = raw.text(i);
+          int[] idx = t == null ? new int[0] : memo.computeIfAbsent(t, m::indices);
+          per[i] = idx;
+          total += idx.length;
+          offsets[i + 1] = total;
+        }
+        int[] values = new int[total];
+        for (int i = 0; i < n; i++) {
+          System.arraycopy(per[i], 0, values, offsets[i], per[i].length);
+        }
+      return new EncodedColumn.MultiIndex(m.name(), m.cardinality(), offsets, values);
+    }
+    if (f instanceof FittedFeature.Bucketized b) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+          out[i] = b.index(raw.number(i));
+        }
+      return new EncodedColumn.Index(b.name(), b.cardinality(), out);
+    }
+    FittedFeature.Standardized s = (FittedFeature.Standardized) f;
+    {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+          out[i] = s.value(raw.number(i));
+        }
+      return new EncodedColumn.Real(s.name(), out);
+    }
+  }
+
+  /**
+   * Encodes one entity from its raw attributes (keyed by source column; absent = missing), e.g. a serving request.
+   * Numeric attributes that do not parse are treated as missing.
+   */
+  public EncodedTable encodeOne(Entity entity, Map<String, String> attributes) {
+    return encode(entity, 1, src -> {
+      String v = attributes.get(src);
+      String[] one = {v == null || v.isBlank() ? null : v.trim()};
+      return new RawColumn() {
+        @Override
+        public int size() {
+          return 1;
+        }
+
+        @Override
+        public String text(int row) {
+          return one[0];
+        }
+
+        @Override
+        public double number(int row) {
+          if (one[0] == null) {
+            return Double.NaN;
+          }
+          try {
+            return Double.parseDouble(one[0]);
+          } catch (NumberFormatException e) {
+            return Double.NaN;
+          }
+        }
+      };
+    });
+  }
+
+  /** Cardinalities of the indexed features (embedding table sizes), in feature order. */
+  @JsonIgnore
+  public Map<String, Integer> cardinalities() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (FittedFeature f : features) {
+      out.put(f.name(), f.cardinality());
+    }
+    return out;
+  }
+
+  public String toJson() {
+    try {
+      return ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static FeatureTransform fromJson(String json) {
+    try {
+      return ConfigLoader.json().readValue(json, FeatureTransform.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException("not a valid feature transform: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FeatureTransform t && t.features.equals(features);
+  }
+
+  @Override
+  public int hashCode() {
+    return features.hashCode();
+  }
+}

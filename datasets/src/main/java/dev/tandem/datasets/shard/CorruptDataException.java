@@ -1,0 +1,21 @@
+package dev.tandem.datasets.shard;
+
+/** A file Tandem wrote does not read back as written: truncated, altered, or of an unknown format version. */
+public final class CorruptDataException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+  private final String file;
+
+  public CorruptDataException(String file, String reason) {
+    super(file + ": " + reason);
+    this.file = file;
+  }
+
+  public CorruptDataException(String file, String reason, Throwable cause) {
+    super(file + ": " + reason, cause);
+    this.file = file;
+  }
+
+  public String file() {
+    return file;
+  }
+}

@@ -1,0 +1,390 @@
+package dev.tandem.datasets.synth;
+
+import dev.tandem.fs.Fs;
+import dev.tandem.progress.Progress;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Generates an interaction log with a planted, learnable signal, as CSV files read by the ordinary event-log reader:
+ *
+ * <ul>
+ *   <li>users and items have latent taste vectors; a user picks, among candidates drawn by (time-varying) popularity,
+ *       an item with probability proportional to exp(user · item), so retrieval can beat popularity;</li>
+ *   <li>side features are correlated with the latent vectors: a user's country and an item's category are clusters of
+ *       taste, tags follow the item's direction, age follows one taste dimension, so cold users and items are
+ *       predictable from features;</li>
+ *   <li>popularity is Zipf-skewed and drifts: items are released over time and get a freshness boost that decays;</li>
+ *   <li>implicit feedback: watch seconds = duration × sigmoid(affinity + noise), so "watch_seconds >= 30" is a
+ *       ranking label that depends on the user-item match and the item's duration.</li>
+ * </ul>
+ *
+ * Output: {@code events.csv} (user_id, item_id, timestamp, device, watch_seconds, click), {@code users.csv}
+ * (user_id, age, country, plan), {@code items.csv} (item_id, category, tags, duration_s, release_date). Generation
+ * is seeded per day, so the output is identical for a seed whatever the number of threads.
+ */
+public final class SyntheticGenerator {
+  static final String[] COUNTRIES = {"us", "gb", "de", "fr", "br", "in", "jp", "ng"};
+  static final String[] DEVICES = {"mobile", "desktop", "tv"};
+  static final int CATEGORIES = 12;
+  static final int TAGS = 30;
+  static final int CANDIDATES = 24;
+
+  /** Generator parameters. */
+  public record Params(int users, int items, long events, int factors, int days, long seed, LocalDate start, double popularitySkew) {
+    public static Params small(long seed) {
+      return new Params(500, 300, 20_000, 8, 60, seed, LocalDate.of(2024, 1, 1), 1.0);
+    }
+  }
+
+  /** What was written. */
+  public record Output(Path events, Path users, Path items, long eventCount) {}
+
+  private final Params p;
+
+  public SyntheticGenerator(Params params) {
+    this.p = params;
+  }
+
+  /** Writes the three CSV files into {@code dir} (atomically each). */
+  public Output write(Path dir, int threads, Progress progress) throws IOException {
+    Fs.mkdirs(dir);
+    World w = new World(p);
+    Path users = new Path(dir, "users.csv");
+    Path items = new Path(dir, "items.csv");
+    Path events = new Path(dir, "events.csv");
+    Fs.writeAtomically(users, out -> writeUsers(w, out));
+    Fs.writeAtomically(items, out -> writeItems(w, out));
+    long[] perDay = eventsPerDay();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+      Thread t = new Thread(r, "tandem-synth");
+      t.setDaemon(true);
+      return t;
+    });
+    try (Progress.Task task = progress.start("generating events", p.events(), "events")) {
+      Fs.writeAtomically(events, out -> {
+        out.write("user_id,item_id,timestamp,device,watch_seconds,click\n".getBytes(StandardCharsets.US_ASCII));
+        List<Future<byte[]>> inflight = new ArrayList<>();
+        int next = 0;
+        for (int day = 0; day < p.days(); day++) {
+          while (next < p.days() && next < day + Math.max(2, threads * 2)) {
+            final int d = next++;
+            inflight.add(pool.submit(() -> generateDay(w, d, perDay[d])));
+          }
+          try {
+            out.write(inflight.get(day).get());
+            inflight.set(day, null);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("generation failed", e.getCause());
+          }
+          task.advance(perDay[day]);
+        }
+      });
+    } finally {
+      pool.shutdownNow();
+    }
+    return new Output(events, users, items, p.events());
+  }
+
+  /** Events per day: weekly seasonality and mild growth, summing exactly to the requested total. */
+  long[] eventsPerDay() {
+    double[] w = new double[p.days()];
+    double sum = 0;
+    for (int d = 0; d < w.length; d++) {
+      w[d] = (1.0 + 0.25 * Math.sin(2 * Math.PI * d / 7.0)) * (1.0 + 0.5 * d / Math.max(1, w.length));
+      sum += w[d];
+    }
+    long[] out = new long[w.length];
+    long assigned = 0;
+    for (int d = 0; d < w.length; d++) {
+      out[d] = (long) Math.floor(p.events() * w[d] / sum);
+      assigned += out[d];
+    }
+    for (int d = 0; assigned < p.events(); d = (d + 1) % w.length) {
+      out[d]++;
+      assigned++;
+    }
+    return out;
+  }
+
+  /** Users, items and their latent vectors: everything that does not change over time. */
+  static final class World {
+    final Params p;
+    final float[][] user;
+    final float[][] item;
+    final int[] country;
+    final int[] age;
+    final boolean[] premium;
+    final int[] device;
+    final int[] category;
+    final int[][] tags;
+    final float[] duration;
+    final int[] releaseDay;
+    final double[] basePopularity;
+    final Alias activity;
+
+    World(Params p) {
+      this.p = p;
+      SplittableRandom r = new SplittableRandom(p.seed());
+      int d = p.factors();
+      double sigma = Math.sqrt(2.0 / Math.sqrt(d)); // std(user · item) ≈ 2: a clear but noisy preference
+      float[][] countryCentre = gaussian(r, COUNTRIES.length, d, sigma);
+      float[][] categoryCentre = gaussian(r, CATEGORIES, d, sigma);
+      float[][] tagDir = gaussian(r, TAGS, d, 1.0);
+      user = new float[p.users()][d];
+      country = new int[p.users()];
+      age = new int[p.users()];
+      premium = new boolean[p.users()];
+      device = new int[p.users()];
+      double[] act = new double[p.users()];
+      for (int u = 0; u < p.users(); u++) {
+        country[u] = r.nextInt(COUNTRIES.length);
+        for (int k = 0; k < d; k++) {
+          user[u][k] = (float) (0.75 * countryCentre[country[u]][k] + 0.66 * sigma * r.nextGaussian());
+        }
+        age[u] = (int) Math.round(Math.max(16, Math.min(80, 38 + 12 * user[u][0] / sigma + 6 * r.nextGaussian())));
+        premium[u] = r.nextDouble() < sigmoid(user[u][1 % d] / sigma - 0.5);
+        device[u] = r.nextInt(DEVICES.length);
+        act[u] = Math.exp(1.0 * r.nextGaussian());
+      }
+      activity = new Alias(act);
+      item = new float[p.items()][d];
+      category = new int[p.items()];
+      tags = new int[p.items()][];
+      duration = new float[p.items()];
+      releaseDay = new int[p.items()];
+      basePopularity = new double[p.items()];
+      int[] rank = permutation(r, p.items());
+      for (int i = 0; i < p.items(); i++) {
+        category[i] = r.nextInt(CATEGORIES);
+        for (int k = 0; k < d; k++) {
+          item[i][k] = (float) (0.8 * categoryCentre[category[i]][k] + 0.6 * sigma * r.nextGaussian());
+        }
+        tags[i] = topTags(item[i], tagDir, r);
+        double meanLog = Math.log(30 + 12 * category[i]); // categories differ in length: short clips to longer videos
+        duration[i] = (float) Math.max(5, Math.round(Math.exp(meanLog + 0.5 * r.nextGaussian())));
+        releaseDay[i] = r.nextDouble() < 0.4 ? 0 : r.nextInt(Math.max(1, p.days()));
+        basePopularity[i] = 1.0 / Math.pow(rank[i] + 1, p.popularitySkew());
+      }
+    }
+
+    /** Popularity on a day: base Zipf popularity times a freshness boost; unreleased items have none. */
+    Alias popularityOn(int day) {
+      double[] w = new double[p.items()];
+      for (int i = 0; i < w.length; i++) {
+        int age = day - releaseDay[i];
+        w[i] = age < 0 ? 0 : basePopularity[i] * (0.4 + 3.0 * Math.exp(-age / 10.0));
+      }
+      return new Alias(w);
+    }
+  }
+
+  static float[][] gaussian(SplittableRandom r, int n, int d, double sigma) {
+    float[][] out = new float[n][d];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < d; k++) {
+        out[i][k] = (float) (sigma * r.nextGaussian());
+      }
+    }
+    return out;
+  }
+
+  static int[] permutation(SplittableRandom r, int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  static int[] topTags(float[] v, float[][] tagDir, SplittableRandom r) {
+    int best = -1;
+    int second = -1;
+    double b1 = Double.NEGATIVE_INFINITY;
+    double b2 = Double.NEGATIVE_INFINITY;
+    for (int t = 0; t < tagDir.length; t++) {
+      double s = dot(v, tagDir[t]) + 0.3 * r.nextGaussian();
+      if (s > b1) {
+        second = best;
+        b2 = b1;
+        best = t;
+        b1 = s;
+      } else if (s > b2) {
+        second = t;
+        b2 = s;
+      }
+    }
+    if (r.nextDouble() < 0.3) {
+      int extra = r.nextInt(tagDir.length);
+      if (extra != best && extra != second) {
+        return new int[] {best, second, extra};
+      }
+    }
+    return new int[] {best, second};
+  }
+
+  static double dot(float[] a, float[] b) {
+    double s = 0;
+    for (int k = 0; k < a.length; k++) {
+      s += a[k] * b[k];
+    }
+    return s;
+  }
+
+  static double sigmoid(double x) {
+    return 1.0 / (1.0 + Math.exp(-x));
+  }
+
+  private byte[] generateDay(World w, int day, long count) {
+    SplittableRandom r = new SplittableRandom(p.seed() * 1_000_003L + day * 7919L + 17);
+    Alias pop = w.popularityOn(day);
+    long dayStart = p.start().atStartOfDay(ZoneOffset.UTC).toEpochSecond() + 86_400L * day;
+    int[] secs = new int[(int) count];
+    for (int e = 0; e < count; e++) {
+      secs[e] = r.nextInt(86_400);
+    }
+    java.util.Arrays.sort(secs);
+    StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE / 2, count * 44));
+    int[] cand = new int[CANDIDATES];
+    double[] score = new double[CANDIDATES];
+    for (int e = 0; e < count; e++) {
+      int u = w.activity.sample(r);
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < CANDIDATES; c++) {
+        cand[c] = pop.sample(r);
+        score[c] = dot(w.user[u], w.item[cand[c]]);
+        max = Math.max(max, score[c]);
+      }
+      double z = 0;
+      for (int c = 0; c < CANDIDATES; c++) {
+        score[c] = Math.exp(score[c] - max);
+        z += score[c];
+      }
+      double x = r.nextDouble() * z;
+      int pick = CANDIDATES - 1;
+      for (int c = 0; c < CANDIDATES; c++) {
+        x -= score[c];
+        if (x <= 0) {
+          pick = c;
+          break;
+        }
+      }
+      int i = cand[pick];
+      double affinity = dot(w.user[u], w.item[i]);
+      double frac = sigmoid(1.5 * affinity - 3.0 + 0.8 * r.nextGaussian());
+      double watch = Math.round(w.duration[i] * frac * 10) / 10.0;
+      int click = frac > 0.15 ? 1 : 0;
+      int dev = r.nextDouble() < 0.7 ? w.device[u] : r.nextInt(DEVICES.length);
+      sb.append('u').append(u).append(",i").append(i).append(',').append(dayStart + secs[e]).append(',')
+          .append(DEVICES[dev]).append(',').append(watch).append(',').append(click).append('\n');
+    }
+    return sb.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private void writeUsers(World w, OutputStream out) throws IOException {
+    StringBuilder sb = new StringBuilder("user_id,age,country,plan\n");
+    for (int u = 0; u < p.users(); u++) {
+      sb.append('u').append(u).append(',').append(w.age[u]).append(',').append(COUNTRIES[w.country[u]]).append(',')
+          .append(w.premium[u] ? "premium" : "free").append('\n');
+    }
+    out.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private void writeItems(World w, OutputStream out) throws IOException {
+    StringBuilder sb = new StringBuilder("item_id,category,tags,duration_s,release_date\n");
+    for (int i = 0; i < p.items(); i++) {
+      sb.append('i').append(i).append(",c").append(w.category[i]).append(',');
+      for (int t = 0; t < w.tags[i].length; t++) {
+        sb.append(t == 0 ? "" : "|").append('t').append(w.tags[i][t]);
+      }
+      sb.append(',').append((long) w.duration[i]).append(',').append(p.start().plusDays(w.releaseDay[i])).append('\n');
+    }
+    out.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** Walker's alias method: O(1) sampling from a fixed discrete distribution. */
+  static final class Alias {
+    private final double[] prob;
+    private final int[] alias;
+
+    Alias(double[] weights) {
+      int n = weights.length;
+      prob = new double[n];
+      alias = new int[n];
+      double sum = 0;
+      for (double w : weights) {
+        sum += w;
+      }
+      if (sum <= 0) {
+        throw new IllegalArgumentException("no positive weight");
+      }
+      double[] scaled = new double[n];
+      int[] small = new int[n];
+      int[] large = new int[n];
+      int ns = 0;
+      int nl = 0;
+      for (int i = 0; i < n; i++) {
+        scaled[i] = weights[i] * n / sum;
+        if (scaled[i] < 1) {
+          small[ns++] = i;
+        } else {
+          large[nl++] = i;
+        }
+      }
+      while (ns > 0 && nl > 0) {
+        int s = small[--ns];
+        int l = large[--nl];
+        prob[s] = scaled[s];
+        alias[s] = l;
+        scaled[l] = scaled[l] + scaled[s] - 1;
+        if (scaled[l] < 1) {
+          small[ns++] = l;
+        } else {
+          large[nl++] = l;
+        }
+      }
+      while (nl > 0) {
+        prob[large[--nl]] = 1;
+      }
+      while (ns > 0) {
+        prob[small[--ns]] = 1;
+      }
+    }
+
+    int sample(SplittableRandom r) {
+      int i = r.nextInt(prob.length);
+      return r.nextDouble() < prob[i] ? i : alias[i];
+    }
+  }
+
+  /** The event-log configuration that reads what {@link #write} produced. */
+  public static dev.tandem.datasets.source.EventLogSource source(String dir) {
+    return new dev.tandem.datasets.source.EventLogSource(
+        new dev.tandem.datasets.source.TextTable(dir + "/events.csv", ",", true, null, "UTF-8"),
+        java.util.Map.of("user_id", "user_id", "item_id", "item_id", "timestamp", "timestamp",
+            "watch_seconds", "watch_seconds", "click", "click"),
+        "unix_seconds",
+        new dev.tandem.datasets.source.EventLogSource.SideTable(dir + "/users.csv", ",", true, null, "UTF-8", "user_id"),
+        new dev.tandem.datasets.source.EventLogSource.SideTable(dir + "/items.csv", ",", true, null, "UTF-8", "item_id"));
+  }
+
+}

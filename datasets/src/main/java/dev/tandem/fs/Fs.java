@@ -1,0 +1,250 @@
+package dev.tandem.fs;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Every file Tandem reads or writes goes through here, so that a plain path, {@code file://} and {@code hdfs://}
+ * (or any other Hadoop FileSystem URI) behave the same. Writes that others may read concurrently are atomic: they go
+ * to a temporary name in the same directory and are renamed into place.
+ */
+public final class Fs {
+  private static volatile Configuration conf = defaultConf();
+
+  private Fs() {}
+
+  private static volatile LocalFileSystem local;
+
+  private static Configuration defaultConf() {
+    Configuration c = new Configuration();
+    // Tandem checksums its own files; the checksummed local FS would litter every directory with .crc files.
+    c.set("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
+    return c;
+  }
+
+  /** The Hadoop configuration used for every file system Tandem opens. */
+  public static Configuration conf() {
+    return conf;
+  }
+
+  /** Replaces the configuration (e.g. to add an HDFS client setting); mainly for tests and the cluster launcher. */
+  public static void setConf(Configuration c) {
+    c.set("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
+    conf = c;
+  }
+
+  /** A location string as a fully qualified Hadoop path: plain relative paths are made absolute against the CWD. */
+  public static Path path(String location) {
+    if (location == null || location.isBlank()) {
+      throw new IllegalArgumentException("empty path");
+    }
+    if (hasScheme(location)) {
+      return new Path(URI.create(location));
+    }
+    // Not File.toURI(): it appends a slash to existing directories, which makes equal paths compare unequal.
+    return new Path("file", null, new File(location).getAbsoluteFile().toPath().normalize().toString());
+  }
+
+  /** Resolves {@code location} against {@code baseDir} unless it is absolute or has a scheme. */
+  public static Path resolve(String baseDir, String location) {
+    if (hasScheme(location) || location.startsWith("/") || baseDir == null) {
+      return path(location);
+    }
+    Path base = path(baseDir);
+    return new Path(base, location);
+  }
+
+  private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
+
+  /** True for URIs such as hdfs://nn/x, file:///x and file:/x (a scheme of two or more characters). */
+  static boolean hasScheme(String location) {
+    return SCHEME.matcher(location).matches();
+  }
+
+  /**
+   * The file system of a path. Local paths get Tandem's own {@link LocalFileSystem} instance, kept out of Hadoop's
+   * global file system cache so that Hadoop code asking for its checksummed local file system still gets it.
+   */
+  public static FileSystem fs(Path p) {
+    String scheme = p.toUri().getScheme();
+    if (scheme == null || scheme.equals("file")) {
+      LocalFileSystem l = local;
+      if (l == null) {
+        synchronized (Fs.class) {
+          if (local == null) {
+            LocalFileSystem created = new LocalFileSystem();
+            try {
+              created.initialize(URI.create("file:///"), conf);
+            } catch (IOException e) {
+              throw new UncheckedIOException("cannot open the local file system", e);
+            }
+            local = created;
+          }
+          l = local;
+        }
+      }
+      return l;
+    }
+    try {
+      return p.getFileSystem(conf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open file system for " + p, e);
+    }
+  }
+
+  public static boolean exists(Path p) {
+    try {
+      return fs(p).exists(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + p, e);
+    }
+  }
+
+  public static boolean isDirectory(Path p) {
+    try {
+      return fs(p).getFileStatus(p).isDirectory();
+    } catch (FileNotFoundException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check " + p, e);
+    }
+  }
+
+  public static FSDataInputStream open(Path p) throws IOException {
+    return fs(p).open(p, 1 << 20);
+  }
+
+  public static long length(Path p) throws IOException {
+    return fs(p).getFileStatus(p).getLen();
+  }
+
+  public static FileStatus status(Path p) throws IOException {
+    return fs(p).getFileStatus(p);
+  }
+
+  public static byte[] readAll(Path p) throws IOException {
+    try (InputStream in = open(p)) {
+      return in.readAllBytes();
+    }
+  }
+
+  public static String readString(Path p) throws IOException {
+    return new String(readAll(p), StandardCharsets.UTF_8);
+  }
+
+  public static void mkdirs(Path p) throws IOException {
+    fs(p).mkdirs(p);
+  }
+
+  public static boolean delete(Path p) throws IOException {
+    return fs(p).delete(p, true);
+  }
+
+  /** The children of a directory sorted by name; empty if it does not exist. */
+  public static List<FileStatus> list(Path dir) throws IOException {
+    FileSystem fs = fs(dir);
+    if (!fs.exists(dir)) {
+      return List.of();
+    }
+    FileStatus[] st = fs.listStatus(dir);
+    Arrays.sort(st, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+    return new ArrayList<>(Arrays.asList(st));
+  }
+
+  /** Something that writes a file's content to a stream. */
+  @FunctionalInterface
+  public interface Writer {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a file atomically: the content goes to a hidden temporary file in the target directory, which is then
+   * renamed over the target. Readers see the old file or the new one, never a half-written one.
+   */
+  public static void writeAtomically(Path target, Writer writer) throws IOException {
+    FileSystem fs = fs(target);
+    Path parent = target.getParent();
+    if (parent != null) {
+      fs.mkdirs(parent);
+    }
+    Path tmp = new Path(parent, "._tmp." + target.getName() + "." + UUID.randomUUID());
+    try {
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
+        writer.write(out);
+        out.hsync();
+      }
+      renameOverwrite(tmp, target);
+    } catch (IOException | RuntimeException e) {
+      try {
+        fs.delete(tmp, false);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  public static void writeAtomically(Path target, byte[] content) throws IOException {
+    writeAtomically(target, out -> out.write(content));
+  }
+
+  public static void writeString(Path target, String content) throws IOException {
+    writeAtomically(target, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Writes a file in place, without a temporary name or sync: only for files inside a staging directory that is
+   * itself renamed into place when complete (and whose files are checksummed in a manifest).
+   */
+  public static void writeStaged(Path target, byte[] content) throws IOException {
+    try (FSDataOutputStream out = fs(target).create(target, true)) {
+      out.write(content);
+    }
+  }
+
+  /** Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it. */
+  public static void renameOverwrite(Path src, Path dst) throws IOException {
+    FileContext fc = FileContext.getFileContext(dst.toUri(), conf);
+    fc.rename(src, dst, Options.Rename.OVERWRITE);
+  }
+
+  /**
+   * Renames {@code src} to {@code dst} only if {@code dst} does not exist yet; returns false if it does. On HDFS and
+   * POSIX file systems this is atomic, which makes it a safe way to claim a name among concurrent writers.
+   */
+  public static boolean renameNoOverwrite(Path src, Path dst) throws IOException {
+    FileContext fc = FileContext.getFileContext(dst.toUri(), conf);
+    try {
+      fc.rename(src, dst, Options.Rename.NONE);
+      return true;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    }
+  }
+
+  /** Convenience for tests and small files. */
+  public static byte[] toBytes(Writer w) throws IOException {
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    w.write(bos);
+    return bos.toByteArray();
+  }
+}
