@@ -1,0 +1,30 @@
+package dev.tandem.trainer;
+
+import dev.tandem.config.Check;
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.datasets.DatasetConfig;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A job: the whole YAML file a user writes. Sections are validated on load and every error names its key.
+ *
+ * @param name    a short name for runs and registry entries
+ * @param seed    the seed of every random choice (data order, initialisation, sampling)
+ * @param dataset where the data comes from and how it is featurised and split
+ */
+public record JobConfig(String name, Long seed, DatasetConfig dataset) {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  public JobConfig {
+    name = Check.orDefault(name, "job");
+    Check.that(NAME.matcher(name).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
+    seed = Check.orDefault(seed, 42L);
+    Check.required(dataset, "dataset");
+  }
+
+  /** Loads a job file (any Hadoop URI) with {@code key=value} overrides. */
+  public static ConfigLoader.Loaded<JobConfig> load(String location, List<String> overrides) {
+    return ConfigLoader.load(location, JobConfig.class, overrides);
+  }
+}
