@@ -300,6 +300,16 @@ public final class DatasetPreparer {
     for (int i = 0; i < n; i++) {
       label[i] = rule.apply(labelSource[i]);
     }
+    List<String> signalNames = new ArrayList<>();
+    for (String sig : num.keySet()) {
+      if (sig.equals(rule.column()) || List.of("rating", "watch_seconds", "click").contains(sig)) {
+        signalNames.add(sig);
+      }
+    }
+    Map<String, float[]> signals = new LinkedHashMap<>();
+    for (String sig : signalNames) {
+      signals.put(sig, num.get(sig));
+    }
     float[] weight = new float[n];
     if (cfg.weight() != null) {
       System.arraycopy(num.get(cfg.weight()), 0, weight, 0, n);
@@ -367,7 +377,7 @@ public final class DatasetPreparer {
         for (SplitName s : SplitName.values()) {
           int from = ranges[s.ordinal()][0];
           int to = ranges[s.ordinal()][1];
-          shards.put(s.key(), writeSplit(tmp, s, from, to, user, item, ts, label, weight, ctx, userIds.length, itemIds.length, t));
+          shards.put(s.key(), writeSplit(tmp, s, from, to, user, item, ts, label, weight, signals, ctx, userIds.length, itemIds.length, t));
         }
       }
       ColumnFile.Written usersFile = writeEntities(new Path(tmp, "users.tds"), Entity.USER, userIds, userRaw);
@@ -421,7 +431,7 @@ public final class DatasetPreparer {
       files.put("transform.json", sha256(transformJson));
       files.put("profile.json", sha256(profileJson));
       Manifest manifest = new Manifest(Manifest.FORMAT, fingerprint, key, Instant.now().toString(), CodeVersion.get(), rule.toString(),
-          cfgTree, shards, usersFile, itemsFile, files, inputs);
+          signalNames, cfgTree, shards, usersFile, itemsFile, files, inputs);
       Fs.writeStaged(new Path(tmp, Manifest.FILE), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
       if (!Fs.renameNoOverwrite(tmp, out)) {
         throw new IOException(out + " appeared while preparing; it was not replaced");
@@ -657,7 +667,8 @@ public final class DatasetPreparer {
   }
 
   private List<ColumnFile.Written> writeSplit(Path dir, SplitName split, int from, int to, int[] user, int[] item, long[] ts,
-      float[] label, float[] weight, List<EncodedColumn> ctx, int users, int items, Progress.Task task) throws IOException {
+      float[] label, float[] weight, Map<String, float[]> signals, List<EncodedColumn> ctx, int users, int items,
+      Progress.Task task) throws IOException {
     int n = to - from;
     int perShard = split == SplitName.TRAIN ? Math.max(1, Math.min(cfg.rowsPerShard(), (n + cfg.minShards() - 1) / Math.max(1, cfg.minShards())))
         : cfg.rowsPerShard(); // evaluation splits need no more shards than their size asks for
@@ -686,6 +697,9 @@ public final class DatasetPreparer {
               .floats("weight", gather(weight, rows));
           for (EncodedColumn c : ctx) {
             addColumn(b, "ctx." + c.name(), EventBatch.selectColumn(c, rows));
+          }
+          for (Map.Entry<String, float[]> sig : signals.entrySet()) {
+            b.floats("sig." + sig.getKey(), gather(sig.getValue(), rows));
           }
           ColumnFile.Written w = b.writeStaged(new Path(new Path(dir, split.key()), String.format("part-%05d.tds", shard)));
           synchronized (task) {

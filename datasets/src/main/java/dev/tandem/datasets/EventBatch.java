@@ -16,8 +16,11 @@ import java.util.Map;
  * @param label   0 or 1 by the dataset's label rule
  * @param weight  per-example weight (1 unless the dataset names a weight column)
  * @param context encoded context features
+ * @param signals raw numeric outcome columns (e.g. rating, watch_seconds): the label's source and the logical
+ *                optional columns, for models that learn from more than the binary label
  */
-public record EventBatch(int[] user, int[] item, long[] timestamp, float[] label, float[] weight, EncodedTable context) {
+public record EventBatch(int[] user, int[] item, long[] timestamp, float[] label, float[] weight, EncodedTable context,
+    Map<String, float[]> signals) {
 
   public int size() {
     return user.length;
@@ -52,7 +55,15 @@ public record EventBatch(int[] user, int[] item, long[] timestamp, float[] label
     for (EncodedColumn c : context.columns().values()) {
       cols.add(selectColumn(c, rows));
     }
-    return new EventBatch(u, it, ts, l, w, EncodedTable.of(n, cols));
+    Map<String, float[]> sig = new LinkedHashMap<>();
+    for (Map.Entry<String, float[]> e : signals.entrySet()) {
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = e.getValue()[rows[i]];
+      }
+      sig.put(e.getKey(), v);
+    }
+    return new EventBatch(u, it, ts, l, w, EncodedTable.of(n, cols), sig);
   }
 
   static EncodedColumn selectColumn(EncodedColumn c, int[] rows) {
@@ -119,7 +130,19 @@ public record EventBatch(int[] user, int[] item, long[] timestamp, float[] label
         cols.put(name, concatColumn(pieces, n));
       }
     }
-    return new EventBatch(u, it, ts, l, w, new EncodedTable(n, cols));
+    Map<String, float[]> sig = new LinkedHashMap<>();
+    if (!parts.isEmpty()) {
+      for (String name : parts.get(0).signals.keySet()) {
+        float[] v = new float[n];
+        int pos = 0;
+        for (EventBatch b : parts) {
+          System.arraycopy(b.signals.get(name), 0, v, pos, b.size());
+          pos += b.size();
+        }
+        sig.put(name, v);
+      }
+    }
+    return new EventBatch(u, it, ts, l, w, new EncodedTable(n, cols), sig);
   }
 
   private static EncodedColumn concatColumn(List<EncodedColumn> pieces, int n) {

@@ -12,9 +12,10 @@ import java.util.Map;
  *
  * @param fingerprint identifies the prepared content: a hash of every file's checksum
  * @param cacheKey    identifies the recipe: configuration plus the inputs' paths, sizes and modification times
+ * @param signals     raw numeric outcome columns kept in the event shards ({@code sig.<name>})
  */
 public record Manifest(int format, String fingerprint, String cacheKey, String created, String codeVersion, String label,
-    JsonNode datasetConfig, Map<String, List<ColumnFile.Written>> splits, ColumnFile.Written users, ColumnFile.Written items,
+    List<String> signals, JsonNode datasetConfig, Map<String, List<ColumnFile.Written>> splits, ColumnFile.Written users, ColumnFile.Written items,
     Map<String, String> files, List<InputFile> inputs) {
   public static final int FORMAT = 1;
   public static final String FILE = "dataset.json";

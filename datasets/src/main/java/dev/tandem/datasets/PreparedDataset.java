@@ -186,8 +186,12 @@ public final class PreparedDataset {
         default -> throw new CorruptDataException(f.toString(), "unexpected column type " + meta.type() + " for " + name);
       }
     }
+    Map<String, float[]> signals = new LinkedHashMap<>();
+    for (String sig : manifest.signals()) {
+      signals.put(sig, f.floats("sig." + sig));
+    }
     return new EventBatch(f.ints("user"), f.ints("item"), f.longs("timestamp"), f.floats("label"), f.floats("weight"),
-        EncodedTable.of(f.rows(), ctx));
+        EncodedTable.of(f.rows(), ctx), signals);
   }
 
   /** Positions of a shard's events within their split (for restoring time order). */
