@@ -1,0 +1,136 @@
+package dev.tandem.trainer.model;
+
+import dev.tandem.datasets.Entity;
+import dev.tandem.datasets.EventBatch;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.datasets.features.EncodedColumn;
+import dev.tandem.datasets.features.EncodedTable;
+import dev.tandem.datasets.features.FeatureTransform;
+import dev.tandem.datasets.features.FittedFeature;
+
+/**
+ * Examples a model trains or is evaluated on, with access to every feature they need: the events of a split (or
+ * just its positives, for retrieval) plus the encoded user and item tables they point into.
+ */
+public final class Examples {
+  private final EventBatch events;
+  private final EncodedTable users;
+  private final EncodedTable items;
+  private final FeatureTransform transform;
+
+  public Examples(EventBatch events, EncodedTable users, EncodedTable items, FeatureTransform transform) {
+    this.events = events;
+    this.users = users;
+    this.items = items;
+    this.transform = transform;
+  }
+
+  public static Examples of(PreparedDataset ds, EventBatch events) {
+    return new Examples(events, ds.users().encoded(), ds.items().encoded(), ds.transform());
+  }
+
+  /** Only the positive events (label 1): what a retrieval model learns from. */
+  public Examples positives() {
+    int n = 0;
+    for (float l : events.label()) {
+      if (l > 0) {
+        n++;
+      }
+    }
+    int[] rows = new int[n];
+    int k = 0;
+    for (int i = 0; i < events.size(); i++) {
+      if (events.label()[i] > 0) {
+        rows[k++] = i;
+      }
+    }
+    return new Examples(events.select(rows), users, items, transform);
+  }
+
+  public int size() {
+    return events.size();
+  }
+
+  public EventBatch events() {
+    return events;
+  }
+
+  public EncodedTable users() {
+    return users;
+  }
+
+  public EncodedTable items() {
+    return items;
+  }
+
+  public FeatureTransform transform() {
+    return transform;
+  }
+
+  /** Feature rows of the examples at {@code idx}. */
+  public InputGroup.RowSource rows(int[] idx) {
+    int[] u = new int[idx.length];
+    int[] it = new int[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      u[i] = events.user()[idx[i]];
+      it[i] = events.item()[idx[i]];
+    }
+    return new InputGroup.RowSource() {
+      @Override
+      public EncodedColumn column(String feature) {
+        return switch (entity(feature)) {
+          case USER -> users.column(feature);
+          case ITEM -> items.column(feature);
+          case CONTEXT -> events.context().column(feature);
+        };
+      }
+
+      @Override
+      public int[] rows(String feature) {
+        return switch (entity(feature)) {
+          case USER -> u;
+          case ITEM -> it;
+          case CONTEXT -> idx;
+        };
+      }
+    };
+  }
+
+  private Entity entity(String feature) {
+    return transform.feature(feature).entity();
+  }
+
+  /**
+   * Feature rows for entities outside any event: the given user (or item) rows, with context features missing (a
+   * query without context, as in offline evaluation).
+   */
+  public static InputGroup.RowSource entityRows(FeatureTransform transform, EncodedTable table, Entity entity, int[] rows) {
+    int[] zeros = new int[rows.length];
+    return new InputGroup.RowSource() {
+      @Override
+      public EncodedColumn column(String feature) {
+        FittedFeature f = transform.feature(feature);
+        if (f.entity() == entity) {
+          return table.column(feature);
+        }
+        return missing(f);
+      }
+
+      @Override
+      public int[] rows(String feature) {
+        return transform.feature(feature).entity() == entity ? rows : zeros;
+      }
+    };
+  }
+
+  /** A one-row column holding the encoding of a missing value. */
+  public static EncodedColumn missing(FittedFeature f) {
+    if (f instanceof FittedFeature.Standardized) {
+      return new EncodedColumn.Real(f.name(), new float[1]);
+    }
+    if (f instanceof FittedFeature.MultiHot) {
+      return new EncodedColumn.MultiIndex(f.name(), f.cardinality(), new int[2], new int[0]);
+    }
+    return new EncodedColumn.Index(f.name(), f.cardinality(), new int[1]);
+  }
+}

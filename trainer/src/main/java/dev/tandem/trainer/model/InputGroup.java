@@ -1,0 +1,217 @@
+package dev.tandem.trainer.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.tandem.datasets.features.EncodedColumn;
+import dev.tandem.datasets.features.FeatureTransform;
+import dev.tandem.datasets.features.FittedFeature;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * How a group of encoded features (a tower, or all ranking inputs) becomes graph inputs, with as few arrays as
+ * possible: every indexed feature's index shifted into one shared embedding table ({@code _cat}, {@code [mb, F]}),
+ * every multi-hot feature as one normalised k-hot vector ({@code _multi}, a bag of embeddings once multiplied by a
+ * weight matrix), and every standardised number in one dense block ({@code _dense}). Fewer, larger ops are what make
+ * DL4J fast; see README's performance notes.
+ *
+ * @param name        input prefix, e.g. "user"
+ * @param categorical indexed features (categorical and bucketized), in order
+ * @param offsets     start of each indexed feature's rows in the shared table
+ * @param tableSize   rows of the shared table
+ * @param multiHot    multi-hot features
+ * @param multiOffsets start of each multi-hot feature in the k-hot vector
+ * @param multiWidth  width of the k-hot vector
+ * @param dense       standardised numeric features
+ * @param oovBuckets  per indexed feature: its out-of-vocabulary buckets (indices 1..n), 0 if it has none
+ */
+public record InputGroup(String name, List<String> categorical, int[] offsets, int tableSize, List<String> multiHot,
+    int[] multiOffsets, int multiWidth, List<String> dense, int[] oovBuckets) {
+
+  /** Lays out {@code features} (in the transform's order) as one input group. */
+  public static InputGroup of(String name, FeatureTransform transform, List<String> features) {
+    List<String> cat = new ArrayList<>();
+    List<Integer> off = new ArrayList<>();
+    List<String> multi = new ArrayList<>();
+    List<Integer> moff = new ArrayList<>();
+    List<String> dense = new ArrayList<>();
+    List<Integer> oov = new ArrayList<>();
+    int table = 0;
+    int width = 0;
+    for (FittedFeature f : transform.features()) {
+      if (!features.contains(f.name())) {
+        continue;
+      }
+      if (f instanceof FittedFeature.MultiHot) {
+        multi.add(f.name());
+        moff.add(width);
+        width += f.cardinality();
+      } else if (f instanceof FittedFeature.Standardized) {
+        dense.add(f.name());
+      } else {
+        cat.add(f.name());
+        off.add(table);
+        oov.add(f instanceof FittedFeature.Categorical c && c.hashBuckets() == null ? c.oovBuckets() : 0);
+        table += f.cardinality();
+      }
+    }
+    for (String f : features) {
+      boolean known = transform.features().stream().anyMatch(x -> x.name().equals(f));
+      if (!known) {
+        throw new IllegalArgumentException("model feature '" + f + "' is not a dataset feature " + transform.cardinalities().keySet());
+      }
+    }
+    return new InputGroup(name, List.copyOf(cat), off.stream().mapToInt(Integer::intValue).toArray(), table, List.copyOf(multi),
+        moff.stream().mapToInt(Integer::intValue).toArray(), width, List.copyOf(dense), oov.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /**
+   * Feature dropout for training: with probability {@code p} per example, replaces a feature's index by an
+   * out-of-vocabulary bucket (or "missing" for features without one), in the {@code _cat} array {@code arrays[0]}.
+   * Ids dropped this way teach the model to serve users and items it has never seen from their other features, and
+   * train the OOV embedding that such users get at serving time.
+   */
+  public void dropout(INDArray cat, java.util.Map<String, Double> probability, java.util.SplittableRandom r) {
+    if (probability == null || probability.isEmpty() || !hasCategorical()) {
+      return;
+    }
+    int n = (int) cat.size(0);
+    int f = categorical.size();
+    for (int j = 0; j < f; j++) {
+      Double p = probability.get(categorical.get(j));
+      if (p == null || p <= 0) {
+        continue;
+      }
+      for (int i = 0; i < n; i++) {
+        if (r.nextDouble() < p) {
+          int replacement = oovBuckets[j] > 0 ? 1 + r.nextInt(oovBuckets[j]) : 0;
+          cat.putScalar(i, j, offsets[j] + replacement);
+        }
+      }
+    }
+  }
+
+  @JsonIgnore
+  public boolean hasCategorical() {
+    return !categorical.isEmpty();
+  }
+
+  @JsonIgnore
+  public boolean hasMulti() {
+    return !multiHot.isEmpty();
+  }
+
+  @JsonIgnore
+  public boolean hasDense() {
+    return !dense.isEmpty();
+  }
+
+  /** Names of this group's graph inputs, in the order {@link #arrays} returns them. */
+  @JsonIgnore
+  public List<String> inputNames() {
+    List<String> out = new ArrayList<>();
+    if (hasCategorical()) {
+      out.add(name + "_cat");
+    }
+    if (hasMulti()) {
+      out.add(name + "_multi");
+    }
+    if (hasDense()) {
+      out.add(name + "_dense");
+    }
+    return out;
+  }
+
+  /** Every feature of the group. */
+  @JsonIgnore
+  public List<String> features() {
+    List<String> out = new ArrayList<>(categorical);
+    out.addAll(multiHot);
+    out.addAll(dense);
+    return out;
+  }
+
+  /**
+   * The group's input arrays for {@code n} examples; {@code source} gives, per feature, the encoded column and the row
+   * of each example in it.
+   */
+  public INDArray[] arrays(int n, RowSource source) {
+    List<INDArray> out = new ArrayList<>(3);
+    if (hasCategorical()) {
+      int f = categorical.size();
+      float[] v = new float[n * f];
+      for (int j = 0; j < f; j++) {
+        int[] col = ((EncodedColumn.Index) source.column(categorical.get(j))).values();
+        int[] rows = source.rows(categorical.get(j));
+        int base = offsets[j];
+        for (int i = 0; i < n; i++) {
+          v[i * f + j] = base + col[rows[i]];
+        }
+      }
+      out.add(Nd4j.create(v, new long[] {n, f}, 'c'));
+    }
+    if (hasMulti()) {
+      float[] v = new float[n * multiWidth];
+      int[] count = new int[n];
+      for (int j = 0; j < multiHot.size(); j++) {
+        EncodedColumn.MultiIndex col = (EncodedColumn.MultiIndex) source.column(multiHot.get(j));
+        int[] rows = source.rows(multiHot.get(j));
+        int base = multiOffsets[j];
+        for (int i = 0; i < n; i++) {
+          int r = rows[i];
+          for (int k = col.offsets()[r]; k < col.offsets()[r + 1]; k++) {
+            v[i * multiWidth + base + col.values()[k]] = 1f;
+            count[i]++;
+          }
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        if (count[i] > 1) {
+          float s = 1f / count[i];
+          for (int k = 0; k < multiWidth; k++) {
+            v[i * multiWidth + k] *= s;
+          }
+        }
+      }
+      out.add(Nd4j.create(v, new long[] {n, multiWidth}, 'c'));
+    }
+    if (hasDense()) {
+      int d = dense.size();
+      float[] v = new float[n * d];
+      for (int j = 0; j < d; j++) {
+        float[] col = ((EncodedColumn.Real) source.column(dense.get(j))).values();
+        int[] rows = source.rows(dense.get(j));
+        for (int i = 0; i < n; i++) {
+          v[i * d + j] = col[rows[i]];
+        }
+      }
+      out.add(Nd4j.create(v, new long[] {n, d}, 'c'));
+    }
+    return out.toArray(new INDArray[0]);
+  }
+
+  /** Where the examples' feature values are: an encoded column per feature, and each example's row in it. */
+  public interface RowSource {
+    EncodedColumn column(String feature);
+
+    int[] rows(String feature);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && java.util.Arrays.equals(g.offsets, offsets)
+        && g.tableSize == tableSize && g.multiHot.equals(multiHot) && java.util.Arrays.equals(g.multiOffsets, multiOffsets)
+        && g.multiWidth == multiWidth && g.dense.equals(dense) && java.util.Arrays.equals(g.oovBuckets, oovBuckets);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(name, categorical, tableSize, multiHot, multiWidth, dense);
+  }
+
+  @Override
+  public String toString() {
+    return "InputGroup[" + name + ": cat=" + categorical + " (table " + tableSize + "), multi=" + multiHot + " (" + multiWidth + "), dense=" + dense + "]";
+  }
+}
