@@ -1,14 +1,19 @@
 package dev.tandem.cli;
 
 import dev.tandem.config.ConfigLoader;
-import dev.tandem.datasets.DatasetPreparer;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.JobConfig;
-import java.io.InputStream;
+import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.train.Datasets;
+import dev.tandem.trainer.train.LocalTrainer;
+import dev.tandem.trainer.train.RunDirectory;
+import dev.tandem.trainer.train.RunRequest;
+import java.io.File;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,34 +21,64 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem quickstart}: the whole path on the embedded synthetic default. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-    description = "Generate synthetic data, prepare it and inspect it, locally, with no set-up.")
+    description = "On synthetic data, locally: prepare and inspect the dataset, train the two-tower and the ranking model, "
+        + "evaluate both against their baselines.")
 final class QuickstartCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
   @Option(names = "--work", description = "Working directory (default: $TANDEM_HOME or ./tandem-work).")
   String work;
+  @Option(names = "--set", description = "Override a key of both jobs, e.g. --set dataset.source.events=50000 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  /** Where the example jobs are: the repository that scripts/tandem runs from, else the working directory. */
+  static File examples() {
+    String root = System.getProperty("tandem.root");
+    return new File(root != null ? root : ".", "examples");
+  }
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
     String home = work != null ? work : Context.home();
     String dir = home + "/quickstart";
     PrintWriter out = spec.commandLine().getOut();
-    String yaml;
-    try (InputStream in = QuickstartCommand.class.getResourceAsStream("/quickstart.yaml")) {
-      yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    List<String[]> results = new ArrayList<>();
+    boolean first = true;
+    for (String job : List.of("synthetic-two-tower.yaml", "synthetic-ranking.yaml")) {
+      File file = new File(examples(), job);
+      if (!file.exists()) {
+        throw new IllegalArgumentException("example job " + file + " not found: run quickstart from the repository (scripts/tandem quickstart)");
+      }
+      ConfigLoader.Loaded<JobConfig> loaded = JobConfig.load(file.getPath(), overrides);
+      JobConfig c = loaded.value();
+      PreparedDataset ds = Datasets.resolve(loaded, home + "/cache", Context.progress());
+      if (first) {
+        out.println("== synthetic data, prepared: " + ds.dir());
+        DataCommand.printSummary(out, ds);
+        DataCommand.printProfile(out, ds, "train");
+        first = false;
+      }
+      RunDirectory run = RunDirectory.at(dir + "/" + c.name());
+      try {
+        Fs.delete(run.root());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot clear " + run.root(), e);
+      }
+      out.printf("%n== training %s (%s)%n", c.name(), c.model().type().key());
+      out.flush();
+      new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
+      Map<String, Object> eval = Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST, c.eval(), "best");
+      run.writeJson(run.eval(), eval);
+      out.printf("%n== %s on the test split%n", c.name());
+      EvaluateCommand.print(out, eval);
+      results.add(new String[] {c.name(), run.root().toString()});
     }
-    ConfigLoader.Loaded<JobConfig> job = ConfigLoader.parse(yaml, "quickstart.yaml", home, JobConfig.class, List.of());
-    Fs.mkdirs(Fs.path(dir));
-    Fs.writeString(Fs.path(dir + "/job.yaml"), yaml);
-    out.println("== 1/3 synthetic data and preparation");
-    out.flush();
-    DatasetPreparer prep = new DatasetPreparer(job.value().dataset(), job.tree().get("dataset"), home, home + "/cache", Context.progress());
-    PreparedDataset ds = prep.prepare(Fs.path(dir + "/dataset"), true);
-    out.println("== 2/3 summary");
-    DataCommand.printSummary(out, ds);
-    out.println("== 3/3 feature profile");
-    DataCommand.printProfile(out, ds, "train");
-    out.printf("%njob config: %s/job.yaml%nprepared dataset: %s%n", dir, ds.dir());
+    out.printf("%nWhere things are:%n");
+    for (String[] r : results) {
+      RunDirectory run = RunDirectory.at(r[1]);
+      out.printf("  %s%n    checkpoints: %s%n    metrics:     %s%n    curves:      %s%n    evaluation:  %s%n", r[0], run.checkpoints(),
+          run.metrics(), run.curves(), run.eval());
+    }
     out.flush();
     return 0;
   }

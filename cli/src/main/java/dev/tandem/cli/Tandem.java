@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 /** The single entry point: {@code tandem <command>}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Tandem.Version.class,
     description = "Train two-tower retrieval and ranking models on DL4J, on one machine or a Spark cluster.",
-    subcommands = {DataCommand.class, QuickstartCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, QuickstartCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Tandem implements Runnable {
   private static final Logger LOG = LogManager.getLogger(Tandem.class);
 
@@ -26,6 +27,8 @@ public final class Tandem implements Runnable {
   }
 
   public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    System.setOut(new QuietStdout(System.out));
     System.exit(run(args));
   }
 

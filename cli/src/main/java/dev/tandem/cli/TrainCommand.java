@@ -1,0 +1,85 @@
+package dev.tandem.cli;
+
+import dev.tandem.config.ConfigException;
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.train.Datasets;
+import dev.tandem.trainer.train.LocalTrainer;
+import dev.tandem.trainer.train.RunDirectory;
+import dev.tandem.trainer.train.RunRequest;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem train}. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a job's model (and its baseline), with checkpoints, metrics.jsonl and training curves in the run directory.")
+final class TrainCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+  @Option(names = "--config", description = "Job config (YAML).")
+  String config;
+  @Option(names = "--run", description = "Run directory (any Hadoop FileSystem URI); default: $TANDEM_HOME/runs/<name>.")
+  String run;
+  @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its last good checkpoint (uses RUN/job.yaml).")
+  String resume;
+  @Option(names = "--set", description = "Override a config key, e.g. --set seed=7 --set train.epochs=5 (repeatable).")
+  List<String> overrides = new ArrayList<>();
+  @Option(names = "--cache", description = "Where prepared datasets are cached (default: $TANDEM_HOME/cache).")
+  String cache;
+
+  @Override
+  public Integer call() {
+    ConfigLoader.Loaded<JobConfig> job;
+    RunDirectory dir;
+    boolean resuming = resume != null;
+    if (resuming) {
+      if (config != null || !overrides.isEmpty()) {
+        throw new ConfigException("", "--resume continues a run with its own job.yaml: --config and --set are not allowed with it");
+      }
+      dir = RunDirectory.at(resume);
+      if (!dir.exists()) {
+        throw new IllegalArgumentException("no run to resume at " + dir.root() + " (job.yaml is missing)");
+      }
+      job = JobConfig.load(dir.job().toString(), List.of());
+    } else {
+      if (config == null) {
+        throw new ConfigException("", "give --config JOB.yaml (or --resume RUN)");
+      }
+      job = JobConfig.load(config, overrides);
+      dir = RunDirectory.at(run != null ? run : Context.home() + "/runs/" + job.value().name());
+      if (dir.exists()) {
+        throw new IllegalArgumentException("run directory " + dir.root() + " already holds a run: continue it with --resume "
+            + dir.root() + " or choose another --run");
+      }
+    }
+    String cacheRoot = cache != null ? cache : Context.home() + "/cache";
+    PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
+    TrainingState state = Trainers.forJob(job.value()).train(new RunRequest(job, dir, ds, resuming, Context.progress()));
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("%s: %s%n", job.value().name(), state.stopReason());
+    Tables t = new Tables("epoch", "train loss", "validation metric", "examples/s", "best");
+    String metric = job.value().model().type() == dev.tandem.trainer.model.ModelConfig.Type.TWO_TOWER
+        ? "val_recall@" + job.value().eval().k().get(0) : "val_auc";
+    if (job.value().train().earlyStopping().metric() != null) {
+      metric = "val_" + job.value().train().earlyStopping().metric();
+    }
+    for (Map<String, Object> m : state.history()) {
+      t.row(m.get("epoch"), m.get("train_loss"), m.get(metric), m.get("examples_per_second"), Boolean.TRUE.equals(m.get("improved")) ? "*" : "");
+    }
+    out.println(metric.substring(4) + " on the validation split, per epoch:");
+    t.print(out);
+    out.printf("%nrun directory:   %s%ncheckpoints:     %s (best: %s)%nmetrics:         %s%ntraining curves: %s%n", dir.root(), dir.checkpoints(),
+        state.bestCheckpoint(), dir.metrics(), dir.curves());
+    out.printf("next: tandem evaluate --run %s --split test%n", dir.root());
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,141 @@
+package dev.tandem.trainer.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.fs.Fs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A training run's directory, on any Hadoop file system:
+ *
+ * <pre>
+ *   job.yaml        the resolved job (overrides included): what --resume reads
+ *   run.json        status, dataset, best checkpoint, timings
+ *   metrics.jsonl   one JSON object per finished epoch
+ *   curves.png      training loss and validation metric per epoch
+ *   checkpoints/    see FsCheckpointStore
+ *   baseline/       the ranking baseline (logistic regression): its own checkpoints and metrics
+ *   eval.json       written by `tandem evaluate`
+ * </pre>
+ */
+public final class RunDirectory {
+  private static final ObjectMapper JSON = ConfigLoader.json();
+  private final Path root;
+
+  public RunDirectory(Path root) {
+    this.root = root;
+  }
+
+  public static RunDirectory at(String location) {
+    return new RunDirectory(Fs.path(location));
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path job() {
+    return new Path(root, "job.yaml");
+  }
+
+  public Path info() {
+    return new Path(root, "run.json");
+  }
+
+  public Path metrics() {
+    return new Path(root, "metrics.jsonl");
+  }
+
+  public Path curves() {
+    return new Path(root, "curves.png");
+  }
+
+  public Path checkpoints() {
+    return new Path(root, "checkpoints");
+  }
+
+  public Path eval() {
+    return new Path(root, "eval.json");
+  }
+
+  /** The sub-run holding the baseline model. */
+  public RunDirectory baseline() {
+    return new RunDirectory(new Path(root, "baseline"));
+  }
+
+  public boolean exists() {
+    return Fs.exists(job());
+  }
+
+  /** Run metadata. */
+  public record Info(String name, String model, String status, String created, String updated, String datasetPath,
+      String datasetFingerprint, String codeVersion, String bestCheckpoint, Map<String, Object> bestMetrics, String stopReason,
+      double trainSeconds, int workers, String trainer) {}
+
+  public Info readInfo() {
+    try {
+      return JSON.readValue(Fs.readAll(info()), Info.class);
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException("no training run at " + root + " (run.json is missing)");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + info(), e);
+    }
+  }
+
+  public void writeInfo(Info info) {
+    writeJson(info(), info);
+  }
+
+  public List<Map<String, Object>> readMetrics() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (!Fs.exists(metrics())) {
+      return out;
+    }
+    try {
+      for (String line : Fs.readString(metrics()).split("\n")) {
+        if (!line.isBlank()) {
+          out.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() {}));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + metrics(), e);
+    }
+    return out;
+  }
+
+  /** Rewrites metrics.jsonl atomically with these entries (HDFS append is not to be relied on). */
+  public void writeMetrics(List<Map<String, Object>> entries) {
+    StringBuilder sb = new StringBuilder();
+    try {
+      for (Map<String, Object> e : entries) {
+        sb.append(JSON.writeValueAsString(e)).append('\n');
+      }
+      Fs.writeAtomically(metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + metrics(), e);
+    }
+  }
+
+  public void writeJson(Path p, Object value) {
+    try {
+      Fs.writeAtomically(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + p, e);
+    }
+  }
+
+  public void writeString(Path p, String s) {
+    try {
+      Fs.writeString(p, s);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + p, e);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package dev.tandem.trainer.train;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.tandem.config.Check;
+import java.util.Locale;
+
+/**
+ * The {@code train} section of a job.
+ *
+ * @param epochs           maximum number of epochs
+ * @param batchSize        examples per step (two-tower: positive pairs; the other pairs of the batch are negatives)
+ * @param optimizer        adam, sgd or adagrad
+ * @param learningRate     peak learning rate
+ * @param warmupSteps      linear warm-up from 0 to the peak over this many steps
+ * @param decay            none, cosine, linear or exponential decay after warm-up (over the planned steps)
+ * @param minLearningRate  floor of the decay, as a fraction of the peak
+ * @param weightDecay      L2 penalty on weights (not biases)
+ * @param gradientClip     clip each layer's gradient to this L2 norm (0 = off)
+ * @param earlyStopping    stop when the validation metric has not improved for {@code patience} epochs
+ * @param checkpointEvery  write a checkpoint every N steps (and always at the end of an epoch); 0 = epoch ends only
+ * @param keepCheckpoints  keep the last K checkpoints plus the best one
+ * @param workers          training threads on this machine (1 = exact, reproducible; more = ParallelWrapper)
+ * @param evalBatchUsers   users scored per batch during retrieval evaluation
+ */
+public record TrainConfig(
+    Integer epochs,
+    Integer batchSize,
+    Optimizer optimizer,
+    Double learningRate,
+    Integer warmupSteps,
+    Decay decay,
+    Double minLearningRate,
+    Double weightDecay,
+    Double gradientClip,
+    EarlyStopping earlyStopping,
+    Integer checkpointEvery,
+    Integer keepCheckpoints,
+    Integer workers,
+    Integer evalBatchUsers) {
+
+  public static final TrainConfig DEFAULT = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  public TrainConfig {
+    epochs = Check.orDefault(epochs, 10);
+    Check.positive(epochs, "epochs");
+    batchSize = Check.orDefault(batchSize, 512);
+    Check.that(batchSize >= 2, "batch_size", "must be >= 2 (in-batch negatives need company), was " + batchSize);
+    optimizer = Check.orDefault(optimizer, Optimizer.ADAM);
+    learningRate = Check.orDefault(learningRate, 0.001);
+    Check.positive(learningRate, "learning_rate");
+    warmupSteps = Check.orDefault(warmupSteps, 0);
+    Check.nonNegative(warmupSteps, "warmup_steps");
+    decay = Check.orDefault(decay, Decay.NONE);
+    minLearningRate = Check.orDefault(minLearningRate, 0.0);
+    Check.inRange(minLearningRate, 0.0, 1.0, "min_learning_rate");
+    weightDecay = Check.orDefault(weightDecay, 0.0);
+    Check.that(weightDecay >= 0, "weight_decay", "must be >= 0");
+    gradientClip = Check.orDefault(gradientClip, 0.0);
+    Check.that(gradientClip >= 0, "gradient_clip", "must be >= 0");
+    earlyStopping = Check.orDefault(earlyStopping, new EarlyStopping(null, null, null));
+    checkpointEvery = Check.orDefault(checkpointEvery, 0);
+    Check.nonNegative(checkpointEvery, "checkpoint_every");
+    keepCheckpoints = Check.orDefault(keepCheckpoints, 3);
+    Check.positive(keepCheckpoints, "keep_checkpoints");
+    workers = Check.orDefault(workers, 1);
+    Check.positive(workers, "workers");
+    evalBatchUsers = Check.orDefault(evalBatchUsers, 256);
+    Check.positive(evalBatchUsers, "eval_batch_users");
+
+
+  }
+
+  /**
+   * @param metric   validation metric to watch (default: recall@10 for retrieval, auc for ranking)
+   * @param patience epochs without improvement before stopping (0 = never stop early)
+   * @param minDelta smallest change that counts as an improvement
+   */
+  public record EarlyStopping(String metric, Integer patience, Double minDelta) {
+    public EarlyStopping {
+      patience = Check.orDefault(patience, 3);
+      Check.nonNegative(patience, "patience");
+      minDelta = Check.orDefault(minDelta, 0.0);
+    }
+  }
+
+  public enum Optimizer {
+    ADAM, SGD, ADAGRAD;
+
+    @JsonValue
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Optimizer of(String s) {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  public enum Decay {
+    NONE, COSINE, LINEAR, EXPONENTIAL;
+
+    @JsonValue
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Decay of(String s) {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+  }
+}
