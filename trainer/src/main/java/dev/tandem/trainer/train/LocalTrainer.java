@@ -34,7 +34,8 @@ public final class LocalTrainer implements Trainer {
     run.writeString(run.job(), yaml);
     writeInfo(run, job, req, "running", created, null, null, 0);
 
-    TrainingLoop.StepRunner steps = TrainingLoop.StepRunner.SERIAL;
+    EpochRunner steps = job.train().workers() > 1 ? new ParallelEpochs(job.train().workers())
+        : new SerialEpochs(job.train().checkpointEvery());
     TrainingLoop main = new TrainingLoop(new TrainingLoop.Setup(job.name(), spec, job.train(), job.eval(), job.seed(), req.dataset(),
         run, yaml, sha, req.progress(), steps));
     TrainingState state = main.run(req.resume());
@@ -43,7 +44,7 @@ public final class LocalTrainer implements Trainer {
     if (!spec.isTwoTower()) {
       TrainingLoop baseline = new TrainingLoop(new TrainingLoop.Setup(job.name() + " baseline (logistic regression)",
           ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTraining(job.train()), job.eval(), job.seed(),
-          req.dataset(), run.baseline(), yaml, sha, req.progress(), TrainingLoop.StepRunner.SERIAL));
+          req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(0)));
       baselineHistory = baseline.run(req.resume()).history();
     }
     try {

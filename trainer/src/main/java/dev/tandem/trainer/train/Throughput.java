@@ -28,7 +28,7 @@ public final class Throughput {
     RecommenderModel model = spec.isTwoTower()
         ? TwoTowerModel.create(spec, train, seed, steps * (epochs + 1), TwoTowerModel.itemLogq(data, ds.items().size()))
         : RankingModel.create(spec, train, seed, steps * (epochs + 1));
-    ParallelWrapper pw = workers > 1 ? ParallelTraining.wrapper(model, workers) : null;
+    ParallelWrapper pw = workers > 1 ? ParallelEpochs.wrapper(model, workers) : null;
     double[] rates = new double[epochs];
     long global = 0;
     try {
@@ -38,7 +38,7 @@ public final class Throughput {
         if (pw == null) {
           for (int s = 0; s < steps; s++) {
             int[] idx = Arrays.copyOfRange(order, s * batch, Math.min(order.length, (s + 1) * batch));
-            TrainingLoop.StepRunner.SERIAL.step(model, data, idx, global++, seed);
+            SerialEpochs.step(model, data, idx, global++, seed);
           }
         } else {
           pw.fit(new EpochBatches(model, data, order, batch, 0, steps, seed, global, null));

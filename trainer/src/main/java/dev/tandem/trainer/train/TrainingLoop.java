@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The single-node training loop of one model: shuffled epochs, validation after each, early stopping, checkpoints
@@ -36,23 +35,14 @@ public final class TrainingLoop {
 
   /** What the loop needs. {@code title} names the model in progress and logs. */
   public record Setup(String title, ModelSpec spec, TrainConfig train, EvalConfig eval, long seed, PreparedDataset dataset,
-      RunDirectory run, String jobYaml, String configSha256, Progress progress, StepRunner steps) {}
+      RunDirectory run, String jobYaml, String configSha256, Progress progress, EpochRunner epochs) {}
 
-  /**
-   * Runs optimisation steps. The default fits one minibatch at a time on this thread; a data-parallel runner may
-   * split work across threads or machines.
-   */
-  public interface StepRunner {
-    /** Fits one minibatch and returns its mean loss. */
-    double step(RecommenderModel model, Examples data, int[] idx, long globalStep, long seed);
-
-    StepRunner SERIAL = (model, data, idx, globalStep, seed) -> {
-      // reseeding per step makes dropout (and anything else random) a function of the step: exact resume
-      long stepSeed = seed * 1_000_003L + globalStep;
-      Nd4j.getRandom().setSeed(stepSeed);
-      model.graph().fit(model.batch(data, idx, stepSeed));
-      return model.graph().score();
-    };
+  /** Fails fast, with advice, when training diverges. */
+  static void checkFinite(double loss, int epoch, int step) {
+    if (Double.isNaN(loss) || Double.isInfinite(loss)) {
+      throw new IllegalStateException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
+          + "; lower train.learning_rate or set train.gradient_clip");
+    }
   }
 
   private final Setup s;
@@ -123,113 +113,95 @@ public final class TrainingLoop {
     String metric = metricName();
     boolean higher = higherIsBetter(metric);
     List<Map<String, Object>> history = new ArrayList<>(state.history());
-    double lossSum = state.epochLossSum();
-    long lossSteps = state.epochLossSteps();
-
-    org.deeplearning4j.parallelism.ParallelWrapper parallel = s.train().workers() > 1 && s.steps() == StepRunner.SERIAL
-        ? ParallelTraining.wrapper(model, s.train().workers()) : null;
-    if (parallel != null) {
-      LOG.info("{}: {} workers (ParallelWrapper, parameters averaged every {} steps); checkpoints at epoch ends only",
-          s.title(), s.train().workers(), ParallelTraining.AVERAGING_FREQUENCY);
-    }
+    EpochRunner runner = s.epochs();
     try {
-    for (int epoch = state.epoch(); epoch < s.train().epochs(); epoch++) {
-      int[] order = permutation(n, s.seed(), epoch);
-      int first = epoch == state.epoch() ? state.stepInEpoch() : 0;
-      if (epoch != state.epoch()) {
-        lossSum = 0;
-        lossSteps = 0;
-      }
-      long epochStart = System.nanoTime();
-      long examples = 0;
-      try (Progress.Task task = s.progress().start(s.title() + " epoch " + (epoch + 1) + "/" + s.train().epochs(),
-          (long) (stepsPerEpoch - first) * batch, "ex")) {
-        if (parallel != null) {
-          EpochBatches it = new EpochBatches(model, data, order, batch, first, stepsPerEpoch, s.seed(), state.globalStep(), task);
-          parallel.fit(it);
-          double loss = model.graph().score();
-          lossSum += loss * it.served();
-          lossSteps += it.served();
-          examples += (long) it.served() * batch;
-          state = new TrainingState(epoch, stepsPerEpoch, state.globalStep() + it.served(), s.seed(), state.bestMetric(),
-              state.bestCheckpoint(), state.epochsWithoutImprovement(), false, null, history, lossSum, lossSteps);
+      for (int epoch = state.epoch(); epoch < s.train().epochs(); epoch++) {
+        int first = epoch == state.epoch() ? state.stepInEpoch() : 0;
+        if (epoch != state.epoch()) {
+          state = new TrainingState(epoch, 0, state.globalStep(), s.seed(), state.bestMetric(), state.bestCheckpoint(),
+              state.epochsWithoutImprovement(), false, null, history, 0, 0);
         }
-        for (int step = parallel != null ? stepsPerEpoch : first; step < stepsPerEpoch; step++) {
-          int lo = step * batch;
-          int hi = Math.min(n, lo + batch);
-          int[] idx = java.util.Arrays.copyOfRange(order, lo, hi);
-          double loss = s.steps().step(model, data, idx, state.globalStep(), s.seed());
-          if (Double.isNaN(loss) || Double.isInfinite(loss)) {
-            throw new IllegalStateException(s.title() + ": the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
-                + "; lower train.learning_rate or set train.gradient_clip");
-          }
-          lossSum += loss;
-          lossSteps++;
-          examples += idx.length;
-          state = new TrainingState(epoch, step + 1, state.globalStep() + 1, s.seed(), state.bestMetric(), state.bestCheckpoint(),
-              state.epochsWithoutImprovement(), false, null, history, lossSum, lossSteps);
-          task.advance(idx.length);
-          task.status(String.format("loss %.4f", lossSum / lossSteps));
-          int every = s.train().checkpointEvery();
-          if (every > 0 && state.globalStep() % every == 0 && step + 1 < stepsPerEpoch) {
-            save(model, state, null);
-          }
+        long epochStart = System.nanoTime();
+        EpochRunner.Done done;
+        RecommenderModel m = model;
+        try (Progress.Task task = s.progress().start(s.title() + " epoch " + (epoch + 1) + "/" + s.train().epochs(),
+            (long) (stepsPerEpoch - first) * batch, "ex")) {
+          done = runner.run(model, data, new EpochRunner.Epoch(epoch, permutation(n, s.seed(), epoch), first, stepsPerEpoch, batch,
+              s.seed(), state), task, mid -> save(m, mid, null));
         }
-      }
-      double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
-      model.graph().incrementEpochCount();
+        double lossSum = state.epochLossSum() + done.lossSum();
+        long lossSteps = state.epochLossSteps() + done.steps();
+        long globalStep = state.globalStep() + done.steps();
+        double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+        model.graph().incrementEpochCount();
 
-      Map<String, Object> val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
-      double value = ((Number) val.get(metric)).doubleValue();
-      boolean improved = Double.isNaN(state.bestMetric())
-          || (higher ? value > state.bestMetric() + s.train().earlyStopping().minDelta() : value < state.bestMetric() - s.train().earlyStopping().minDelta());
-      Map<String, Object> line = new LinkedHashMap<>();
-      line.put("epoch", epoch + 1);
-      line.put("step", state.globalStep());
-      line.put("train_loss", lossSteps == 0 ? Double.NaN : lossSum / lossSteps);
-      for (Map.Entry<String, Object> e : val.entrySet()) {
-        if (e.getValue() instanceof Number) {
-          line.put("val_" + e.getKey(), e.getValue());
+        Map<String, Object> val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
+        double value = ((Number) val.get(metric)).doubleValue();
+        boolean improved = Double.isNaN(state.bestMetric())
+            || (higher ? value > state.bestMetric() + s.train().earlyStopping().minDelta() : value < state.bestMetric() - s.train().earlyStopping().minDelta());
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("epoch", epoch + 1);
+        line.put("step", globalStep);
+        line.put("train_loss", lossSteps == 0 ? Double.NaN : lossSum / lossSteps);
+        for (Map.Entry<String, Object> e : val.entrySet()) {
+          if (e.getValue() instanceof Number) {
+            line.put("val_" + e.getKey(), e.getValue());
+          }
+        }
+        line.put("learning_rate", learningRate(model, globalStep, epoch));
+        line.put("examples_per_second", done.examples() / Math.max(epochSeconds, 1e-9));
+        line.put("epoch_seconds", epochSeconds);
+        line.put("improved", improved);
+        line.putAll(extraMetrics(epoch));
+        history.add(line);
+        int without = improved ? 0 : state.epochsWithoutImprovement() + 1;
+        String id = FsCheckpointStore.idFor(globalStep);
+        boolean stop = s.train().earlyStopping().patience() > 0 && without >= s.train().earlyStopping().patience();
+        boolean last = epoch + 1 >= s.train().epochs();
+        String reason = stop ? "early stopping: no " + metric + " improvement for " + without + " epochs" : last ? "completed " + s.train().epochs() + " epochs" : null;
+        state = new TrainingState(epoch + 1, 0, globalStep, s.seed(), improved ? value : state.bestMetric(),
+            improved ? id : state.bestCheckpoint(), without, stop || last, reason, List.copyOf(history), 0, 0);
+        save(model, state, line);
+        if (improved) {
+          store.markBest(id);
+        }
+        s.run().writeMetrics(history);
+        try {
+          TrainingCurves.write(s.run().curves(), s.title(), history, metric, null);
+        } catch (Exception e) {
+          LOG.warn("could not draw training curves: {}", e.toString());
+        }
+        LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", (double) line.get("train_loss")),
+            metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", (double) line.get("examples_per_second")));
+        if (stop) {
+          break;
         }
       }
-      line.put("learning_rate", model.graph().getLayers().length == 0 ? Double.NaN
-          : model.graph().getLayers()[0].conf().getLayer().getUpdaterByParam("W").getLearningRate((int) state.globalStep(), epoch));
-      line.put("examples_per_second", examples / Math.max(epochSeconds, 1e-9));
-      line.put("epoch_seconds", epochSeconds);
-      line.put("improved", improved);
-      history.add(line);
-      int without = improved ? 0 : state.epochsWithoutImprovement() + 1;
-      String id = FsCheckpointStore.idFor(state.globalStep());
-      boolean stop = s.train().earlyStopping().patience() > 0 && without >= s.train().earlyStopping().patience();
-      boolean last = epoch + 1 >= s.train().epochs();
-      String reason = stop ? "early stopping: no " + metric + " improvement for " + without + " epochs" : last ? "completed " + s.train().epochs() + " epochs" : null;
-      state = new TrainingState(epoch + 1, 0, state.globalStep(), s.seed(), improved ? value : state.bestMetric(),
-          improved ? id : state.bestCheckpoint(), without, stop || last, reason, List.copyOf(history), 0, 0);
-      save(model, state, line);
-      if (improved) {
-        store.markBest(id);
-      }
-      s.run().writeMetrics(history);
-      try {
-        TrainingCurves.write(s.run().curves(), s.title(), history, metric, null);
-      } catch (Exception e) {
-        LOG.warn("could not draw training curves: {}", e.toString());
-      }
-      LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", (double) line.get("train_loss")),
-          metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", (double) line.get("examples_per_second")));
-      lossSum = 0;
-      lossSteps = 0;
-      if (stop) {
-        break;
-      }
-    }
     } finally {
-      if (parallel != null) {
-        parallel.shutdown();
-      }
+      runner.close();
     }
     LOG.info("{}: {} in {} s", s.title(), state.stopReason(), String.format("%.1f", (System.nanoTime() - wallStart) / 1e9));
     return state;
+  }
+
+  /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */
+  private Map<String, Object> extraMetrics(int epoch) {
+    return s.epochs() instanceof MetricsSource src ? src.epochMetrics(epoch) : Map.of();
+  }
+
+  /** An epoch runner that reports metrics of its own for metrics.jsonl. */
+  public interface MetricsSource {
+    Map<String, Object> epochMetrics(int epoch);
+  }
+
+  private static double learningRate(RecommenderModel model, long step, int epoch) {
+    for (org.deeplearning4j.nn.api.Layer l : model.graph().getLayers()) {
+      org.nd4j.linalg.learning.config.IUpdater u = l.conf().getLayer().getUpdaterByParam("W");
+      if (u != null && u.hasLearningRate()) {
+        return u.getLearningRate((int) step, epoch);
+      }
+    }
+    return Double.NaN;
   }
 
   private void save(RecommenderModel model, TrainingState state, Map<String, Object> metrics) {

@@ -29,7 +29,7 @@ class TrainingLoopTest {
     private static final long serialVersionUID = 1L;
   }
 
-  private TrainingLoop loop(ConfigLoader.Loaded<JobConfig> job, PreparedDataset ds, RunDirectory run, TrainingLoop.StepRunner steps) {
+  private TrainingLoop loop(ConfigLoader.Loaded<JobConfig> job, PreparedDataset ds, RunDirectory run, EpochRunner steps) {
     JobConfig c = job.value();
     return new TrainingLoop(new TrainingLoop.Setup(c.name(), LocalTrainer.spec(c, ds), c.train(), c.eval(), c.seed(), ds, run,
         job.toYaml(), Datasets.configSha(job), Progress.NONE, steps));
@@ -50,29 +50,28 @@ class TrainingLoopTest {
       String name = job.value().model().type().key();
 
       RunDirectory straight = RunDirectory.at(dir.resolve(name + "-straight").toString());
-      TrainingState a = loop(job, ds, straight, TrainingLoop.StepRunner.SERIAL).run(false);
+      int every = job.value().train().checkpointEvery();
+      TrainingState a = loop(job, ds, straight, new SerialEpochs(every)).run(false);
       assertThat(a.finished()).isTrue();
 
       RunDirectory broken = RunDirectory.at(dir.resolve(name + "-broken").toString());
-      int[] calls = {0};
       // crash mid-epoch 2, a few steps after a step checkpoint
-      TrainingLoop.StepRunner dying = (model, data, idx, step, seed) -> {
-        if (++calls[0] > a.globalStep() - 7) {
+      EpochRunner dying = new SerialEpochs(every, step -> {
+        if (step >= a.globalStep() - 7) {
           throw new Crash();
         }
-        return TrainingLoop.StepRunner.SERIAL.step(model, data, idx, step, seed);
-      };
+      });
       assertThatThrownBy(() -> loop(job, ds, broken, dying).run(false)).isInstanceOf(Crash.class);
       Checkpoint last = new FsCheckpointStore(broken.checkpoints()).latestGood().orElseThrow();
       assertThat(last.state().epoch()).isEqualTo(1);
       assertThat(last.state().stepInEpoch()).isPositive();
-      TrainingState b = loop(job, ds, broken, TrainingLoop.StepRunner.SERIAL).run(true);
+      TrainingState b = loop(job, ds, broken, new SerialEpochs(every)).run(true);
 
       assertThat(b.globalStep()).isEqualTo(a.globalStep());
       assertThat(finalParams(broken)).as(name).isEqualTo(finalParams(straight));
       assertThat(b.history()).hasSameSizeAs(a.history());
-      assertThat(b.history().get(1).get("val_" + loop(job, ds, broken, TrainingLoop.StepRunner.SERIAL).metricName()))
-          .isEqualTo(a.history().get(1).get("val_" + loop(job, ds, straight, TrainingLoop.StepRunner.SERIAL).metricName()));
+      String metric = "val_" + loop(job, ds, broken, new SerialEpochs(every)).metricName();
+      assertThat(b.history().get(1).get(metric)).isEqualTo(a.history().get(1).get(metric));
     }
   }
 
@@ -81,7 +80,7 @@ class TrainingLoopTest {
     ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.twoTower(1), dir, "train.checkpoint_every=10", "train.keep_checkpoints=5");
     PreparedDataset ds = SmallJobs.dataset(job, dir);
     RunDirectory run = RunDirectory.at(dir.resolve("run").toString());
-    loop(job, ds, run, TrainingLoop.StepRunner.SERIAL).run(false);
+    loop(job, ds, run, new SerialEpochs(10)).run(false);
     FsCheckpointStore store = new FsCheckpointStore(run.checkpoints());
     List<String> ids = store.list();
     assertThat(ids.size()).isGreaterThanOrEqualTo(3);
@@ -106,7 +105,7 @@ class TrainingLoopTest {
     ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.ranking("logistic", 4), dir, "train.checkpoint_every=5", "train.keep_checkpoints=2");
     PreparedDataset ds = SmallJobs.dataset(job, dir);
     RunDirectory run = RunDirectory.at(dir.resolve("run").toString());
-    loop(job, ds, run, TrainingLoop.StepRunner.SERIAL).run(false);
+    loop(job, ds, run, new SerialEpochs(5)).run(false);
     FsCheckpointStore store = new FsCheckpointStore(run.checkpoints());
     String best = store.best().orElseThrow();
     List<String> ids = store.list();
