@@ -19,9 +19,10 @@ import java.util.regex.Pattern;
  * @param model    the model (required to train)
  * @param train    the training loop
  * @param eval     evaluation settings
+ * @param cluster  where training runs (this JVM by default, or a Spark cluster)
  */
 public record JobConfig(String name, Long seed, DatasetConfig dataset, String prepared, ModelConfig model, TrainConfig train,
-    EvalConfig eval) {
+    EvalConfig eval, ClusterSection cluster) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   public JobConfig {
@@ -31,6 +32,7 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
     Check.that(dataset != null || prepared != null, "dataset", "is required (or give prepared: PATH)");
     train = Check.orDefault(train, TrainConfig.DEFAULT);
     eval = Check.orDefault(eval, EvalConfig.DEFAULT);
+    cluster = Check.orDefault(cluster, ClusterSection.LOCAL);
   }
 
   /** Loads a job file (any Hadoop URI) with {@code key=value} overrides. */

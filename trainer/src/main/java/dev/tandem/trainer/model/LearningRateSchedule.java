@@ -19,6 +19,9 @@ public class LearningRateSchedule implements ISchedule {
   private String decay;
   @JsonProperty
   private double minFactor;
+  /** When set, the rate for now, pinned by a distributed worker that follows the run's global step (see pin). */
+  @JsonProperty
+  private Double pinned;
 
   public LearningRateSchedule() {}
 
@@ -30,8 +33,19 @@ public class LearningRateSchedule implements ISchedule {
     this.minFactor = minFactor;
   }
 
+  /**
+   * Pins the rate: distributed workers (DL4J's shared training) do not keep a usable iteration count, so each worker
+   * evaluates the schedule at the global step of the batch it trains next and pins it; {@code null} unpins.
+   */
+  public void pin(Double rate) {
+    this.pinned = rate;
+  }
+
   @Override
   public double valueAt(int iteration, int epoch) {
+    if (pinned != null) {
+      return pinned;
+    }
     if (iteration < warmupSteps) {
       return peak * (iteration + 1) / warmupSteps;
     }
@@ -53,16 +67,51 @@ public class LearningRateSchedule implements ISchedule {
   @Override
   public boolean equals(Object o) {
     return o instanceof LearningRateSchedule s && s.peak == peak && s.warmupSteps == warmupSteps && s.totalSteps == totalSteps
-        && java.util.Objects.equals(s.decay, decay) && s.minFactor == minFactor;
+        && java.util.Objects.equals(s.decay, decay) && s.minFactor == minFactor && java.util.Objects.equals(s.pinned, pinned);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor);
+    return java.util.Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor, pinned);
   }
 
   @Override
   public ISchedule clone() {
-    return new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
+    LearningRateSchedule c = new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
+    c.pinned = pinned;
+    return c;
+  }
+
+  /**
+   * Pins (or, with null, unpins) the rate of every layer of a graph whose updater follows a LearningRateSchedule, and
+   * returns the schedule's value at {@code step} (the rate pinned), or NaN if the graph has no such schedule.
+   */
+  public static double pinAll(org.deeplearning4j.nn.graph.ComputationGraph graph, long step, boolean pin) {
+    double value = Double.NaN;
+    for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
+      org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
+      if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() != null) {
+        for (ISchedule s : schedules(b.getIUpdater())) {
+          if (s instanceof LearningRateSchedule lrs) {
+            lrs.pin(null);
+            value = lrs.valueAt((int) Math.min(Integer.MAX_VALUE, step), 0);
+            lrs.pin(pin ? value : null);
+          }
+        }
+      }
+    }
+    return value;
+  }
+
+  private static java.util.List<ISchedule> schedules(org.nd4j.linalg.learning.config.IUpdater u) {
+    java.util.List<ISchedule> out = new java.util.ArrayList<>();
+    if (u instanceof org.nd4j.linalg.learning.config.Adam a && a.getLearningRateSchedule() != null) {
+      out.add(a.getLearningRateSchedule());
+    } else if (u instanceof org.nd4j.linalg.learning.config.Sgd g && g.getLearningRateSchedule() != null) {
+      out.add(g.getLearningRateSchedule());
+    } else if (u instanceof org.nd4j.linalg.learning.config.AdaGrad g && g.getLearningRateSchedule() != null) {
+      out.add(g.getLearningRateSchedule());
+    }
+    return out;
   }
 }

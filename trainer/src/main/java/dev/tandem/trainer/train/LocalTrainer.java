@@ -13,11 +13,24 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Single-node training: the job's model, then (for ranking) the logistic-regression baseline on the same encoded
- * features, each with its own checkpoints. With {@code train.workers > 1} the steps run data-parallel on threads.
+ * Trains a run: the job's model, then (for ranking) the logistic-regression baseline on the same encoded features,
+ * each with its own checkpoints, and records the run in {@code run.json}. How the main model's epochs run is up to
+ * the {@link EpochRunner}: serially here (or data-parallel on threads with {@code train.workers > 1}); the distributed
+ * trainer passes its own. The baseline always trains serially on this machine: it is small.
  */
-public final class LocalTrainer implements Trainer {
+public class LocalTrainer implements Trainer {
   private static final Logger LOG = LogManager.getLogger(LocalTrainer.class);
+
+  /** The epoch runner of the main model; the default runs on this machine. */
+  protected EpochRunner epochRunner(RunRequest req, ModelSpec spec) {
+    JobConfig job = req.config();
+    return job.train().workers() > 1 ? new ParallelEpochs(job.train().workers()) : new SerialEpochs(job.train().checkpointEvery());
+  }
+
+  /** Which trainer ran, for run.json. */
+  protected String name() {
+    return "local";
+  }
 
   @Override
   public TrainingState train(RunRequest req) {
@@ -34,8 +47,7 @@ public final class LocalTrainer implements Trainer {
     run.writeString(run.job(), yaml);
     writeInfo(run, job, req, "running", created, null, null, 0);
 
-    EpochRunner steps = job.train().workers() > 1 ? new ParallelEpochs(job.train().workers())
-        : new SerialEpochs(job.train().checkpointEvery());
+    EpochRunner steps = epochRunner(req, spec);
     TrainingLoop main = new TrainingLoop(new TrainingLoop.Setup(job.name(), spec, job.train(), job.eval(), job.seed(), req.dataset(),
         run, yaml, sha, req.progress(), steps));
     TrainingState state = main.run(req.resume());
@@ -78,10 +90,10 @@ public final class LocalTrainer implements Trainer {
         TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", 2, 0.0), 0, 2, 1, t.evalBatchUsers());
   }
 
-  private static void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
+  private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
       Map<String, Object> bestMetrics, double seconds) {
     run.writeInfo(new RunDirectory.Info(job.name(), job.model().type().key(), status, created, Instant.now().toString(),
         req.dataset().dir().toString(), req.dataset().fingerprint(), CodeVersion.get(), best, bestMetrics, null, seconds,
-        job.train().workers(), "local"));
+        job.train().workers(), name()));
   }
 }

@@ -38,7 +38,7 @@ public final class TrainingLoop {
       RunDirectory run, String jobYaml, String configSha256, Progress progress, EpochRunner epochs) {}
 
   /** Fails fast, with advice, when training diverges. */
-  static void checkFinite(double loss, int epoch, int step) {
+  public static void checkFinite(double loss, int epoch, int step) {
     if (Double.isNaN(loss) || Double.isInfinite(loss)) {
       throw new IllegalStateException("the loss became " + loss + " at epoch " + (epoch + 1) + ", step " + step
           + "; lower train.learning_rate or set train.gradient_clip");
