@@ -1,0 +1,209 @@
+package dev.tandem.ps;
+
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.fs.Fs;
+import io.aeron.driver.status.SystemCounterDescriptor;
+import io.aeron.samples.CncFileReader;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
+import org.nd4j.parameterserver.distributed.v2.transport.UpdatesHandler;
+import org.reactivestreams.Subscription;
+
+/**
+ * Gradient traffic of this JVM (one per JVM, for the life of the application): updates sent and received, the bytes
+ * Aeron actually put on and took off the wire (its media driver's own counters), and how an executor's time splits
+ * between computing gradients and updating/encoding/applying them. Snapshots go to {@code <dir>/<node>.json}.
+ */
+public final class TrafficMeter {
+  private static final Logger LOG = LogManager.getLogger(TrafficMeter.class);
+  private static volatile TrafficMeter instance;
+
+  private final String node;
+  private final String dir;
+  private final long numParams;
+  private final AtomicLong updatesReceived = new AtomicLong();
+  private final AtomicLong encodedBytesReceived = new AtomicLong();
+  private Object subscribedTo;
+  private final long[] bytesOffset = new long[2];
+  private final long[] bytesLast = new long[2];
+  private long iterations;
+  private long computeNanos;
+  private long encodeNanos;
+  private long lastDone;
+  private long gradientAt;
+  private long firstIteration;
+  private long lastWrite;
+  private double lastScore = Double.NaN;
+  private double scoreSum;
+  private long scoreCount;
+
+  private TrafficMeter(String node, String dir, long numParams) {
+    this.node = node;
+    this.dir = dir;
+    this.numParams = numParams;
+  }
+
+  /** This JVM's meter, created on first use. */
+  public static synchronized TrafficMeter of(String node, String dir, long numParams) {
+    if (instance == null || !instance.dir.equals(dir)) {
+      instance = new TrafficMeter(node, dir, numParams);
+      TrafficMeter m = instance;
+      Runtime.getRuntime().addShutdownHook(new Thread(m::writeQuietly, "tandem-traffic"));
+    }
+    return instance;
+  }
+
+  /** Counts updates arriving through this JVM's parameter server, once it exists. */
+  public synchronized void subscribeIfReady() {
+    // a new training master restarts the parameter server (new transport, subscribers cleared): subscribe again
+    ModelParameterServer mps = ModelParameterServer.getInstance();
+    if (!mps.isInitialized() || mps.getTransport() == null || mps.getTransport() == subscribedTo) {
+      return;
+    }
+    ModelParameterServer.getInstance().addUpdatesSubscriber(new UpdatesHandler() {
+      @Override
+      public void onSubscribe(Subscription s) {
+        // counting only
+      }
+
+      @Override
+      public void onNext(INDArray update) {
+        updatesReceived.incrementAndGet();
+        encodedBytesReceived.addAndGet(update.length() * update.dataType().width());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        LOG.warn("update stream failed: {}", t.toString());
+      }
+
+      @Override
+      public void onComplete() {
+        // nothing to do
+      }
+
+      @Override
+      public INDArray getParametersArray() {
+        return null;
+      }
+
+    });
+    subscribedTo = mps.getTransport();
+  }
+
+  synchronized void onGradient() {
+    gradientAt = System.nanoTime();
+  }
+
+  synchronized void onIterationDone(double score, String detail) {
+    long now = System.nanoTime();
+    lastScore = score;
+    if (!Double.isNaN(score)) {
+      scoreSum += score;
+      scoreCount++;
+    }
+    if (iterations % 50 == 0) {
+      LOG.info("{}: iteration {}, minibatch loss {}, updates received {} ({})", node, iterations, String.format("%.4f", score),
+          updatesReceived.get(), detail);
+    }
+    subscribeIfReady();
+    if (firstIteration == 0) {
+      firstIteration = now;
+    }
+    if (gradientAt > 0) {
+      // a gap of more than two seconds is the start of a new partition or epoch, not computation
+      if (lastDone > 0 && gradientAt - lastDone < 2_000_000_000L) {
+        computeNanos += gradientAt - lastDone;
+      }
+      encodeNanos += now - gradientAt;
+    }
+    iterations++;
+    lastDone = now;
+    gradientAt = 0;
+    if (now - lastWrite > 1_000_000_000L) {
+      lastWrite = now;
+      writeQuietly();
+    }
+  }
+
+  /** A snapshot of the counters, as written to traffic files. */
+  public synchronized Map<String, Object> snapshot() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("node", node);
+    m.put("host", host());
+    m.put("pid", ProcessHandle.current().pid());
+    m.put("aeron_dir", AeronNode.directory());
+    long sent = -1;
+    double threshold = Double.NaN;
+    double sparsity = Double.NaN;
+    var h = Dl4jInternals.encodingHandler();
+    if (h.isPresent()) {
+      sent = Dl4jInternals.updatesSent(h.get());
+      threshold = Dl4jInternals.threshold(h.get());
+      sparsity = Dl4jInternals.sparsity(h.get());
+    }
+    long[] bytes = aeronBytes();
+    m.put("updates_sent", sent < 0 ? null : sent);
+    m.put("updates_received", updatesReceived.get());
+    m.put("bytes_sent", bytes[0] < 0 ? null : bytes[0]);
+    m.put("bytes_received", bytes[1] < 0 ? null : bytes[1]);
+    m.put("encoded_bytes_received", encodedBytesReceived.get());
+    // what dense gradient sharing would have sent for the same training: one full gradient per iteration
+    m.put("dense_bytes_equivalent", iterations * numParams * 4L);
+    m.put("parameters", numParams);
+    m.put("iterations", iterations);
+    m.put("last_minibatch_loss", Double.isNaN(lastScore) ? null : lastScore);
+    m.put("mean_minibatch_loss", scoreCount == 0 ? null : scoreSum / scoreCount);
+    m.put("compute_seconds", computeNanos / 1e9);
+    m.put("encode_apply_seconds", encodeNanos / 1e9);
+    m.put("threshold", Double.isNaN(threshold) ? null : threshold);
+    m.put("sparsity", Double.isNaN(sparsity) ? null : sparsity);
+    m.put("updated", System.currentTimeMillis());
+    return m;
+  }
+
+  /**
+   * Bytes sent and received by this JVM's Aeron media driver ({-1, -1} before one runs), summed over the media
+   * drivers it has run: each new training master starts a new one, whose counters start at zero.
+   */
+  private long[] aeronBytes() {
+    if (AeronNode.directory() == null || !new java.io.File(AeronNode.directory(), "cnc.dat").exists()) {
+      return bytesLast[0] == 0 && bytesOffset[0] == 0 ? new long[] {-1, -1} : new long[] {bytesOffset[0] + bytesLast[0], bytesOffset[1] + bytesLast[1]};
+    }
+    try (CncFileReader cnc = CncFileReader.map()) {
+      long[] now = {cnc.countersReader().getCounterValue(SystemCounterDescriptor.BYTES_SENT.id()),
+          cnc.countersReader().getCounterValue(SystemCounterDescriptor.BYTES_RECEIVED.id())};
+      for (int k = 0; k < 2; k++) {
+        if (now[k] < bytesLast[k]) {
+          bytesOffset[k] += bytesLast[k]; // a fresh media driver
+        }
+        bytesLast[k] = now[k];
+      }
+      return new long[] {bytesOffset[0] + now[0], bytesOffset[1] + now[1]};
+    } catch (RuntimeException e) {
+      return new long[] {-1, -1};
+    }
+  }
+
+  /** Writes this node's counters to its traffic file; failures are logged, never thrown. */
+  public void writeQuietly() {
+    try {
+      Fs.writeAtomically(Fs.path(dir + "/" + node + ".json"), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(snapshot()));
+    } catch (Exception e) {
+      LOG.warn("could not write traffic counters to {}: {}", dir, e.toString());
+    }
+  }
+
+  private static String host() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown";
+    }
+  }
+}

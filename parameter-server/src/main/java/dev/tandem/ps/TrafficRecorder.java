@@ -1,0 +1,41 @@
+package dev.tandem.ps;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+
+/**
+ * A training listener shipped to every executor with the model: it feeds that JVM's {@link TrafficMeter} (timing of
+ * gradient computation versus update/encode/apply, and counters) and prepares nothing else. Serializable by design:
+ * Spark sends it to the executors.
+ */
+public final class TrafficRecorder extends BaseTrainingListener implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String dir;
+  private final long numParams;
+
+  /** @param dir where executors write their traffic files (the run's traffic/ folder, any Hadoop URI) */
+  public TrafficRecorder(String dir, long numParams) {
+    this.dir = dir;
+    this.numParams = numParams;
+  }
+
+  private TrafficMeter meter() {
+    String id = NodePorts.executorId();
+    return TrafficMeter.of(id == null || id.equals("driver") ? "driver" : "executor-" + id, dir, numParams);
+  }
+
+  @Override
+  public void onGradientCalculation(Model model) {
+    meter().onGradient();
+  }
+
+  @Override
+  public void iterationDone(Model model, int iteration, int epoch) {
+    String detail = "";
+    if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g && g.getLayers().length > 0) {
+      org.nd4j.linalg.learning.config.IUpdater u = g.getLayers()[0].conf().getLayer().getUpdaterByParam("W");
+      detail = "model iteration " + iteration + ", epoch " + epoch + (u != null && u.hasLearningRate() ? ", lr " + u.getLearningRate(iteration, epoch) : "");
+    }
+    meter().onIterationDone(model.score(), detail);
+  }
+}
