@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The single entry point: {@code tandem <command>}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Tandem.Version.class,
     description = "Train two-tower retrieval and ranking models on DL4J, on one machine or a Spark cluster.",
-    subcommands = {DataCommand.class, TrainCommand.class, EvaluateCommand.class, QuickstartCommand.class, BenchCommand.class,
+    subcommands = {DataCommand.class, TrainCommand.class, SubmitCommand.class, EvaluateCommand.class, QuickstartCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tandem implements Runnable {
   private static final Logger LOG = LogManager.getLogger(Tandem.class);
@@ -61,7 +61,8 @@ public final class Tandem implements Runnable {
 
   static boolean userError(Throwable t) {
     return t instanceof ConfigException || t instanceof BadInputException || t instanceof CorruptDataException
-        || t instanceof IllegalArgumentException || t instanceof java.io.FileNotFoundException;
+        || t instanceof IllegalArgumentException || t instanceof java.io.FileNotFoundException
+        || t instanceof dev.tandem.ps.StartupException;
   }
 
   /** Prints the code version. */

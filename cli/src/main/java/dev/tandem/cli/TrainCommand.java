@@ -6,7 +6,6 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
-import dev.tandem.trainer.train.LocalTrainer;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
 import java.io.PrintWriter;
@@ -32,8 +31,10 @@ final class TrainCommand implements Callable<Integer> {
   String resume;
   @Option(names = "--set", description = "Override a config key, e.g. --set seed=7 --set train.epochs=5 (repeatable).")
   List<String> overrides = new ArrayList<>();
-  @Option(names = "--cache", description = "Where prepared datasets are cached (default: $TANDEM_HOME/cache).")
+  @Option(names = "--cache", description = "Where prepared datasets are cached (default: the cluster's hdfs.cache, else $TANDEM_HOME/cache).")
   String cache;
+  @Option(names = "--cluster", description = "Cluster config (cluster-config/*.yaml) for jobs with cluster.mode: spark.")
+  String cluster;
 
   @Override
   public Integer call() {
@@ -60,9 +61,11 @@ final class TrainCommand implements Callable<Integer> {
             + dir.root() + " or choose another --run");
       }
     }
-    String cacheRoot = cache != null ? cache : Context.home() + "/cache";
+    dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
+    String cacheRoot = cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
+        ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
-    TrainingState state = Trainers.forJob(job.value()).train(new RunRequest(job, dir, ds, resuming, Context.progress()));
+    TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress()));
     PrintWriter out = spec.commandLine().getOut();
     out.printf("%s: %s%n", job.value().name(), state.stopReason());
     Tables t = new Tables("epoch", "train loss", "validation metric", "examples/s", "best");

@@ -1,0 +1,97 @@
+package dev.tandem.cli;
+
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.train.Datasets;
+import dev.tandem.trainer.train.RunDirectory;
+import dev.tandem.trainer.train.RunRequest;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench cluster}: distributed training throughput, and where an executor's time goes. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = {"Train a job on a Spark cluster with 1, 2, ... workers and report examples/s, gradient traffic and each",
+        "executor's time split between computing gradients, encoding/applying updates and waiting."})
+final class ClusterBench implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+  @Option(names = "--cluster", defaultValue = "cluster-config/local-cluster.yaml", description = "Cluster config (default: ${DEFAULT-VALUE}).")
+  String cluster;
+  @Option(names = "--job", defaultValue = "examples/synthetic-two-tower-cluster.yaml", description = "Job (default: ${DEFAULT-VALUE}).")
+  String job;
+  @Option(names = "--epochs", defaultValue = "4", description = "Epochs per run; the first is reported apart as warm-up (default: ${DEFAULT-VALUE}).")
+  int epochs;
+  @Option(names = "--workers", split = ",", defaultValue = "1,2", description = "Worker counts to measure (default: ${DEFAULT-VALUE}).")
+  List<Integer> workers;
+  @Option(names = "--runs", description = "Where the benchmark's runs go (default: the cluster's default file system, /tandem/bench).")
+  String runs;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    Tables t = new Tables("workers", "examples/s", "compute s/epoch", "encode+apply s/epoch", "wait s/epoch", "updates/epoch",
+        "bytes sent/epoch", "x smaller than dense");
+    List<Map<String, Object>> rows = new ArrayList<>();
+    String stamp = Long.toString(System.currentTimeMillis(), 36);
+    for (int w : workers) {
+      ConfigLoader.Loaded<JobConfig> loaded = JobConfig.load(job, List.of("cluster.mode=spark", "cluster.workers=" + w,
+          "train.epochs=" + epochs, "train.early_stopping.patience=0"));
+      var c = Trainers.cluster(loaded, cluster);
+      String base = runs != null ? runs : (c.hdfs().defaultFs() != null ? c.hdfs().defaultFs() : "file:" + Context.home()) + "/tandem/bench";
+      RunDirectory dir = RunDirectory.at(base + "/cluster-" + stamp + "-w" + w);
+      PreparedDataset ds = Datasets.resolve(loaded, c.hdfs().cacheOrDefault(Context.home() + "/cache"), Context.progress());
+      TrainingState state = Trainers.forJob(loaded, cluster).train(new RunRequest(loaded, dir, ds, false, Context.progress()));
+      // epoch 1 includes start-up (JVM warm-up, data loading, mesh handshakes): report the others
+      List<Map<String, Object>> timed = state.history().size() > 1 ? state.history().subList(1, state.history().size()) : state.history();
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("workers", w);
+      row.put("examples_per_second", mean(timed, "examples_per_second"));
+      row.put("compute_seconds_per_executor", mean(timed, "traffic_compute_seconds_per_executor"));
+      row.put("encode_apply_seconds_per_executor", mean(timed, "traffic_encode_apply_seconds_per_executor"));
+      row.put("wait_seconds", mean(timed, "traffic_wait_seconds"));
+      row.put("updates_sent", mean(timed, "traffic_updates_sent"));
+      row.put("bytes_sent", mean(timed, "traffic_bytes_sent"));
+      row.put("compression_ratio", mean(timed, "traffic_compression_ratio"));
+      row.put("first_epoch_examples_per_second", state.history().get(0).get("examples_per_second"));
+      row.put("run", dir.root().toString());
+      rows.add(row);
+      t.row(w, row.get("examples_per_second"), row.get("compute_seconds_per_executor"), row.get("encode_apply_seconds_per_executor"),
+          row.get("wait_seconds"), row.get("updates_sent"), row.get("bytes_sent"), row.get("compression_ratio"));
+      out.printf("%d worker(s): %,.0f examples/s%n", w, (double) row.get("examples_per_second"));
+      out.flush();
+    }
+    out.println();
+    t.print(out);
+    out.printf("%nmeans over epochs 2..%d on %s (%d cores on this machine); compute = forward/backward, encode+apply = threshold"
+        + " encoding and applying updates, wait = the rest of the epoch's wall time (scheduling, synchronisation, stragglers)%n",
+        epochs, cluster, Runtime.getRuntime().availableProcessors());
+    try {
+      out.println(ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static double mean(List<Map<String, Object>> rows, String key) {
+    double s = 0;
+    int n = 0;
+    for (Map<String, Object> r : rows) {
+      if (r.get(key) instanceof Number x && !Double.isNaN(x.doubleValue())) {
+        s += x.doubleValue();
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : s / n;
+  }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A real multi-JVM cluster on this machine, for tests and demos: a Spark standalone master and N workers (separate
+# JVMs, bound to 127.0.0.1) and an HDFS mini-cluster (NameNode + 2 DataNodes). No Spark download: the class path is
+# the project's own build (cli/target/lib), linked into $SPARK_HOME/jars, where workers launch executors from.
+#
+#   scripts/local-cluster.sh start|stop|status
+#
+# Environment: TANDEM_HOME (default ./tandem-work; the cluster lives in $TANDEM_HOME/cluster), TANDEM_WORKERS (2),
+# TANDEM_WORKER_MEMORY (3g), TANDEM_SPARK_PORT (7077), TANDEM_SPARK_UI_PORT (8081), TANDEM_HDFS_PORT (9000).
+# Use it with cluster-config/local-cluster.yaml: scripts/submit.sh --cluster cluster-config/local-cluster.yaml --job JOB.yaml
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HOME_DIR="${TANDEM_HOME:-$ROOT/tandem-work}"
+CL="$HOME_DIR/cluster"
+WORKERS="${TANDEM_WORKERS:-2}"
+WORKER_MEMORY="${TANDEM_WORKER_MEMORY:-3g}"
+SPARK_PORT="${TANDEM_SPARK_PORT:-7077}"
+UI_PORT="${TANDEM_SPARK_UI_PORT:-8081}"
+HDFS_PORT="${TANDEM_HDFS_PORT:-9000}"
+# shellcheck source=scripts/jvm-flags
+. "$ROOT/scripts/jvm-flags"
+
+log() { echo "local-cluster: $*" >&2; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds what logfile
+  for _ in $(seq 1 $(( $2 * 4 ))); do
+    port_open "$1" && return 0
+    sleep 0.25
+  done
+  log "$3 did not open port $1 within $2 s; last lines of $4:"; tail -20 "$4" >&2; return 1
+}
+
+workers_alive() {
+  curl -s --max-time 2 "http://127.0.0.1:$UI_PORT/json/" 2>/dev/null | tr ',' '\n' | grep -c '"state" *: *"ALIVE"' || true
+}
+
+start() {
+  if alive "$CL/master.pid"; then log "already running (scripts/local-cluster.sh status)"; return 0; fi
+  mkdir -p "$CL/logs"
+  "$ROOT/scripts/tandem" --version >/dev/null        # builds cli/target/tandem.jar and lib/ if missing or stale
+  # Spark's launcher builds executors' class path from $SPARK_HOME/jars/*
+  export SPARK_HOME="$CL/spark-home"
+  rm -rf "$SPARK_HOME"; mkdir -p "$SPARK_HOME/jars"
+  ln -s "$ROOT"/cli/target/lib/*.jar "$SPARK_HOME/jars/"
+  ln -s "$ROOT/cli/target/tandem.jar" "$SPARK_HOME/jars/tandem-cli.jar"
+  export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 DL4J_VOID_IP=127.0.0.1 OMP_NUM_THREADS=1
+
+  # HDFS: the mini-cluster needs the test class path of the datasets module (kept out of the product);
+  # TANDEM_HDFS_CLASSPATH, when set, is that class path already (the integration tests pass their own)
+  if [ -n "${TANDEM_HDFS_CLASSPATH:-}" ]; then
+    printf '%s' "$TANDEM_HDFS_CLASSPATH" > "$CL/hdfs.classpath"
+  elif [ ! -d "$ROOT/datasets/target/test-classes/dev/tandem/testing" ] || [ ! -s "$CL/hdfs.classpath" ]; then
+    log "preparing the HDFS mini-cluster class path (once) ..."
+    (cd "$ROOT" && mvn -B -q test-compile -pl datasets && mvn -B -q dependency:build-classpath -pl datasets \
+       -Dmdep.includeScope=test -Dmdep.outputFile="$CL/hdfs.classpath") >&2
+  fi
+  log "starting HDFS (NameNode + 2 DataNodes) on 127.0.0.1:$HDFS_PORT"
+  # shellcheck disable=SC2086
+  nohup java $TANDEM_JVM_FLAGS -Xmx768m -cp "$ROOT/datasets/target/test-classes:$ROOT/datasets/target/classes:$(cat "$CL/hdfs.classpath")" \
+    dev.tandem.testing.MiniHdfsMain "$CL/hdfs" "$HDFS_PORT" 2 > "$CL/logs/hdfs.log" 2>&1 &
+  echo $! > "$CL/hdfs.pid"
+  wait_port "$HDFS_PORT" 90 "HDFS" "$CL/logs/hdfs.log"
+
+  log "starting the Spark master on spark://127.0.0.1:$SPARK_PORT"
+  # shellcheck disable=SC2086
+  nohup java $TANDEM_JVM_FLAGS -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master \
+    --host 127.0.0.1 --port "$SPARK_PORT" --webui-port "$UI_PORT" > "$CL/logs/master.log" 2>&1 &
+  echo $! > "$CL/master.pid"
+  wait_port "$SPARK_PORT" 60 "the Spark master" "$CL/logs/master.log"
+
+  for i in $(seq 1 "$WORKERS"); do
+    log "starting Spark worker $i (1 core, $WORKER_MEMORY)"
+    mkdir -p "$CL/work-$i"
+    # shellcheck disable=SC2086
+    SPARK_WORKER_DIR="$CL/work-$i" nohup java $TANDEM_JVM_FLAGS -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker \
+      --host 127.0.0.1 --cores 1 --memory "$WORKER_MEMORY" --webui-port 0 --work-dir "$CL/work-$i" \
+      "spark://127.0.0.1:$SPARK_PORT" > "$CL/logs/worker-$i.log" 2>&1 &
+    echo $! > "$CL/worker-$i.pid"
+  done
+  for _ in $(seq 1 240); do
+    [ "$(workers_alive)" -ge "$WORKERS" ] && break
+    sleep 0.25
+  done
+  [ "$(workers_alive)" -ge "$WORKERS" ] || { log "workers did not register; see $CL/logs"; exit 1; }
+  status
+}
+
+stop() {
+  for f in "$CL"/worker-*.pid "$CL/master.pid" "$CL/hdfs.pid"; do
+    [ -f "$f" ] || continue
+    if alive "$f"; then
+      pid=$(cat "$f")
+      pkill -TERM -P "$pid" 2>/dev/null || true     # executors launched by a worker
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+  done
+  # executors that outlived their worker (only this cluster's: they run in its work directories)
+  for pid in $(pgrep -f CoarseGrainedExecutorBackend 2>/dev/null || true); do
+    case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$CL"/*) kill -KILL "$pid" 2>/dev/null || true ;; esac
+  done
+  log "stopped"
+}
+
+status() {
+  local ok=0
+  for f in "$CL/hdfs.pid" "$CL/master.pid" "$CL"/worker-*.pid; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .pid)
+    if alive "$f"; then echo "$name: running (pid $(cat "$f"))"; else echo "$name: not running"; ok=1; fi
+  done
+  [ -f "$CL/master.pid" ] || { echo "cluster: not started"; return 1; }
+  echo "spark master: spark://127.0.0.1:$SPARK_PORT (workers alive: $(workers_alive); UI http://127.0.0.1:$UI_PORT)"
+  echo "hdfs: hdfs://127.0.0.1:$HDFS_PORT"
+  echo "logs: $CL/logs"
+  return $ok
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: scripts/local-cluster.sh start|stop|status" >&2; exit 2 ;;
+esac
