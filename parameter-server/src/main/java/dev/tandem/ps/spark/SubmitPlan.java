@@ -73,7 +73,8 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
       argv.addAll(concat(r.jvmFlags(), c.jvmFlags()));
       argv.add("-Xmx" + c.driverMemory());
       argv.add("-cp");
-      argv.add(r.tandemLib().resolve("*").toString());
+      // the application jar first: its log4j2.xml configures the driver's logging
+      argv.add(r.appJar().toAbsolutePath() + java.io.File.pathSeparator + r.tandemLib().resolve("*"));
       argv.add("org.apache.spark.deploy.SparkSubmit");
       if (c.aeron().controllerAddress() != null && c.aeron().controllerAddress().startsWith("127.")) {
         env.put("SPARK_LOCAL_IP", c.aeron().controllerAddress());
