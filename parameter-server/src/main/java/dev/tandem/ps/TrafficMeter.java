@@ -53,7 +53,9 @@ public final class TrafficMeter {
     if (instance == null || !instance.dir.equals(dir)) {
       instance = new TrafficMeter(node, dir, numParams);
       TrafficMeter m = instance;
-      Runtime.getRuntime().addShutdownHook(new Thread(m::writeQuietly, "tandem-traffic"));
+      // the last write must happen before Hadoop's own shutdown hook closes the cached file systems
+      org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(m::writeQuietly,
+          org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
     }
     return instance;
   }

@@ -144,10 +144,11 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
   public String toShell() {
     String e = env.entrySet().stream().map(x -> x.getKey() + "=" + quote(x.getValue())).collect(Collectors.joining(" "));
     StringBuilder sb = new StringBuilder(e.isEmpty() ? "" : e + " ");
+    int appJar = argv.lastIndexOf("train") - 1;
     for (int i = 0; i < argv.size(); i++) {
       String a = argv.get(i);
       if (i > 0) {
-        sb.append(a.startsWith("--") && i > 1 ? " \\\n    " : " ");
+        sb.append((a.startsWith("--") && i > 1) || i == appJar ? " \\\n    " : " ");
       }
       sb.append(quote(a));
     }
