@@ -304,6 +304,12 @@ public final class BundleRecommender implements Recommender {
     return new Candidates(Arrays.copyOf(rows, k), Arrays.copyOf(scores, k));
   }
 
+  /** The user vector of a user the bundle knows (or of an unknown id without attributes), without context. */
+  public float[] userVector(String user) {
+    int row = bundle.users().row(user);
+    return userVector(row >= 0 ? bundle.users().attributes(row) : Map.of("user_id", user), Map.of());
+  }
+
   /** The user tower's output for raw user attributes and context, encoded by the bundle's transform. */
   float[] userVector(Map<String, String> userAttributes, Map<String, String> context) {
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);

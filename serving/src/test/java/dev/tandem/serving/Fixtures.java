@@ -52,6 +52,7 @@ public final class Fixtures {
   public record Runs(Path root, PreparedDataset dataset, RunDirectory twoTower, RunDirectory ranking) {}
 
   private static Runs runs;
+  private static dev.tandem.serving.bundle.ServingBundle bundle;
 
   private Fixtures() {}
 
@@ -68,6 +69,18 @@ public final class Fixtures {
       }
     }
     return runs;
+  }
+
+  /** Both runs exported once to a local registry ({@code ROOT/registry/recs@v1}) and loaded back. */
+  public static synchronized dev.tandem.serving.bundle.ServingBundle bundle() {
+    if (bundle == null) {
+      Runs r = runs();
+      var registry = dev.tandem.serving.registry.FsModelRegistry.at(r.root().resolve("registry").toString());
+      dev.tandem.serving.bundle.BundleExporter.export(registry, "recs", new dev.tandem.serving.bundle.BundleExporter.Request(
+          r.twoTower().root().toString(), "best", r.ranking().root().toString(), "best", null, null));
+      bundle = dev.tandem.serving.bundle.ServingBundle.load(registry, "recs", "v1");
+    }
+    return bundle;
   }
 
   private static RunDirectory train(String yaml, Path root) {
