@@ -80,7 +80,7 @@ final class ExportCommand implements Callable<Integer> {
               me.baseline().get(k) instanceof Number b ? Tables.format(b.doubleValue()) : "-"));
         }
       }
-      out.printf("  %-9s %s, checkpoint %s%s [%s split]%n", e.getKey() + ":", me.kind(), me.checkpoint(), sb, me.split());
+      out.printf("  %-11s%s, checkpoint %s%s [%s split]%n", e.getKey() + ":", me.kind(), me.checkpoint(), sb, me.split());
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.tandem.serving.bundle;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.Entity;
@@ -145,35 +144,40 @@ public final class BundleExporter {
 
   /** Metrics of the exported checkpoint with its baseline's: from eval.json when it describes this checkpoint, else evaluated now. */
   private static VersionManifest.ModelEntry entry(String kind, RunDirectory run, Checkpoint c, PreparedDataset ds) throws IOException {
-    Map<String, Object> eval = null;
+    // read as a tree, not as Map<String, Object>: on the CLI's class path Jackson also finds its Scala module, which turns
+    // nested untyped objects into Scala maps
+    JsonNode eval = null;
     if (Fs.exists(run.eval())) {
-      Map<String, Object> e = ConfigLoader.json().readValue(Fs.readAll(run.eval()), new TypeReference<Map<String, Object>>() {});
-      if (c.id().equals(e.get("checkpoint")) && ds.fingerprint().equals(e.get("dataset"))) {
+      JsonNode e = ConfigLoader.json().readTree(Fs.readAll(run.eval()));
+      if (c.id().equals(e.path("checkpoint").asText()) && ds.fingerprint().equals(e.path("dataset").asText())) {
         eval = e;
       }
     }
     if (eval == null) {
       LOG.info("evaluating {} checkpoint {} on the test split for the registry manifest", run.root(), c.id());
       JobConfig job = JobConfig.load(run.job().toString(), List.of()).value();
-      eval = Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id());
+      eval = ConfigLoader.json().valueToTree(Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id()));
     }
-    Map<String, Object> metrics = new LinkedHashMap<>();
+    Map<String, Object> metrics = numbers(eval);
     Map<String, Object> baseline = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : eval.entrySet()) {
-      if (e.getValue() instanceof Number) {
-        metrics.put(e.getKey(), e.getValue());
-      }
+    if (eval.path("baseline").has("name")) {
+      baseline.put("name", eval.path("baseline").path("name").asText());
     }
-    if (eval.get("baseline") instanceof Map<?, ?> b) {
-      for (Map.Entry<?, ?> e : b.entrySet()) {
-        if (e.getValue() instanceof Number || e.getKey().equals("name")) {
-          baseline.put(String.valueOf(e.getKey()), e.getValue());
-        }
-      }
-    }
+    baseline.putAll(numbers(eval.path("baseline")));
     JsonNode config = ConfigLoader.yaml().readTree(c.jobYaml());
-    return new VersionManifest.ModelEntry(kind, run.root().toString(), c.id(), String.valueOf(eval.getOrDefault("split", "test")),
-        metrics, baseline, config, c.provenance());
+    return new VersionManifest.ModelEntry(kind, run.root().toString(), c.id(), eval.path("split").asText("test"), metrics, baseline, config,
+        c.provenance());
+  }
+
+  /** The numeric fields of an object (headline metrics; nested breakdowns are left out). */
+  private static Map<String, Object> numbers(JsonNode node) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    node.fields().forEachRemaining(f -> {
+      if (f.getValue().isNumber()) {
+        out.put(f.getKey(), f.getValue().doubleValue());
+      }
+    });
+    return out;
   }
 
   private static byte[] serialize(ComputationGraph g) throws IOException {
