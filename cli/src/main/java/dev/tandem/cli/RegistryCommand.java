@@ -56,6 +56,7 @@ final class RegistryCommand implements Runnable {
     return e == null ? null : e.metrics().get(key);
   }
 
+  /** {@code registry list}. */
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Model names of a registry, or the versions of one name.")
   static final class ListCmd implements Callable<Integer> {
     @CommandLine.Spec
@@ -98,6 +99,7 @@ final class RegistryCommand implements Runnable {
     }
   }
 
+  /** {@code registry show}. */
   @Command(name = "show", mixinStandardHelpOptions = true, description = "A version's manifest: models and metrics, provenance, files.")
   static final class Show implements Callable<Integer> {
     @CommandLine.Spec
@@ -155,6 +157,7 @@ final class RegistryCommand implements Runnable {
     }
   }
 
+  /** {@code registry promote}. */
   @Command(name = "promote", mixinStandardHelpOptions = true, description = "Point an alias (default: production) at a version, atomically.")
   static final class Promote implements Callable<Integer> {
     @CommandLine.Spec
@@ -183,6 +186,7 @@ final class RegistryCommand implements Runnable {
     }
   }
 
+  /** {@code registry rollback}. */
   @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Point an alias back at the version it pointed to before.")
   static final class Rollback implements Callable<Integer> {
     @CommandLine.Spec
@@ -204,6 +208,7 @@ final class RegistryCommand implements Runnable {
     }
   }
 
+  /** {@code registry diff}. */
   @Command(name = "diff", mixinStandardHelpOptions = true, description = "Compare two versions' metrics and configurations.")
   static final class Diff implements Callable<Integer> {
     @CommandLine.Spec

@@ -46,9 +46,9 @@ final class ServeBench implements Callable<Integer> {
   int m;
   @Option(names = "--ef-construction", defaultValue = "100", description = "HNSW build beam (default: ${DEFAULT-VALUE}).")
   int efConstruction;
-  @Option(names = "--ef", defaultValue = "200", description = "HNSW search beam (default: ${DEFAULT-VALUE}).")
-  int ef;
-  @Option(names = "--noise", defaultValue = "0.05", description = "Per-dimension noise of synthetic items around the trained ones (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ef", split = ",", defaultValue = "200,400", description = "HNSW search beams to measure on one graph (default: ${DEFAULT-VALUE}).")
+  List<Integer> efs;
+  @Option(names = "--noise", defaultValue = "0.15", description = "Per-dimension noise of synthetic items around the trained ones (default: ${DEFAULT-VALUE}).")
   double noise;
   @Option(names = "--model", paramLabel = "REF", description = "Take the towers and item vectors from this registry version (default: train"
       + " the synthetic example jobs briefly, once, under $TANDEM_HOME/bench/serve).")
@@ -69,17 +69,20 @@ final class ServeBench implements Callable<Integer> {
       }
       kinds.add(kind);
     }
-    ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, ef), noise,
-        200, 17);
+    ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, efs.get(0)), efs,
+        noise, 200, 17);
     out.printf("base models: %s v%d (user tower of %d-d vectors%s); %d real items are the centres of each synthetic catalogue%n", base.name(),
         base.version(), base.itemVectors().dim(), base.hasRanking() ? ", DCN ranking model" : ", no ranking model", base.items().size());
     out.flush();
     Tables t = new Tables("items", "index", "threads", "p50 ms", "p99 ms", "max ms", "requests/s", "recall@" + k, "build s", "table MB",
         "index MB");
+    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms");
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
       for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s)) {
+        stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
+            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"));
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
             r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
             r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
@@ -87,11 +90,14 @@ final class ServeBench implements Callable<Integer> {
     }
     out.println();
     t.print(out);
+    out.printf("%nwhere the time goes (mean per request)%n");
+    stages.print(out);
     out.printf("%nEach request: encode the user from the bundle's raw attributes, run the user tower, retrieve the top %d by inner product,"
         + " rank them%s, apply the rules; cache off. Timed per request (HdrHistogram); %d requests per row after %d warm-up requests."
-        + " HNSW: m=%d, ef_construction=%d, ef=%d; recall@%d is against exact search over %d users' vectors.%n"
+        + " HNSW: m=%d, ef_construction=%d; recall@%d is against exact search over %d users' vectors. Catalogue: %s real item vectors"
+        + " + N(0, %s^2) per dimension, normalised; queries: the real user tower's vectors of the bundle's users.%n"
         + "cores: %d, max heap: %,d MB, OMP_NUM_THREADS=%s%n", k, base.hasRanking() ? " with the ranking model" : "", requests, warmup, m,
-        efConstruction, ef, k, 200, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        efConstruction, k, 200, "the bundle's", noise, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
         System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
     out.flush();
     return 0;

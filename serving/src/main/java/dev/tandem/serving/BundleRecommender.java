@@ -193,17 +193,22 @@ public final class BundleRecommender implements Recommender {
     int explore = rules.explorationSlots(k);
     int n = Math.max(config.retrieval().candidates(), k + explore);
 
+    long t0 = System.nanoTime();
     float[] userVector = null;
     Candidates cands;
+    long t1 = t0;
     if (path.equals(POPULARITY)) {
       cands = popular(n, excluded);
     } else {
       Map<String, String> ua = userAttributes;
       userVector = cache ? userVectors.get(new UserKey(req.user(), req.attributes()), key -> userVector(ua, context))
           : userVector(ua, context);
+      t1 = System.nanoTime();
       cands = index.search(userVector, n, excluded);
     }
+    long t2 = System.nanoTime();
     float[] ranking = rankers != null && !path.equals(POPULARITY) ? rank(userAttributes, context, cands.rows()) : null;
+    long t3 = System.nanoTime();
 
     Integer[] order = new Integer[cands.size()];
     for (int i = 0; i < order.length; i++) {
@@ -273,10 +278,16 @@ public final class BundleRecommender implements Recommender {
         exploration.add(d.id());
       }
     }
+    long t4 = System.nanoTime();
     Map<String, String> features = new LinkedHashMap<>(userAttributes);
     features.putAll(context);
+    Map<String, Double> stages = new LinkedHashMap<>();
+    stages.put("user_vector", (t1 - t0) / 1e6);
+    stages.put("retrieval", (t2 - t1) / 1e6);
+    stages.put("ranking", (t3 - t2) / 1e6);
+    stages.put("rules", (t4 - t3) / 1e6);
     Recommendations.Explanation why = new Recommendations.Explanation(features, path.equals(POPULARITY) ? "popularity" : index.kind(),
-        cands.size(), excluded.cardinality(), ranking != null, caps.capped(), explore);
+        cands.size(), excluded.cardinality(), ranking != null, caps.capped(), explore, stages);
     return new Recommendations(bundle.name(), bundle.version(), req.user(), path, List.copyOf(ids), List.copyOf(scores),
         List.copyOf(exploration), false, List.copyOf(details), why);
   }

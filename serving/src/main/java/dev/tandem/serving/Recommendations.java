@@ -48,9 +48,10 @@ public record Recommendations(String model, int version, String user, String pat
    * @param ranked       whether the ranking model scored the candidates
    * @param capped       items skipped by max_per rules, with the attribute value that was full
    * @param explorationSlots slots given to exploration items
+   * @param stageMs      milliseconds spent in each stage: user_vector (encoding and user tower), retrieval, ranking, rules
    */
   public record Explanation(Map<String, String> features, String index, int candidates, int seenExcluded, boolean ranked,
-      List<String> capped, int explorationSlots) {}
+      List<String> capped, int explorationSlots, Map<String, Double> stageMs) {}
 
   /** The same answer marked as coming from the cache, with or without the explanation. */
   Recommendations served(boolean fromCache, boolean withExplanation) {

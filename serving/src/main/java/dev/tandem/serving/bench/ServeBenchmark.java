@@ -2,17 +2,23 @@ package dev.tandem.serving.bench;
 
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
+import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.ExactIndex;
+import dev.tandem.serving.retrieval.HnswCandidateIndex;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.DoubleAdder;
 import org.HdrHistogram.Histogram;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -32,13 +38,14 @@ public final class ServeBenchmark {
    * @param requests timed requests per measurement
    * @param warmup   untimed requests before each measurement
    * @param threads  client thread counts to measure
-   * @param hnsw     HNSW parameters
+   * @param hnsw     HNSW parameters (the graph is built once with these)
+   * @param efs      HNSW search beams to measure on that graph
    * @param noise    per-dimension noise around the real item vectors the catalogue is grown from
    * @param recallQueries users whose retrieval is compared with exact search
    * @param seed     seed of the catalogue
    */
-  public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, double noise, int recallQueries,
-      long seed) {}
+  public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
+      int recallQueries, long seed) {}
 
   /**
    * One measurement.
@@ -47,9 +54,10 @@ public final class ServeBenchmark {
    * @param buildSeconds time to build the index (0 for exact)
    * @param tableBytes  the item vectors
    * @param indexBytes  heap taken by the index beyond the item vectors (approximate, from the heap before and after)
+   * @param stageMeanMs mean milliseconds per request in each stage of the pipeline (a coarse profile)
    */
   public record Result(int items, String index, int threads, double p50Ms, double p99Ms, double maxMs, double requestsPerSecond,
-      double recall, double buildSeconds, long tableBytes, long indexBytes) {}
+      double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs) {}
 
   /** Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count. */
   public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s) {
@@ -66,9 +74,18 @@ public final class ServeBenchmark {
       try (BundleRecommender rec = new BundleRecommender(bundle, cfg)) {
         double build = kind == ServingConfig.IndexKind.EXACT ? 0 : (System.nanoTime() - t0) / 1e9;
         long indexBytes = kind == ServingConfig.IndexKind.EXACT ? 0 : Math.max(0, usedHeap() - heapBefore);
-        double recall = recall(rec, exact, s);
-        for (int threads : s.threads()) {
-          out.add(measure(rec, bundle, threads, s, kind.key(), recall, build, indexBytes));
+        if (rec.index() instanceof HnswCandidateIndex hnsw) {
+          for (int ef : s.efs()) {
+            hnsw.ef(ef); // one graph, several search beams
+            double recall = recall(rec, exact, s);
+            for (int threads : s.threads()) {
+              out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+            }
+          }
+        } else {
+          for (int threads : s.threads()) {
+            out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
+          }
         }
       }
     }
@@ -118,6 +135,7 @@ public final class ServeBenchmark {
     try {
       int perThread = Math.max(1, s.requests() / threads);
       List<Future<Histogram>> parts = new ArrayList<>();
+      Map<String, DoubleAdder> stages = new ConcurrentHashMap<>();
       long start = System.nanoTime();
       for (int t = 0; t < threads; t++) {
         int offset = t * perThread;
@@ -125,8 +143,9 @@ public final class ServeBenchmark {
           Histogram h = new Histogram(60_000_000_000L, 3);
           for (int i = 0; i < perThread; i++) {
             long t0 = System.nanoTime();
-            rec.recommend(request(users, offset + i, s.k()));
+            Recommendations r = rec.recommend(request(users, offset + i, s.k()));
             h.recordValue(System.nanoTime() - t0);
+            r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
           }
           return h;
         }));
@@ -136,8 +155,13 @@ public final class ServeBenchmark {
         all.add(f.get());
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Double> meanStages = new LinkedHashMap<>();
+      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules")) {
+        DoubleAdder sum = stages.get(stage);
+        meanStages.put(stage, sum == null ? 0 : sum.sum() / all.getTotalCount());
+      }
       Result r = new Result(bundle.items().size(), index, threads, all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
-          all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes);
+          all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes, meanStages);
       LOG.info("{} items, {}, {} thread(s): p50 {} ms, p99 {} ms, {} req/s", r.items(), index, threads, String.format("%.2f", r.p50Ms()),
           String.format("%.2f", r.p99Ms()), String.format("%.0f", r.requestsPerSecond()));
       return r;
@@ -152,6 +176,7 @@ public final class ServeBenchmark {
   }
 
   private static RecommendRequest request(String[] users, int i, int k) {
-    return RecommendRequest.of(users[Math.floorMod(i, users.length)], k).withCache(false);
+    // explain costs nothing extra (the pipeline always records it) and carries the per-stage timings
+    return RecommendRequest.of(users[Math.floorMod(i, users.length)], k).withCache(false).withExplain(true);
   }
 }
