@@ -177,7 +177,7 @@ public final class BundleRecommender implements Recommender {
       userAttributes.put("user_id", req.user());
     }
 
-    BitSet excluded = new BitSet(items.size());
+    BitSet excluded = new BitSet(); // grows to the highest excluded row only: no catalogue-sized allocation per request
     if (rules.excludeSeen() && row >= 0) {
       for (int it : bundle.seen(row)) {
         excluded.set(it);

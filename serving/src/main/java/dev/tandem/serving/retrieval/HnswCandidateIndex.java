@@ -54,8 +54,9 @@ public final class HnswCandidateIndex implements CandidateIndex {
   @Override
   public Candidates search(float[] query, int n, BitSet excluded) {
     int size = vectors.size();
-    int want = Math.min(n, size - (excluded == null ? 0 : excluded.cardinality()));
-    int ask = Math.min(size, n + (excluded == null ? 0 : excluded.cardinality()));
+    int excludedCount = excluded == null ? 0 : excluded.cardinality();
+    int want = Math.min(n, size - excludedCount);
+    int ask = Math.min(size, n + excludedCount);
     while (true) {
       List<SearchResult<VectorItem, Float>> found = index.findNearest(query, ask);
       TopK top = new TopK(Math.max(0, Math.min(n, want)));
