@@ -55,6 +55,9 @@ final class ServeBench implements Callable<Integer> {
   String model;
   @Option(names = "--work", description = "Working directory (default: $TANDEM_HOME or ./tandem-work).")
   String work;
+  @Option(names = "--no-index-cache", description = "Always build HNSW graphs (by default they are kept under $TANDEM_HOME/bench/serve/indexes"
+      + " and reused by later runs with the same catalogue and graph parameters).")
+  boolean noIndexCache;
 
   @Override
   public Integer call() throws Exception {
@@ -69,20 +72,22 @@ final class ServeBench implements Callable<Integer> {
       }
       kinds.add(kind);
     }
+    String home = work != null ? work : Context.home();
     ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, efs.get(0)), efs,
-        noise, 200, 17);
+        noise, 200, 17, noIndexCache ? null : home + "/bench/serve/indexes");
     out.printf("base models: %s v%d (user tower of %d-d vectors%s); %d real items are the centres of each synthetic catalogue%n", base.name(),
         base.version(), base.itemVectors().dim(), base.hasRanking() ? ", DCN ranking model" : ", no ranking model", base.items().size());
     out.flush();
     Tables t = new Tables("items", "index", "threads", "p50 ms", "p99 ms", "max ms", "requests/s", "recall@" + k, "build s", "table MB",
         "index MB");
-    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms");
+    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "cpu p50 ms",
+        "cpu p99 ms", "GCs", "GC ms");
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
       for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s)) {
         stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
-            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"));
+            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.cpuP50Ms(), r.cpuP99Ms(), r.gcCount(), r.gcMs());
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
             r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
             r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
@@ -90,17 +95,24 @@ final class ServeBench implements Callable<Integer> {
     }
     out.println();
     t.print(out);
-    out.printf("%nwhere the time goes (mean per request)%n");
+    out.printf("%nwhere the time goes: mean ms per request in each stage; CPU time of the requesting thread per request (the work,"
+        + " without waiting for a core); garbage collections during the measurement%n");
     stages.print(out);
     out.printf("%nEach request: encode the user from the bundle's raw attributes, run the user tower, retrieve the top %d by inner product,"
         + " rank them%s, apply the rules; cache off. Timed per request (HdrHistogram); %d requests per row after %d warm-up requests."
         + " HNSW: m=%d, ef_construction=%d; recall@%d is against exact search over %d users' vectors. Catalogue: %s real item vectors"
         + " + N(0, %s^2) per dimension, normalised; queries: the real user tower's vectors of the bundle's users.%n"
-        + "cores: %d, max heap: %,d MB, OMP_NUM_THREADS=%s%n", k, base.hasRanking() ? " with the ranking model" : "", requests, warmup, m,
+        + "cores: %d, max heap: %,d MB, OMP_NUM_THREADS=%s, load average at the end: %s%n", k, base.hasRanking() ? " with the ranking model" : "", requests, warmup, m,
         efConstruction, k, 200, "the bundle's", noise, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), loadAverage());
     out.flush();
     return 0;
+  }
+
+  /** The 1-minute load average (other processes competing for the cores make latency tails longer). */
+  static String loadAverage() {
+    double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return l < 0 ? "unknown" : String.format("%.2f", l);
   }
 
   /** The synthetic example jobs trained for two epochs, exported once to a registry under the working directory and reused. */

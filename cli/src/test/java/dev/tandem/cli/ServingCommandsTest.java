@@ -106,7 +106,7 @@ class ServingCommandsTest {
     assertThat(lines).hasSize(1 + 10 * Integer.parseInt(all.out().replaceAll("(?s).*top 10 of ([0-9,]+) users.*", "$1").replace(",", "")));
 
     CliRunner.Result bench = CliRunner.run("bench", "serve", "--model", reg + "/recs@v1", "--items", "2000", "--threads", "1,2", "--requests",
-        "200", "--warmup", "50", "--k", "20", "--ef", "40,80");
+        "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString());
     assertThat(bench.exit()).as(bench.err()).isZero();
     assertThat(bench.out()).contains("p50 ms").contains("p99 ms").contains("recall@20").contains("hnsw ef=40").contains("hnsw ef=80").contains("exact");
   }

@@ -74,11 +74,19 @@ public final class BundleRecommender implements Recommender {
   }
 
   public BundleRecommender(ServingBundle bundle, ServingConfig config) {
+    this(bundle, config, null);
+  }
+
+  /** With a retrieval index built beforehand over the bundle's item vectors (null: build one per the configuration). */
+  public BundleRecommender(ServingBundle bundle, ServingConfig config, CandidateIndex index) {
+    if (index != null && index.size() != bundle.itemVectors().size()) {
+      throw new IllegalArgumentException("the index holds " + index.size() + " items, the bundle " + bundle.itemVectors().size());
+    }
     this.bundle = bundle;
     this.config = config;
     this.transform = bundle.transform();
     this.rules = new BusinessRules(config.rules(), bundle.items(), transform);
-    this.index = buildIndex(bundle, config.retrieval());
+    this.index = index != null ? index : buildIndex(bundle, config.retrieval());
     this.userTowers = new GraphPool(bundle.userTower());
     this.rankers = bundle.hasRanking() && config.ranking().enabled() ? new GraphPool(bundle.ranking()) : null;
     this.userSources = new LinkedHashSet<>(transform.sources(Entity.USER));

@@ -8,6 +8,14 @@ import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.ExactIndex;
 import dev.tandem.serving.retrieval.HnswCandidateIndex;
+import dev.tandem.fs.Fs;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.DoubleAdder;
 import org.HdrHistogram.Histogram;
+import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -43,9 +52,11 @@ public final class ServeBenchmark {
    * @param noise    per-dimension noise around the real item vectors the catalogue is grown from
    * @param recallQueries users whose retrieval is compared with exact search
    * @param seed     seed of the catalogue
+   * @param indexCache directory where HNSW graphs are kept between runs (null: always build); a graph is reused only for
+   *                 the same bundle version, catalogue size, noise, seed and graph parameters
    */
   public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
-      int recallQueries, long seed) {}
+      int recallQueries, long seed, String indexCache) {}
 
   /**
    * One measurement.
@@ -55,9 +66,14 @@ public final class ServeBenchmark {
    * @param tableBytes  the item vectors
    * @param indexBytes  heap taken by the index beyond the item vectors (approximate, from the heap before and after)
    * @param stageMeanMs mean milliseconds per request in each stage of the pipeline (a coarse profile)
+   * @param cpuP50Ms    median CPU time of the requesting thread per request: the work itself, without waiting for a core
+   * @param cpuP99Ms    its 99th percentile
+   * @param gcCount     garbage collections during the measurement
+   * @param gcMs        their total time
    */
   public record Result(int items, String index, int threads, double p50Ms, double p99Ms, double maxMs, double requestsPerSecond,
-      double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs) {}
+      double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs, double cpuP50Ms,
+      double cpuP99Ms, long gcCount, long gcMs) {}
 
   /** Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count. */
   public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s) {
@@ -71,8 +87,10 @@ public final class ServeBenchmark {
           .withCache(new ServingConfig.Cache(false, null, null));
       long heapBefore = usedHeap();
       long t0 = System.nanoTime();
-      try (BundleRecommender rec = new BundleRecommender(bundle, cfg)) {
-        double build = kind == ServingConfig.IndexKind.EXACT ? 0 : (System.nanoTime() - t0) / 1e9;
+      double[] buildSeconds = {0};
+      CandidateIndex prebuilt = kind == ServingConfig.IndexKind.HNSW ? hnsw(base, bundle, s, buildSeconds) : null;
+      try (BundleRecommender rec = new BundleRecommender(bundle, cfg, prebuilt)) {
+        double build = kind == ServingConfig.IndexKind.EXACT ? 0 : buildSeconds[0];
         long indexBytes = kind == ServingConfig.IndexKind.EXACT ? 0 : Math.max(0, usedHeap() - heapBefore);
         if (rec.index() instanceof HnswCandidateIndex hnsw) {
           for (int ef : s.efs()) {
@@ -90,6 +108,40 @@ public final class ServeBenchmark {
       }
     }
     return out;
+  }
+
+  /** The HNSW graph of a grown catalogue: loaded from the cache when it holds one, else built (and cached); returns its build time. */
+  private static HnswCandidateIndex hnsw(ServingBundle base, ServingBundle grown, Settings s, double[] buildSeconds) {
+    ServingConfig.Hnsw h = s.hnsw();
+    Path file = s.indexCache() == null ? null : Fs.resolve(s.indexCache(), String.format("hnsw-%s-v%d-%d-noise%s-seed%d-m%d-efc%d.bin",
+        base.name(), base.version(), grown.items().size(), s.noise(), s.seed(), h.m(), h.efConstruction()));
+    try {
+      if (file != null && Fs.exists(file) && Fs.exists(file.suffix(".seconds"))) {
+        try (InputStream in = new BufferedInputStream(Fs.open(file), 1 << 20)) {
+          HnswCandidateIndex index = HnswCandidateIndex.load(grown.itemVectors(), in);
+          buildSeconds[0] = Double.parseDouble(Fs.readString(file.suffix(".seconds")).trim());
+          LOG.info("loaded the HNSW graph of {} items from {} (built in {} s)", grown.items().size(), file, buildSeconds[0]);
+          return index;
+        }
+      }
+      long t0 = System.nanoTime();
+      HnswCandidateIndex index = HnswCandidateIndex.build(grown.itemVectors(), h.m(), h.efConstruction(), h.ef(),
+          Runtime.getRuntime().availableProcessors());
+      buildSeconds[0] = (System.nanoTime() - t0) / 1e9;
+      LOG.info("built the HNSW graph of {} items in {} s", grown.items().size(), String.format("%.1f", buildSeconds[0]));
+      if (file != null) {
+        Fs.writeAtomically(file, out -> index.save(new java.io.BufferedOutputStream(out, 1 << 20) {
+          @Override
+          public void close() throws IOException {
+            flush(); // the atomic writer closes the underlying stream itself
+          }
+        }));
+        Fs.writeString(file.suffix(".seconds"), Double.toString(buildSeconds[0]));
+      }
+      return index;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write the HNSW graph cache " + file, e);
+    }
   }
 
   private static long usedHeap() {
@@ -134,34 +186,44 @@ public final class ServeBenchmark {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       int perThread = Math.max(1, s.requests() / threads);
-      List<Future<Histogram>> parts = new ArrayList<>();
+      List<Future<Histogram[]>> parts = new ArrayList<>();
       Map<String, DoubleAdder> stages = new ConcurrentHashMap<>();
+      ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+      long[] gcBefore = gc();
       long start = System.nanoTime();
       for (int t = 0; t < threads; t++) {
         int offset = t * perThread;
         parts.add(pool.submit(() -> {
-          Histogram h = new Histogram(60_000_000_000L, 3);
+          Histogram wall = new Histogram(60_000_000_000L, 3);
+          Histogram work = new Histogram(60_000_000_000L, 3);
           for (int i = 0; i < perThread; i++) {
+            long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Recommendations r = rec.recommend(request(users, offset + i, s.k()));
-            h.recordValue(System.nanoTime() - t0);
+            wall.recordValue(System.nanoTime() - t0);
+            work.recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
             r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
           }
-          return h;
+          return new Histogram[] {wall, work};
         }));
       }
       Histogram all = new Histogram(60_000_000_000L, 3);
-      for (Future<Histogram> f : parts) {
-        all.add(f.get());
+      Histogram allCpu = new Histogram(60_000_000_000L, 3);
+      for (Future<Histogram[]> f : parts) {
+        Histogram[] h = f.get();
+        all.add(h[0]);
+        allCpu.add(h[1]);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      long[] gcAfter = gc();
       Map<String, Double> meanStages = new LinkedHashMap<>();
       for (String stage : List.of("user_vector", "retrieval", "ranking", "rules")) {
         DoubleAdder sum = stages.get(stage);
         meanStages.put(stage, sum == null ? 0 : sum.sum() / all.getTotalCount());
       }
       Result r = new Result(bundle.items().size(), index, threads, all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
-          all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes, meanStages);
+          all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes, meanStages,
+          allCpu.getValueAtPercentile(50) / 1e6, allCpu.getValueAtPercentile(99) / 1e6, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
       LOG.info("{} items, {}, {} thread(s): p50 {} ms, p99 {} ms, {} req/s", r.items(), index, threads, String.format("%.2f", r.p50Ms()),
           String.format("%.2f", r.p99Ms()), String.format("%.0f", r.requestsPerSecond()));
       return r;
@@ -173,6 +235,17 @@ public final class ServeBenchmark {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Collections so far and their total milliseconds, over every collector. */
+  private static long[] gc() {
+    long count = 0;
+    long ms = 0;
+    for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, b.getCollectionCount());
+      ms += Math.max(0, b.getCollectionTime());
+    }
+    return new long[] {count, ms};
   }
 
   private static RecommendRequest request(String[] users, int i, int k) {

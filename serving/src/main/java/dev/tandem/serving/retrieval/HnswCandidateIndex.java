@@ -75,6 +75,24 @@ public final class HnswCandidateIndex implements CandidateIndex {
     }
   }
 
+  /**
+   * Writes the graph (hnswlib's own format: Java serialisation of the index and its items), so that a large catalogue's
+   * index is built once rather than at every start.
+   */
+  public void save(java.io.OutputStream out) throws java.io.IOException {
+    index.save(out);
+  }
+
+  /** Reads a graph written by {@link #save} for the same item vectors; refuses one of another size or dimension. */
+  public static HnswCandidateIndex load(ItemVectors vectors, java.io.InputStream in) throws java.io.IOException {
+    HnswIndex<Integer, float[], VectorItem, Float> index = HnswIndex.load(in, HnswCandidateIndex.class.getClassLoader());
+    if (index.size() != vectors.size() || index.getDimensions() != vectors.dim()) {
+      throw new java.io.IOException("the saved HNSW index has " + index.size() + " items of dimension " + index.getDimensions()
+          + ", the catalogue " + vectors.size() + " of dimension " + vectors.dim());
+    }
+    return new HnswCandidateIndex(vectors, index);
+  }
+
   /** Sets the search beam (at least the number of candidates asked for is always used). */
   public void ef(int ef) {
     index.setEf(ef);

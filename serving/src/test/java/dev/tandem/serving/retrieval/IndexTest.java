@@ -86,6 +86,21 @@ class IndexTest {
     assertThat(Arrays.stream(c.rows()).noneMatch(excluded::get)).isTrue();
   }
 
+  @Test
+  void hnswGraphsSaveAndLoad() throws Exception {
+    int dim = 8;
+    ItemVectors v = ItemVectors.fromRows(SyntheticCatalogue.clustered(2_000, dim, 20, 0.2, 5), dim);
+    HnswCandidateIndex built = HnswCandidateIndex.build(v, 8, 50, 50, 1);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    built.save(bytes);
+    HnswCandidateIndex loaded = HnswCandidateIndex.load(v, new java.io.ByteArrayInputStream(bytes.toByteArray()));
+    float[] q = v.row(7);
+    assertThat(loaded.search(q, 20, null).rows()).containsExactly(built.search(q, 20, null).rows());
+    ItemVectors other = ItemVectors.fromRows(SyntheticCatalogue.clustered(1_000, dim, 20, 0.2, 5), dim);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> HnswCandidateIndex.load(other, new java.io.ByteArrayInputStream(bytes.toByteArray())))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("2000 items");
+  }
+
   static int overlap(int[] a, int[] b) {
     Set<Integer> s = new HashSet<>();
     for (int x : b) {
