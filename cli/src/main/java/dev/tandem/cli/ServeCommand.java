@@ -36,12 +36,16 @@ final class ServeCommand implements Callable<Integer> {
     BundleRecommender rec = rules == null ? new BundleRecommender(bundle) : new BundleRecommender(bundle, ServingConfig.load(rules));
     RecommendServer server = RecommendServer.start(rec, host, port, threads != null ? threads : 2 * Runtime.getRuntime().availableProcessors());
     CountDownLatch stopped = new CountDownLatch(1);
+    PrintWriter out = spec.commandLine().getOut();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
+      rec.caches().forEach((name, c) -> out.printf("cache %s: %d hits, %d misses (hit rate %s)%n", name, c.hits(), c.misses(),
+          Double.isNaN(c.hitRate()) ? "-" : String.format("%.1f%%", 100 * c.hitRate())));
+      out.printf("requests: %s%n", server.metrics().requestCounts());
+      out.flush();
       rec.close();
       stopped.countDown();
     }, "tandem-serve-shutdown"));
-    PrintWriter out = spec.commandLine().getOut();
     out.printf("serving %s v%d (%s, %,d items) on %s%n  GET %s/recommend?user=ID&k=10%n  GET %s/health%n  GET %s/metrics%n"
         + "stop with Ctrl-C%n", bundle.name(), bundle.version(), ref.ref(), bundle.items().size(), server.uri(), server.uri(), server.uri(),
         server.uri());

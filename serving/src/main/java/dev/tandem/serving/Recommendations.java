@@ -41,6 +41,8 @@ public record Recommendations(String model, int version, String user, String pat
       Map<String, String> attributes) {}
 
   /**
+   * What the pipeline did for one request.
+   *
    * @param features     the raw attributes the user vector was encoded from
    * @param index        the retrieval index (exact or hnsw)
    * @param candidates   candidates retrieved

@@ -124,6 +124,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /**
+   * The {@code retrieval} section.
+   *
    * @param candidates    how many items retrieval hands to ranking
    * @param index         exact, hnsw, or auto
    * @param exactMaxItems with auto: the largest catalogue served by exact search
@@ -160,7 +162,11 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
     }
   }
 
-  /** @param enabled score candidates with the ranking model when the bundle has one */
+  /**
+   * The {@code ranking} section.
+   *
+   * @param enabled score candidates with the ranking model when the bundle has one
+   */
   public record Ranking(Boolean enabled) {
     public Ranking {
       enabled = Check.orDefault(enabled, true);
@@ -168,6 +174,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /**
+   * The {@code rules} section: business rules applied after ranking.
+   *
    * @param excludeSeen drop items the user already interacted with
    * @param maxPer      item attribute (a raw item column, e.g. category or genres) to the most items per value
    * @param exploration exploration items mixed into the results
@@ -189,6 +197,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /**
+   * The {@code rules.exploration} section.
+   *
    * @param share share of the K result slots given to exploration items: floor(share * K) of them
    * @param from  {@code candidates} (retrieved, but ranked below the cut) or {@code catalogue} (any unseen item)
    * @param seed  if set, exploration depends only on (seed, user): repeatable; else it varies per request
@@ -203,6 +213,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /**
+   * The {@code cache} section.
+   *
    * @param enabled    cache user vectors and results
    * @param maxEntries the most entries of each cache (least recently used go first)
    * @param ttlSeconds how long an entry lives after it was computed

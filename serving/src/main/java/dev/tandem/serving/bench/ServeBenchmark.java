@@ -1,5 +1,6 @@
 package dev.tandem.serving.bench;
 
+import dev.tandem.fs.Fs;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
@@ -8,7 +9,6 @@ import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.ExactIndex;
 import dev.tandem.serving.retrieval.HnswCandidateIndex;
-import dev.tandem.fs.Fs;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +43,8 @@ public final class ServeBenchmark {
   private ServeBenchmark() {}
 
   /**
+   * What to measure.
+   *
    * @param k        items per request (also the number of retrieved candidates: retrieval top-K, then ranking)
    * @param requests timed requests per measurement
    * @param warmup   untimed requests before each measurement
