@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -413,12 +414,7 @@ public final class FsModelRegistry implements ModelRegistry {
 
   static String sha256(byte[] bytes) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
-      StringBuilder sb = new StringBuilder(64);
-      for (byte x : d) {
-        sb.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
-      }
-      return sb.toString();
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
