@@ -3,6 +3,14 @@ package dev.tandem.cli;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
+import dev.tandem.serving.BundleRecommender;
+import dev.tandem.serving.RecommendRequest;
+import dev.tandem.serving.bundle.BundleExporter;
+import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.registry.AliasState;
+import dev.tandem.serving.registry.FsModelRegistry;
+import dev.tandem.serving.registry.ModelRef;
+import dev.tandem.serving.registry.VersionManifest;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.eval.Evaluation;
 import dev.tandem.trainer.train.Datasets;
@@ -22,7 +30,7 @@ import picocli.CommandLine.Option;
 /** {@code tandem quickstart}: the whole path on the embedded synthetic default. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "On synthetic data, locally: prepare and inspect the dataset, train the two-tower and the ranking model, "
-        + "evaluate both against their baselines.")
+        + "evaluate both against their baselines, export them to a local registry, promote them to production and recommend through it.")
 final class QuickstartCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -73,12 +81,31 @@ final class QuickstartCommand implements Callable<Integer> {
       EvaluateCommand.print(out, eval);
       results.add(new String[] {c.name(), run.root().toString()});
     }
+    // the serving half: both models as one registry version, promoted, and a recommendation through the registry
+    String registry = dir + "/registry";
+    FsModelRegistry reg = FsModelRegistry.at(registry);
+    VersionManifest m = BundleExporter.export(reg, "quickstart", new BundleExporter.Request(results.get(0)[1], "best", results.get(1)[1], "best",
+        null, null));
+    out.printf("%n== exported both models to the registry: %s v%d%n", m.name(), m.version());
+    ExportCommand.printModels(out, m);
+    AliasState p = reg.promote(m.name(), "production", m.version());
+    out.printf("production of %s: %s -> v%d%n", m.name(), p.previous() == null ? "(new)" : "v" + p.previous(), p.version());
+    ModelRef ref = ModelRef.parse(reg.root() + "/" + m.name() + "@production", null);
+    ServingBundle bundle = ServingBundle.load(ref);
+    String user = bundle.users().id(0);
+    try (BundleRecommender rec = new BundleRecommender(bundle)) {
+      out.printf("%n== recommend --model %s --user %s%n", ref, user);
+      RecommendCommand.print(out, rec.recommend(RecommendRequest.of(user, 10)), ref);
+    }
+
     out.printf("%nWhere things are:%n");
     for (String[] r : results) {
       RunDirectory run = RunDirectory.at(r[1]);
       out.printf("  %s%n    checkpoints: %s%n    metrics:     %s%n    curves:      %s%n    evaluation:  %s%n", r[0], run.checkpoints(),
           run.metrics(), run.curves(), run.eval());
     }
+    out.printf("  registry: %s (tandem registry list %s)%n", reg.root(), reg.root());
+    out.printf("%nnext: scripts/tandem serve --model %s --port 8080, then curl 'http://127.0.0.1:8080/recommend?user=%s&k=10'%n", ref, user);
     out.flush();
     return 0;
   }

@@ -232,12 +232,58 @@ public final class Fs {
    * POSIX file systems this is atomic, which makes it a safe way to claim a name among concurrent writers.
    */
   public static boolean renameNoOverwrite(Path src, Path dst) throws IOException {
+    if (isLocal(src) && isLocal(dst)) {
+      Boolean claimed = renameLocalNoOverwrite(new File(src.toUri().getPath()).toPath(), new File(dst.toUri().getPath()).toPath());
+      if (claimed != null) {
+        return claimed;
+      }
+    }
     FileContext fc = FileContext.getFileContext(dst.toUri(), conf);
     try {
       fc.rename(src, dst, Options.Rename.NONE);
       return true;
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
+    }
+  }
+
+  private static boolean isLocal(Path p) {
+    String scheme = p.toUri().getScheme();
+    return scheme == null || scheme.equals("file");
+  }
+
+  /**
+   * Hadoop's local rename without overwrite checks that the target is absent and then renames, and when the rename
+   * fails it copies the source into the target instead: two racing writers could both "win" a name. The kernel's own
+   * primitives never replace a taken name: rename(2) of a directory fails on an existing non-empty directory (and
+   * Tandem only ever claims names with non-empty directories), and link(2) fails on any existing name. Returns null
+   * where the local file system cannot link, to fall back to Hadoop's rename.
+   */
+  private static Boolean renameLocalNoOverwrite(java.nio.file.Path src, java.nio.file.Path dst) throws IOException {
+    try {
+      if (java.nio.file.Files.isDirectory(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try {
+          java.nio.file.Files.move(src, dst);
+        } catch (java.nio.file.FileSystemException e) {
+          // ENOTEMPTY comes back as a plain FileSystemException: the name was taken between the JDK's check and rename(2)
+          if (e instanceof java.nio.file.NoSuchFileException || !java.nio.file.Files.exists(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw e;
+          }
+          return false;
+        }
+        return true;
+      }
+      java.nio.file.Files.createLink(dst, src);
+      java.nio.file.Files.delete(src);
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+      return false;
+    } catch (java.nio.file.NoSuchFileException e) {
+      FileNotFoundException fnf = new FileNotFoundException(e.getMessage());
+      fnf.initCause(e);
+      throw fnf;
+    } catch (UnsupportedOperationException e) {
+      return null;
     }
   }
 

@@ -1,0 +1,134 @@
+package dev.tandem.cli;
+
+import dev.tandem.config.ConfigLoader;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.fs.Fs;
+import dev.tandem.serving.ServingConfig;
+import dev.tandem.serving.bench.ServeBenchmark;
+import dev.tandem.serving.bundle.BundleExporter;
+import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.registry.FsModelRegistry;
+import dev.tandem.serving.registry.ModelRef;
+import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.train.Datasets;
+import dev.tandem.trainer.train.LocalTrainer;
+import dev.tandem.trainer.train.RunDirectory;
+import dev.tandem.trainer.train.RunRequest;
+import java.io.File;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench serve}: latency and throughput of single recommendation requests. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Measure p50/p99 latency and throughput of single recommendation requests (user tower, retrieval of the top K over a synthetic"
+        + " catalogue, ranking, rules) with exact and HNSW retrieval, for 10k, 100k and 1M items, with 1 and 2 client threads.")
+final class ServeBench implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+  @Option(names = "--items", split = ",", defaultValue = "10000,100000,1000000", description = "Catalogue sizes (default: ${DEFAULT-VALUE}).")
+  List<Integer> items;
+  @Option(names = "--threads", split = ",", defaultValue = "1,2", description = "Client threads (default: ${DEFAULT-VALUE}).")
+  List<Integer> threads;
+  @Option(names = "--index", split = ",", defaultValue = "exact,hnsw", description = "Retrieval indexes (default: ${DEFAULT-VALUE}).")
+  List<String> indexes;
+  @Option(names = "--k", defaultValue = "100", description = "Items per request, also the candidates retrieved and ranked (default: ${DEFAULT-VALUE}).")
+  int k;
+  @Option(names = "--requests", defaultValue = "2000", description = "Timed requests per measurement (default: ${DEFAULT-VALUE}).")
+  int requests;
+  @Option(names = "--warmup", defaultValue = "500", description = "Untimed requests before each measurement (default: ${DEFAULT-VALUE}).")
+  int warmup;
+  @Option(names = "--m", defaultValue = "16", description = "HNSW links per node (default: ${DEFAULT-VALUE}).")
+  int m;
+  @Option(names = "--ef-construction", defaultValue = "100", description = "HNSW build beam (default: ${DEFAULT-VALUE}).")
+  int efConstruction;
+  @Option(names = "--ef", split = ",", defaultValue = "200,400", description = "HNSW search beams to measure on one graph (default: ${DEFAULT-VALUE}).")
+  List<Integer> efs;
+  @Option(names = "--noise", defaultValue = "0.15", description = "Per-dimension noise of synthetic items around the trained ones (default: ${DEFAULT-VALUE}).")
+  double noise;
+  @Option(names = "--model", paramLabel = "REF", description = "Take the towers and item vectors from this registry version (default: train"
+      + " the synthetic example jobs briefly, once, under $TANDEM_HOME/bench/serve).")
+  String model;
+  @Option(names = "--work", description = "Working directory (default: $TANDEM_HOME or ./tandem-work).")
+  String work;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    ServingBundle base = model != null ? ServingBundle.load(ModelRef.parse(model, null).orElse("production"))
+        : trainedBase(work != null ? work : Context.home(), out);
+    List<ServingConfig.IndexKind> kinds = new ArrayList<>();
+    for (String i : indexes) {
+      ServingConfig.IndexKind kind = ServingConfig.IndexKind.of(i);
+      if (kind == ServingConfig.IndexKind.AUTO) {
+        throw new IllegalArgumentException("--index takes exact and/or hnsw");
+      }
+      kinds.add(kind);
+    }
+    ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, efs.get(0)), efs,
+        noise, 200, 17);
+    out.printf("base models: %s v%d (user tower of %d-d vectors%s); %d real items are the centres of each synthetic catalogue%n", base.name(),
+        base.version(), base.itemVectors().dim(), base.hasRanking() ? ", DCN ranking model" : ", no ranking model", base.items().size());
+    out.flush();
+    Tables t = new Tables("items", "index", "threads", "p50 ms", "p99 ms", "max ms", "requests/s", "recall@" + k, "build s", "table MB",
+        "index MB");
+    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms");
+    for (int n : items) {
+      out.printf("catalogue of %,d items ...%n", n);
+      out.flush();
+      for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s)) {
+        stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
+            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"));
+        t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
+            r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
+            r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
+      }
+    }
+    out.println();
+    t.print(out);
+    out.printf("%nwhere the time goes (mean per request)%n");
+    stages.print(out);
+    out.printf("%nEach request: encode the user from the bundle's raw attributes, run the user tower, retrieve the top %d by inner product,"
+        + " rank them%s, apply the rules; cache off. Timed per request (HdrHistogram); %d requests per row after %d warm-up requests."
+        + " HNSW: m=%d, ef_construction=%d; recall@%d is against exact search over %d users' vectors. Catalogue: %s real item vectors"
+        + " + N(0, %s^2) per dimension, normalised; queries: the real user tower's vectors of the bundle's users.%n"
+        + "cores: %d, max heap: %,d MB, OMP_NUM_THREADS=%s%n", k, base.hasRanking() ? " with the ranking model" : "", requests, warmup, m,
+        efConstruction, k, 200, "the bundle's", noise, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+    out.flush();
+    return 0;
+  }
+
+  /** The synthetic example jobs trained for two epochs, exported once to a registry under the working directory and reused. */
+  static ServingBundle trainedBase(String home, PrintWriter out) {
+    String dir = home + "/bench/serve";
+    FsModelRegistry registry = FsModelRegistry.at(dir + "/registry");
+    if (!registry.names().contains("bench-serve")) {
+      List<String> runs = new ArrayList<>();
+      for (String job : List.of("synthetic-two-tower.yaml", "synthetic-ranking.yaml")) {
+        File file = new File(QuickstartCommand.examples(), job);
+        if (!file.exists()) {
+          throw new IllegalArgumentException("example job " + file + " not found: run from the repository (scripts/tandem bench serve) or give --model");
+        }
+        ConfigLoader.Loaded<JobConfig> loaded = JobConfig.load(file.getPath(), List.of("train.epochs=2"));
+        PreparedDataset ds = Datasets.resolve(loaded, home + "/cache", Context.progress());
+        RunDirectory run = RunDirectory.at(dir + "/runs/" + loaded.value().name());
+        try {
+          Fs.delete(run.root());
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        out.printf("training %s for the benchmark (2 epochs, once) ...%n", loaded.value().name());
+        out.flush();
+        new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
+        runs.add(run.root().toString());
+      }
+      BundleExporter.export(registry, "bench-serve", new BundleExporter.Request(runs.get(0), "best", runs.get(1), "best", null, null));
+    }
+    return ServingBundle.load(registry, "bench-serve", "latest");
+  }
+}

@@ -1,0 +1,61 @@
+package dev.tandem.serving;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The answer to a request, best first. As JSON (snake_case): {@code items} is the list of item ids and {@code scores}
+ * their scores in the same order; {@code details} and {@code explain} appear only when asked for.
+ *
+ * @param model       the registry name of the bundle
+ * @param version     its version
+ * @param user        the user asked about
+ * @param path        known (a user the bundle knows), cold_features (unknown user, encoded from request attributes) or
+ *                    popularity (unknown user without attributes)
+ * @param items       item ids, best first
+ * @param scores      their scores: the ranking model's probability when ranked, else the inner product of user and item
+ *                    vectors (popularity path: the item's train positives)
+ * @param exploration the ids among {@code items} that are exploration items
+ * @param cached      served from the result cache
+ * @param details     per item: scores and ranks at each stage (explain only)
+ * @param explain     what the pipeline did (explain only)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Recommendations(String model, int version, String user, String path, List<String> items, List<Double> scores,
+    List<String> exploration, boolean cached, List<Detail> details, Explanation explain) {
+
+  /**
+   * One recommended item, explained.
+   *
+   * @param id             item id
+   * @param score          its final score (see {@link Recommendations#scores})
+   * @param retrievalScore inner product of the user and item vectors (null on the popularity path)
+   * @param retrievalRank  its position among the retrieved candidates (1 = best; null for items from the catalogue)
+   * @param rankingScore   the ranking model's probability (null when not ranked)
+   * @param explore        an exploration item
+   * @param attributes     the item's raw attributes
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Detail(String id, double score, Double retrievalScore, Integer retrievalRank, Double rankingScore, boolean explore,
+      Map<String, String> attributes) {}
+
+  /**
+   * @param features     the raw attributes the user vector was encoded from
+   * @param index        the retrieval index (exact or hnsw)
+   * @param candidates   candidates retrieved
+   * @param seenExcluded items excluded because the user had seen them (or the request excluded them)
+   * @param ranked       whether the ranking model scored the candidates
+   * @param capped       items skipped by max_per rules, with the attribute value that was full
+   * @param explorationSlots slots given to exploration items
+   * @param stageMs      milliseconds spent in each stage: user_vector (encoding and user tower), retrieval, ranking, rules
+   */
+  public record Explanation(Map<String, String> features, String index, int candidates, int seenExcluded, boolean ranked,
+      List<String> capped, int explorationSlots, Map<String, Double> stageMs) {}
+
+  /** The same answer marked as coming from the cache, with or without the explanation. */
+  Recommendations served(boolean fromCache, boolean withExplanation) {
+    return new Recommendations(model, version, user, path, items, scores, exploration, fromCache, withExplanation ? details : null,
+        withExplanation ? explain : null);
+  }
+}

@@ -1,0 +1,219 @@
+package dev.tandem.serving;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.tandem.config.Check;
+import dev.tandem.config.ConfigLoader;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code serving.yaml}: how a bundle serves. Every registry version ships one (given at export with {@code --rules},
+ * else the defaults below), so the business rules are versioned, diffed and rolled back with the models; {@code
+ * recommend} and {@code serve} may override it with {@code --rules FILE} to try other rules on the same models.
+ *
+ * <pre>
+ * retrieval:
+ *   candidates: 200          # retrieved by maximum inner product, then ranked and filtered
+ *   index: auto              # exact | hnsw | auto (hnsw above exact_max_items)
+ *   exact_max_items: 200000
+ *   hnsw: {m: 16, ef_construction: 200, ef: 200}
+ * ranking:
+ *   enabled: true            # score candidates with the bundle's ranking model, if it has one
+ * rules:
+ *   exclude_seen: true       # drop items the user interacted with (train, validation and test events)
+ *   max_per: {category: 3}   # at most M items per value of an item attribute; multi-valued attributes count each value
+ *   exploration:
+ *     share: 0.1             # share of the K slots given to exploration items (floor(share * K))
+ *     from: candidates       # candidates: retrieved but not chosen; catalogue: any unseen item
+ *     seed: null             # a number: the same exploration items for a user every time
+ * cache:
+ *   enabled: true
+ *   max_entries: 100000      # per cache (user vectors, results)
+ *   ttl_seconds: 300
+ * max_k: 1000
+ * </pre>
+ *
+ * @param retrieval how candidates are found
+ * @param ranking   how they are scored
+ * @param rules     business rules applied after scoring
+ * @param cache     the LRU caches of user vectors and results
+ * @param maxK      the largest K a request may ask for
+ */
+public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK) {
+
+  /** The defaults, as shipped when an export gives no serving configuration. */
+  public static final String DEFAULT_YAML = """
+      # Serving configuration of this registry version (see README, "Registry and serving").
+      retrieval:
+        candidates: 200
+        index: auto
+        exact_max_items: 200000
+        hnsw: {m: 16, ef_construction: 200, ef: 200}
+      ranking:
+        enabled: true
+      rules:
+        exclude_seen: true
+        max_per: {}
+        exploration: {share: 0.0, from: candidates}
+      cache:
+        enabled: true
+        max_entries: 100000
+        ttl_seconds: 300
+      max_k: 1000
+      """;
+
+  public ServingConfig {
+    retrieval = Check.orDefault(retrieval, new Retrieval(null, null, null, null));
+    ranking = Check.orDefault(ranking, new Ranking(null));
+    rules = Check.orDefault(rules, new Rules(null, null, null));
+    cache = Check.orDefault(cache, new Cache(null, null, null));
+    maxK = Check.orDefault(maxK, 1000);
+    Check.positive(maxK, "max_k");
+  }
+
+  /** Parses serving YAML; errors name the key. */
+  public static ServingConfig parse(String yaml, String source) {
+    return ConfigLoader.parse(yaml, source, ".", ServingConfig.class, List.of()).value();
+  }
+
+  /** Loads a serving configuration file (any Hadoop URI). */
+  public static ServingConfig load(String location) {
+    return ConfigLoader.load(location, ServingConfig.class, List.of()).value();
+  }
+
+  public static ServingConfig defaults() {
+    return parse(DEFAULT_YAML, "default serving configuration");
+  }
+
+  /** A copy with other rules (e.g. for a test or an experiment). */
+  public ServingConfig withRules(Rules r) {
+    return new ServingConfig(retrieval, ranking, r, cache, maxK);
+  }
+
+  /** A copy with other retrieval settings. */
+  public ServingConfig withRetrieval(Retrieval r) {
+    return new ServingConfig(r, ranking, rules, cache, maxK);
+  }
+
+  /** A copy with other ranking settings. */
+  public ServingConfig withRanking(Ranking r) {
+    return new ServingConfig(retrieval, r, rules, cache, maxK);
+  }
+
+  /** A copy with other cache settings. */
+  public ServingConfig withCache(Cache c) {
+    return new ServingConfig(retrieval, ranking, rules, c, maxK);
+  }
+
+  /** Which maximum-inner-product search serves retrieval. */
+  public enum IndexKind {
+    EXACT, HNSW, AUTO;
+
+    @JsonValue
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static IndexKind of(String s) {
+      return s == null ? null : valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /**
+   * @param candidates    how many items retrieval hands to ranking
+   * @param index         exact, hnsw, or auto
+   * @param exactMaxItems with auto: the largest catalogue served by exact search
+   * @param hnsw          HNSW graph parameters
+   */
+  public record Retrieval(Integer candidates, IndexKind index, Integer exactMaxItems, Hnsw hnsw) {
+    public Retrieval {
+      candidates = Check.orDefault(candidates, 200);
+      Check.positive(candidates, "candidates");
+      index = Check.orDefault(index, IndexKind.AUTO);
+      exactMaxItems = Check.orDefault(exactMaxItems, 200_000);
+      Check.nonNegative(exactMaxItems, "exact_max_items");
+      hnsw = Check.orDefault(hnsw, new Hnsw(null, null, null));
+    }
+
+    /** The index kind for a catalogue of {@code items}. */
+    public IndexKind effectiveIndex(int items) {
+      return index != IndexKind.AUTO ? index : items > exactMaxItems ? IndexKind.HNSW : IndexKind.EXACT;
+    }
+  }
+
+  /**
+   * HNSW parameters (Malkov and Yashunin): {@code m} links per node, {@code ef_construction} the beam while building,
+   * {@code ef} the beam while searching (at least the number of candidates asked for).
+   */
+  public record Hnsw(Integer m, Integer efConstruction, Integer ef) {
+    public Hnsw {
+      m = Check.orDefault(m, 16);
+      Check.that(m >= 2 && m <= 128, "m", "must be in [2, 128], was " + m);
+      efConstruction = Check.orDefault(efConstruction, 200);
+      Check.positive(efConstruction, "ef_construction");
+      ef = Check.orDefault(ef, 200);
+      Check.positive(ef, "ef");
+    }
+  }
+
+  /** @param enabled score candidates with the ranking model when the bundle has one */
+  public record Ranking(Boolean enabled) {
+    public Ranking {
+      enabled = Check.orDefault(enabled, true);
+    }
+  }
+
+  /**
+   * @param excludeSeen drop items the user already interacted with
+   * @param maxPer      item attribute (a raw item column, e.g. category or genres) to the most items per value
+   * @param exploration exploration items mixed into the results
+   */
+  public record Rules(Boolean excludeSeen, Map<String, Integer> maxPer, Exploration exploration) {
+    public Rules {
+      excludeSeen = Check.orDefault(excludeSeen, true);
+      maxPer = maxPer == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(maxPer));
+      for (Map.Entry<String, Integer> e : maxPer.entrySet()) {
+        Check.that(e.getValue() != null && e.getValue() > 0, "max_per." + e.getKey(), "must be a number > 0");
+      }
+      exploration = Check.orDefault(exploration, new Exploration(null, null, null));
+    }
+
+    /** No filtering at all beyond what retrieval and ranking do. */
+    public static Rules none() {
+      return new Rules(false, Map.of(), new Exploration(0.0, null, null));
+    }
+  }
+
+  /**
+   * @param share share of the K result slots given to exploration items: floor(share * K) of them
+   * @param from  {@code candidates} (retrieved, but ranked below the cut) or {@code catalogue} (any unseen item)
+   * @param seed  if set, exploration depends only on (seed, user): repeatable; else it varies per request
+   */
+  public record Exploration(Double share, String from, Long seed) {
+    public Exploration {
+      share = Check.orDefault(share, 0.0);
+      Check.inRange(share, 0.0, 0.5, "share");
+      from = Check.orDefault(from, "candidates");
+      Check.oneOf(from, List.of("candidates", "catalogue"), "from");
+    }
+  }
+
+  /**
+   * @param enabled    cache user vectors and results
+   * @param maxEntries the most entries of each cache (least recently used go first)
+   * @param ttlSeconds how long an entry lives after it was computed
+   */
+  public record Cache(Boolean enabled, Integer maxEntries, Integer ttlSeconds) {
+    public Cache {
+      enabled = Check.orDefault(enabled, true);
+      maxEntries = Check.orDefault(maxEntries, 100_000);
+      Check.positive(maxEntries, "max_entries");
+      ttlSeconds = Check.orDefault(ttlSeconds, 300);
+      Check.positive(ttlSeconds, "ttl_seconds");
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.tandem.serving.bench;
+
+import dev.tandem.serving.BundleRecommender;
+import dev.tandem.serving.RecommendRequest;
+import dev.tandem.serving.Recommendations;
+import dev.tandem.serving.ServingConfig;
+import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.retrieval.CandidateIndex;
+import dev.tandem.serving.retrieval.ExactIndex;
+import dev.tandem.serving.retrieval.HnswCandidateIndex;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.DoubleAdder;
+import org.HdrHistogram.Histogram;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Latency and throughput of single recommendation requests, end to end through {@link BundleRecommender}: encoding
+ * the request, the user tower, retrieval of K candidates over a synthetic catalogue, ranking them with the ranking
+ * model, the rules. The cache is bypassed, so every request does all the work.
+ */
+public final class ServeBenchmark {
+  private static final Logger LOG = LogManager.getLogger(ServeBenchmark.class);
+
+  private ServeBenchmark() {}
+
+  /**
+   * @param k        items per request (also the number of retrieved candidates: retrieval top-K, then ranking)
+   * @param requests timed requests per measurement
+   * @param warmup   untimed requests before each measurement
+   * @param threads  client thread counts to measure
+   * @param hnsw     HNSW parameters (the graph is built once with these)
+   * @param efs      HNSW search beams to measure on that graph
+   * @param noise    per-dimension noise around the real item vectors the catalogue is grown from
+   * @param recallQueries users whose retrieval is compared with exact search
+   * @param seed     seed of the catalogue
+   */
+  public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
+      int recallQueries, long seed) {}
+
+  /**
+   * One measurement.
+   *
+   * @param recall      recall@K of this index's retrieval against exact search (1 for exact)
+   * @param buildSeconds time to build the index (0 for exact)
+   * @param tableBytes  the item vectors
+   * @param indexBytes  heap taken by the index beyond the item vectors (approximate, from the heap before and after)
+   * @param stageMeanMs mean milliseconds per request in each stage of the pipeline (a coarse profile)
+   */
+  public record Result(int items, String index, int threads, double p50Ms, double p99Ms, double maxMs, double requestsPerSecond,
+      double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs) {}
+
+  /** Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count. */
+  public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s) {
+    ServingBundle bundle = SyntheticCatalogue.grow(base, items, s.noise(), s.seed());
+    List<Result> out = new ArrayList<>();
+    ExactIndex exact = new ExactIndex(bundle.itemVectors());
+    for (ServingConfig.IndexKind kind : kinds) {
+      ServingConfig cfg = ServingConfig.defaults()
+          .withRetrieval(new ServingConfig.Retrieval(s.k(), kind, null, s.hnsw()))
+          .withRules(ServingConfig.Rules.none())
+          .withCache(new ServingConfig.Cache(false, null, null));
+      long heapBefore = usedHeap();
+      long t0 = System.nanoTime();
+      try (BundleRecommender rec = new BundleRecommender(bundle, cfg)) {
+        double build = kind == ServingConfig.IndexKind.EXACT ? 0 : (System.nanoTime() - t0) / 1e9;
+        long indexBytes = kind == ServingConfig.IndexKind.EXACT ? 0 : Math.max(0, usedHeap() - heapBefore);
+        if (rec.index() instanceof HnswCandidateIndex hnsw) {
+          for (int ef : s.efs()) {
+            hnsw.ef(ef); // one graph, several search beams
+            double recall = recall(rec, exact, s);
+            for (int threads : s.threads()) {
+              out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+            }
+          }
+        } else {
+          for (int threads : s.threads()) {
+            out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 2; i++) {
+      System.gc();
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  /** Mean overlap of the index's top-K with exact search over the user vectors of known users. */
+  static double recall(BundleRecommender rec, ExactIndex exact, Settings s) {
+    CandidateIndex index = rec.index();
+    if (index instanceof ExactIndex) {
+      return 1.0;
+    }
+    int users = Math.min(s.recallQueries(), rec.bundle().users().size());
+    double sum = 0;
+    for (int u = 0; u < users; u++) {
+      float[] q = rec.userVector(rec.bundle().users().id(u));
+      Set<Integer> truth = new HashSet<>();
+      for (int r : exact.search(q, s.k(), null).rows()) {
+        truth.add(r);
+      }
+      int hit = 0;
+      for (int r : index.search(q, s.k(), null).rows()) {
+        if (truth.contains(r)) {
+          hit++;
+        }
+      }
+      sum += (double) hit / truth.size();
+    }
+    return users == 0 ? Double.NaN : sum / users;
+  }
+
+  private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
+      double build, long indexBytes) {
+    String[] users = bundle.users().ids();
+    for (int i = 0; i < s.warmup(); i++) {
+      rec.recommend(request(users, i, s.k()));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      int perThread = Math.max(1, s.requests() / threads);
+      List<Future<Histogram>> parts = new ArrayList<>();
+      Map<String, DoubleAdder> stages = new ConcurrentHashMap<>();
+      long start = System.nanoTime();
+      for (int t = 0; t < threads; t++) {
+        int offset = t * perThread;
+        parts.add(pool.submit(() -> {
+          Histogram h = new Histogram(60_000_000_000L, 3);
+          for (int i = 0; i < perThread; i++) {
+            long t0 = System.nanoTime();
+            Recommendations r = rec.recommend(request(users, offset + i, s.k()));
+            h.recordValue(System.nanoTime() - t0);
+            r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
+          }
+          return h;
+        }));
+      }
+      Histogram all = new Histogram(60_000_000_000L, 3);
+      for (Future<Histogram> f : parts) {
+        all.add(f.get());
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Map<String, Double> meanStages = new LinkedHashMap<>();
+      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules")) {
+        DoubleAdder sum = stages.get(stage);
+        meanStages.put(stage, sum == null ? 0 : sum.sum() / all.getTotalCount());
+      }
+      Result r = new Result(bundle.items().size(), index, threads, all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
+          all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes, meanStages);
+      LOG.info("{} items, {}, {} thread(s): p50 {} ms, p99 {} ms, {} req/s", r.items(), index, threads, String.format("%.2f", r.p50Ms()),
+          String.format("%.2f", r.p99Ms()), String.format("%.0f", r.requestsPerSecond()));
+      return r;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("a benchmark request failed: " + e.getCause(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static RecommendRequest request(String[] users, int i, int k) {
+    // explain costs nothing extra (the pipeline always records it) and carries the per-stage timings
+    return RecommendRequest.of(users[Math.floorMod(i, users.length)], k).withCache(false).withExplain(true);
+  }
+}

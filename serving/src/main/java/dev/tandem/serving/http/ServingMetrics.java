@@ -1,0 +1,73 @@
+package dev.tandem.serving.http;
+
+import dev.tandem.serving.Recommender;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * The endpoint's Prometheus metrics, in a registry of its own (not the JVM-global default one, so two servers in a JVM,
+ * as in tests, do not mix): request latency histogram and counts by endpoint and status, recommendations by path,
+ * cache hits and misses by cache, and the model name and version served.
+ */
+public final class ServingMetrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Histogram latency;
+  private final Counter requests;
+  private final Counter paths;
+
+  public ServingMetrics(Recommender recommender) {
+    latency = Histogram.builder().name("tandem_request_duration_seconds").help("Time to answer an HTTP request, by endpoint")
+        .labelNames("endpoint").classicOnly()
+        .classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+        .register(registry);
+    requests = Counter.builder().name("tandem_requests").help("HTTP requests by endpoint and status code")
+        .labelNames("endpoint", "status").register(registry);
+    paths = Counter.builder().name("tandem_recommendations").help("Answered recommendation requests by path (known, cold_features, popularity)")
+        .labelNames("path").register(registry);
+    CounterWithCallback.builder().name("tandem_cache_hits").help("Cache hits by cache").labelNames("cache")
+        .callback(cb -> recommender.caches().forEach((name, r) -> cb.call(r.hits(), name))).register(registry);
+    CounterWithCallback.builder().name("tandem_cache_misses").help("Cache misses by cache").labelNames("cache")
+        .callback(cb -> recommender.caches().forEach((name, r) -> cb.call(r.misses(), name))).register(registry);
+    GaugeWithCallback.builder().name("tandem_cache_hit_ratio").help("Cache hits / lookups since start, by cache").labelNames("cache")
+        .callback(cb -> recommender.caches().forEach((name, r) -> cb.call(Double.isNaN(r.hitRate()) ? 0 : r.hitRate(), name)))
+        .register(registry);
+    GaugeWithCallback.builder().name("tandem_model_version").help("Registry version of the model served").labelNames("model")
+        .callback(cb -> cb.call(recommender.version(), recommender.model())).register(registry);
+    GaugeWithCallback.builder().name("tandem_catalogue_items").help("Items in the served catalogue")
+        .callback(cb -> cb.call(recommender.catalogueSize())).register(registry);
+  }
+
+  void observe(String endpoint, int status, long nanos) {
+    latency.labelValues(endpoint).observe(nanos / 1e9);
+    requests.labelValues(endpoint, Integer.toString(status)).inc();
+  }
+
+  void answered(String path) {
+    paths.labelValues(path).inc();
+  }
+
+  /** Writes every metric in the Prometheus text exposition format (version 0.0.4). */
+  public void write(OutputStream out) throws IOException {
+    new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+  }
+
+  public static String contentType() {
+    return PrometheusTextFormatWriter.CONTENT_TYPE;
+  }
+
+  /** Counts of requests so far by "endpoint status", for logs and tests. */
+  public Map<String, Double> requestCounts() {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (var dp : requests.collect().getDataPoints()) {
+      out.put(dp.getLabels().get("endpoint") + " " + dp.getLabels().get("status"), dp.getValue());
+    }
+    return out;
+  }
+}
