@@ -80,6 +80,20 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
     }
   }
 
+  /**
+   * The constant of a sweep-file enum written as its lower-case name ("loguniform", "asha"); anything else is a
+   * configuration error listing the choices (the binder adds the key).
+   */
+  static <E extends Enum<E>> E enumOf(E[] values, String s) {
+    String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+    for (E e : values) {
+      if (e.name().toLowerCase(Locale.ROOT).equals(k)) {
+        return e;
+      }
+    }
+    throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
+  }
+
   static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
   }
@@ -95,12 +109,7 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
 
     @JsonCreator
     public static Type of(String s) {
-      for (Type t : values()) {
-        if (t.key().equals(s == null ? "" : s.trim().toLowerCase(Locale.ROOT))) {
-          return t;
-        }
-      }
-      throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values()).map(Type::key).toList());
+      return enumOf(values(), s);
     }
   }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -171,12 +170,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
 
       @JsonCreator
       public static Type of(String s) {
-        for (Type t : values()) {
-          if (t.key().equals(s == null ? "" : s.trim().toLowerCase(Locale.ROOT))) {
-            return t;
-          }
-        }
-        throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values()).map(Type::key).toList());
+        return ParamSpec.enumOf(values(), s);
       }
     }
   }
@@ -240,12 +234,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
 
       @JsonCreator
       public static Type of(String s) {
-        for (Type t : values()) {
-          if (t.key().equals(s == null ? "" : s.trim().toLowerCase(Locale.ROOT))) {
-            return t;
-          }
-        }
-        throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values()).map(Type::key).toList());
+        return ParamSpec.enumOf(values(), s);
       }
     }
   }

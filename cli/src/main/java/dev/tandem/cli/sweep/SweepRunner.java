@@ -374,6 +374,7 @@ public final class SweepRunner {
       }
       if (!r.process.isAlive()) {
         int code = r.process.exitValue();
+        updated = readMetrics(updated); // the epochs it finished between the last look and its exit
         String now = Instant.now().toString();
         copyLog(t, r);
         if (r.stopReason != null || code == 0) {
