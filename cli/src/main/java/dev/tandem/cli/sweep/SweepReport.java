@@ -262,7 +262,10 @@ public final class SweepReport {
     XYChart c = new XYChartBuilder().width(460).height(320).title(key).xAxisTitle(key).yAxisTitle(metric).build();
     style(c.getStyler());
     c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
-    c.getStyler().setXAxisLogarithmic(spec.type() == ParamSpec.Type.LOGUNIFORM || Boolean.TRUE.equals(spec.log()));
+    boolean logAxis = spec.type() == ParamSpec.Type.LOGUNIFORM || Boolean.TRUE.equals(spec.log());
+    c.getStyler().setXAxisLogarithmic(logAxis);
+    // ranges of a decade or two would otherwise get no tick labels at all
+    c.getStyler().setXAxisLogarithmicDecadeOnly(false);
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
     List<Double> bx = new ArrayList<>();

@@ -533,6 +533,9 @@ public final class SweepRunner {
     List<String> args;
     try {
       if (run.exists() && launcher.canResume() && hasCheckpoint(run)) {
+        // the run's job.yaml holds absolute input paths, so its dataset may have another cache key than the base
+        // job's: prepared here, once, rather than by several resumed trials at the same time
+        dev.tandem.trainer.train.Datasets.resolve(JobConfig.load(run.job().toString(), List.of()), cacheRoot, Progress.NONE);
         args = List.of("train", "--resume", run.root().toString(), "--cache", cacheRoot);
         LOG.info("trial {}: resuming from its last checkpoint", t.id());
       } else {
