@@ -176,14 +176,15 @@ public final class SweepReport {
         .append("tr.best td{background:#dafbe1;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
         .append(".completed{color:#1a7f37}.stopped{color:#9a6700}.failed{color:#cf222e}.pending,.running{color:#0969da}\n")
         .append(".plots{display:flex;flex-wrap:wrap;gap:12px}.plots img{border:1px solid #d0d7de;max-width:100%}\n")
-        .append("td.note{max-width:420px;color:#57606a;font-size:12px}\n</style></head><body>\n");
+        .append("td.note{min-width:240px;max-width:420px;color:#57606a;font-size:12px}.scroll{overflow-x:auto}\n")
+        .append("</style></head><body>\n");
     h.append("<h1>Sweep ").append(esc(state.name())).append("</h1>\n<p class=\"meta\">objective: ").append(esc(cfg.objective().direction()))
         .append(' ').append(esc(metric)).append(" (").append(esc(cfg.objective().split())).append(" split) · sampler ")
         .append(esc(cfg.sampler().type().key())).append(" · scheduler ").append(esc(cfg.scheduler().type().key())).append(" · status ")
         .append(esc(state.status())).append(String.format(" · %.1f min", state.elapsedSeconds() / 60)).append("<br>")
         .append(esc(SweepRunner.summary(state, cfg.objective(), 0))).append("</p>\n");
 
-    h.append("<h2>Leaderboard</h2>\n<table id=\"leaderboard\"><thead><tr><th>rank</th><th>trial</th><th>status</th><th>")
+    h.append("<h2>Leaderboard</h2>\n<div class=\"scroll\"><table id=\"leaderboard\"><thead><tr><th>rank</th><th>trial</th><th>status</th><th>")
         .append(esc(metric)).append("</th><th>best epoch</th><th>epochs</th><th>seconds</th>");
     for (String k : paramKeys()) {
       h.append("<th>").append(esc(k)).append("</th>");
@@ -202,7 +203,7 @@ public final class SweepReport {
       }
       h.append("<td class=\"note\">").append(esc(note(t))).append("</td></tr>\n");
     }
-    h.append("</tbody></table>\n");
+    h.append("</tbody></table></div>\n");
 
     h.append("<h2>Parameters against ").append(esc(metric)).append("</h2>\n<div class=\"plots\">\n");
     for (String k : paramKeys()) {
@@ -264,8 +265,12 @@ public final class SweepReport {
     c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
     boolean logAxis = spec.type() == ParamSpec.Type.LOGUNIFORM || Boolean.TRUE.equals(spec.log());
     c.getStyler().setXAxisLogarithmic(logAxis);
-    // ranges of a decade or two would otherwise get no tick labels at all
-    c.getStyler().setXAxisLogarithmicDecadeOnly(false);
+    if (logAxis) {
+      // ticks at every 1..9 x 10^k (a range of a decade or two would otherwise have no label), labelled at 1, 2 and 5
+      // x 10^k only, so that labels do not run into each other at the top of a decade
+      c.getStyler().setXAxisLogarithmicDecadeOnly(false);
+      c.getStyler().setxAxisTickLabelsFormattingFunction(SweepReport::logTickLabel);
+    }
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
     List<Double> bx = new ArrayList<>();
@@ -292,6 +297,19 @@ public final class SweepReport {
       b.setMarkerColor(new Color(26, 127, 55));
     }
     return png(c);
+  }
+
+  /** A log axis's tick label: the value at 1, 2 and 5 x 10^k, nothing elsewhere. */
+  static String logTickLabel(Double v) {
+    if (v == null || !(v > 0)) {
+      return "";
+    }
+    double mantissa = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+    long m = Math.round(mantissa);
+    if (Math.abs(mantissa - m) > 1e-6 || (m != 1 && m != 2 && m != 5)) {
+      return "";
+    }
+    return java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
   }
 
   /** The validation objective per epoch of the best trials. */

@@ -362,7 +362,7 @@ public final class SweepRunner {
             LOG.info("trial {}: {}", t.id(), d.explain(cfg.objective().metric()));
             if (!d.proceed()) {
               r.stopReason = "ASHA: " + d.explain(cfg.objective().metric());
-              r.process.destroy();
+              stop(r.process);
               break;
             }
           }
@@ -370,7 +370,7 @@ public final class SweepRunner {
       }
       if (overTime && r.stopReason == null) {
         r.stopReason = "wall-clock limit of the sweep reached";
-        r.process.destroy();
+        stop(r.process);
       }
       if (!r.process.isAlive()) {
         int code = r.process.exitValue();
@@ -427,6 +427,22 @@ public final class SweepRunner {
     } catch (RuntimeException e) {
       LOG.warn("trial {}: test evaluation failed: {}", t.id(), e.toString());
       return t.withValue(null);
+    }
+  }
+
+  /**
+   * Ends a trial's process and waits for it, so that the decision to stop it and its end are recorded in the same
+   * state.json write: a sweep killed in between would otherwise resume a trial that ASHA had already stopped.
+   */
+  private static void stop(Process p) {
+    p.destroy();
+    try {
+      if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -75,6 +75,15 @@ class SweepReportTest {
     assertThat(csv).contains("\"[32,16]\"");
   }
 
+  @Test
+  void logAxesAreLabelledAtOneTwoAndFive() {
+    assertThat(SweepReport.logTickLabel(0.002)).isEqualTo("0.002");
+    assertThat(SweepReport.logTickLabel(0.005000000000000001)).isEqualTo("0.005");
+    assertThat(SweepReport.logTickLabel(100.0)).isEqualTo("100");
+    assertThat(SweepReport.logTickLabel(0.007)).isEmpty();
+    assertThat(SweepReport.logTickLabel(0.003)).isEmpty();
+  }
+
   /** Finds Chromium; CI must have it (scripts/test installs it). */
   static String chromium() throws Exception {
     for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
