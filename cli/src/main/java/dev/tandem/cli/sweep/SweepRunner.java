@@ -347,6 +347,7 @@ public final class SweepRunner {
   private void poll(boolean overTime) {
     List<TrialRecord> trials = new ArrayList<>(state.trials());
     boolean changed = false;
+    boolean ended = false;
     for (var it = running.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Running> e = it.next();
       int i = indexOf(trials, e.getKey());
@@ -392,6 +393,7 @@ public final class SweepRunner {
           LOG.warn("trial {} failed: {}", t.id(), err);
         }
         it.remove();
+        ended = true;
       }
       if (!updated.equals(t)) {
         trials.set(i, updated);
@@ -401,6 +403,11 @@ public final class SweepRunner {
     if (changed) {
       state = withTrials(trials, "running", null);
       save();
+    }
+    if (ended) {
+      // a line per finished trial, for logs without a terminal (the progress bar shows the same live)
+      LOG.info("sweep {}: {} of {} trials finished; {}", cfg.name(), state.trials().stream().filter(TrialRecord::terminal).count(),
+          maxTrials(), summary());
     }
   }
 
