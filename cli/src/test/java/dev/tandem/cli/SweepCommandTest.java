@@ -118,6 +118,24 @@ class SweepCommandTest {
   }
 
   @Test
+  void aTestSplitObjectiveIsTheBestCheckpointOnTheTestSplit() throws Exception {
+    Path cfg = sweep("on-test", "[0.01]", "");
+    Files.writeString(cfg, Files.readString(cfg).replace("objective: {metric: recall@10}", "objective: {metric: recall@10, split: test}"));
+    Path sweepDir = dir.resolve("sweeps/on-test");
+    CliRunner.Result r = CliRunner.run("sweep", "run", "--config", cfg.toString(), "--dir", sweepDir.toString(), "--cache",
+        dir.resolve("cache").toString());
+    assertThat(r.exit()).as(r.err() + r.out()).isZero();
+    TrialRecord t = state(sweepDir).trials().get(0);
+    assertThat(t.status()).isEqualTo(TrialRecord.Status.COMPLETED);
+    CliRunner.Result e = CliRunner.run("evaluate", "--run", sweepDir.resolve("trials/0001/run").toString(), "--split", "test");
+    assertThat(e.exit()).as(e.err()).isZero();
+    JsonNode eval = ConfigLoader.json().readTree(sweepDir.resolve("trials/0001/run/eval.json").toFile());
+    assertThat(t.value()).isEqualTo(eval.get("recall@10").asDouble());
+    // and not the validation value the curve holds
+    assertThat(t.curve()).doesNotContain(t.value());
+  }
+
+  @Test
   void aSweepKilledMidWayContinuesWithoutRerunningFinishedTrials() throws Exception {
     Path cfg = sweep("killed", "[0.01, 0.003]", "");
     Path sweepDir = dir.resolve("sweeps/killed");
