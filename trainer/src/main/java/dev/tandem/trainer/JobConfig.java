@@ -1,5 +1,7 @@
 package dev.tandem.trainer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.Check;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.DatasetConfig;
@@ -33,6 +35,43 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
     train = Check.orDefault(train, TrainConfig.DEFAULT);
     eval = Check.orDefault(eval, EvalConfig.DEFAULT);
     cluster = Check.orDefault(cluster, ClusterSection.LOCAL);
+  }
+
+  /**
+   * The job as YAML for a run directory's {@code job.yaml}: the loaded tree (overrides included) with every relative
+   * file location (top-level {@code prepared}; {@code path} and {@code dir} under {@code dataset.source}) resolved
+   * against the job file's directory, so that {@code tandem train --resume RUN}, which reads the job from the run
+   * directory, finds the same inputs wherever the run directory is.
+   */
+  public static String runYaml(ConfigLoader.Loaded<JobConfig> job) {
+    ObjectNode tree = ((ObjectNode) job.tree()).deepCopy();
+    absolutise(tree, "prepared", job.baseDir());
+    JsonNode source = tree.path("dataset").path("source");
+    if (source instanceof ObjectNode o) {
+      absolutiseAll(o, job.baseDir());
+    }
+    try {
+      return ConfigLoader.yaml().writeValueAsString(tree);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void absolutiseAll(ObjectNode node, String baseDir) {
+    absolutise(node, "path", baseDir);
+    absolutise(node, "dir", baseDir);
+    node.fields().forEachRemaining(f -> {
+      if (f.getValue() instanceof ObjectNode child) {
+        absolutiseAll(child, baseDir);
+      }
+    });
+  }
+
+  private static void absolutise(ObjectNode node, String field, String baseDir) {
+    JsonNode v = node.get(field);
+    if (v != null && v.isTextual() && !v.asText().isEmpty()) {
+      node.put(field, dev.tandem.fs.Fs.resolve(baseDir, v.asText()).toString());
+    }
   }
 
   /** Loads a job file (any Hadoop URI) with {@code key=value} overrides. */

@@ -53,11 +53,19 @@ public final class BundleExporter {
    * @param rankingCheckpoint its checkpoint: best, latest or an id
    * @param servingYaml       the serving configuration to ship (null: the defaults)
    * @param parent            the version this one replaces (null: the registry decides)
+   * @param sweep             for a run chosen by a hyperparameter sweep: the sweep, space, trial, rank and objective,
+   *                          recorded in the retrieval model's provenance (null otherwise)
    */
-  public record Request(String run, String checkpoint, String rankingRun, String rankingCheckpoint, String servingYaml, Integer parent) {
+  public record Request(String run, String checkpoint, String rankingRun, String rankingCheckpoint, String servingYaml, Integer parent,
+      JsonNode sweep) {
     public Request {
       checkpoint = checkpoint == null ? "best" : checkpoint;
       rankingCheckpoint = rankingCheckpoint == null ? "best" : rankingCheckpoint;
+    }
+
+    /** A request without sweep information. */
+    public Request(String run, String checkpoint, String rankingRun, String rankingCheckpoint, String servingYaml, Integer parent) {
+      this(run, checkpoint, rankingRun, rankingCheckpoint, servingYaml, parent, null);
     }
   }
 
@@ -104,7 +112,12 @@ public final class BundleExporter {
     }
 
     Map<String, VersionManifest.ModelEntry> models = new LinkedHashMap<>();
-    models.put("retrieval", entry("two_tower", run, tt, ds));
+    VersionManifest.ModelEntry retrieval = entry("two_tower", run, tt, ds);
+    if (r.sweep() != null) {
+      retrieval = new VersionManifest.ModelEntry(retrieval.kind(), retrieval.run(), retrieval.checkpoint(), retrieval.split(),
+          retrieval.metrics(), retrieval.baseline(), retrieval.config(), retrieval.provenance().withSweep(r.sweep()));
+    }
+    models.put("retrieval", retrieval);
     write(staging, ServingBundle.TRANSFORM, tt.transform().toJson().getBytes(StandardCharsets.UTF_8));
     write(staging, ServingBundle.RETRIEVAL_SPEC, ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(tt.spec()));
     write(staging, ServingBundle.RETRIEVAL_JOB, tt.jobYaml().getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,8 @@
 package dev.tandem.trainer.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 
 /**
@@ -14,7 +17,27 @@ import java.util.Map;
  * @param createdAt          when the checkpoint was written
  * @param metrics            validation metrics so far (latest epoch)
  * @param parent             the model this one was retrained from, if any
+ * @param sweep              for a model chosen by a hyperparameter sweep: the sweep, its search space, the trial, its
+ *                           rank and objective (null otherwise, and then left out of the JSON so checkpoints written
+ *                           before this field existed and after are alike)
  */
 public record Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
     java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
-    String parent) {}
+    String parent, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode sweep) {
+
+  @JsonCreator
+  public Provenance {}
+
+  /** The provenance of a training checkpoint (no sweep). */
+  public Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
+      java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
+      String parent) {
+    this(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent, null);
+  }
+
+  /** A copy that records the sweep this model was selected by. */
+  public Provenance withSweep(JsonNode sweepInfo) {
+    return new Provenance(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent,
+        sweepInfo);
+  }
+}

@@ -40,7 +40,7 @@ public class LocalTrainer implements Trainer {
     }
     ModelSpec spec = spec(job, req.dataset());
     RunDirectory run = req.run();
-    String yaml = req.job().toYaml();
+    String yaml = JobConfig.runYaml(req.job());
     String sha = Datasets.configSha(req.job());
     long started = System.nanoTime();
     String created = req.resume() && run.exists() ? run.readInfo().created() : Instant.now().toString();

@@ -1,0 +1,28 @@
+package dev.tandem.cli.sweep;
+
+import java.util.List;
+
+/**
+ * {@code state.json} of a sweep directory: everything needed to continue a sweep where it stopped. Only the process
+ * running the sweep writes it, always atomically (write, then rename over the old file).
+ *
+ * @param format           layout version of this file
+ * @param name             the sweep's name
+ * @param definitionSha256 hash of the sweep definition (space, objective, sampler, scheduler, resolved base job); a
+ *                         re-run with a different definition is refused. The budget may change between runs.
+ * @param created          when the sweep started
+ * @param updated          when this file was written
+ * @param status           running, finished, time_limit, interrupted or failed
+ * @param elapsedSeconds   wall-clock time the sweep has run, over all its sessions
+ * @param sessions         how many times the sweep was started
+ * @param trials           every sampled trial, in sampling order
+ * @param message          a note on the status (e.g. why the sweep failed)
+ */
+public record SweepState(int format, String name, String definitionSha256, String created, String updated, String status,
+    double elapsedSeconds, int sessions, List<TrialRecord> trials, String message) {
+  public static final int FORMAT = 1;
+
+  public SweepState {
+    trials = trials == null ? List.of() : List.copyOf(trials);
+  }
+}
