@@ -87,7 +87,7 @@ public class LocalTrainer implements Trainer {
   /** The baseline trains fast and converges in a few epochs; a higher learning rate suits a linear model. */
   static TrainConfig baselineTraining(TrainConfig t) {
     return new TrainConfig(Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM, 0.01, 0,
-        TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", 2, 0.0), 0, 2, 1, t.evalBatchUsers());
+        TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", 2, 0.0, 0), 0, 2, 1, t.evalBatchUsers());
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,

@@ -58,7 +58,9 @@ public record TrainConfig(
     Check.that(weightDecay >= 0, "weight_decay", "must be >= 0");
     gradientClip = Check.orDefault(gradientClip, 0.0);
     Check.that(gradientClip >= 0, "gradient_clip", "must be >= 0");
-    earlyStopping = Check.orDefault(earlyStopping, new EarlyStopping(null, null, null));
+    earlyStopping = Check.orDefault(earlyStopping, new EarlyStopping(null, null, null, null));
+    Check.that(earlyStopping.startFromEpoch() < epochs, "early_stopping.start_from_epoch",
+        "must be below epochs (" + epochs + "): some epoch must be watched to choose the best checkpoint, was " + earlyStopping.startFromEpoch());
     checkpointEvery = Check.orDefault(checkpointEvery, 0);
     Check.nonNegative(checkpointEvery, "checkpoint_every");
     keepCheckpoints = Check.orDefault(keepCheckpoints, 3);
@@ -75,12 +77,23 @@ public record TrainConfig(
    * @param metric   validation metric to watch (default: recall@10 for retrieval, auc for ranking)
    * @param patience epochs without improvement before stopping (0 = never stop early)
    * @param minDelta smallest change that counts as an improvement
+   * @param startFromEpoch epochs 1..N are not watched: none of them is taken as the best checkpoint and none counts
+   *                 toward patience (as Keras' {@code start_from_epoch}). A barely trained model can score a validation
+   *                 metric it never reaches again by luck (noticeably with sparse distributed updates), and selecting it
+   *                 would stop the run before it has learned anything but popularity.
    */
-  public record EarlyStopping(String metric, Integer patience, Double minDelta) {
+  public record EarlyStopping(String metric, Integer patience, Double minDelta, Integer startFromEpoch) {
     public EarlyStopping {
       patience = Check.orDefault(patience, 3);
       Check.nonNegative(patience, "patience");
       minDelta = Check.orDefault(minDelta, 0.0);
+      startFromEpoch = Check.orDefault(startFromEpoch, 0);
+      Check.nonNegative(startFromEpoch, "start_from_epoch");
+    }
+
+    /** Whether the validation metric of this epoch (1-based) may become the best and count toward patience. */
+    public boolean watches(int epoch) {
+      return epoch > startFromEpoch;
     }
   }
 

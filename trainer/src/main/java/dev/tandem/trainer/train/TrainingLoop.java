@@ -137,8 +137,10 @@ public final class TrainingLoop {
 
         Map<String, Object> val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
         double value = ((Number) val.get(metric)).doubleValue();
-        boolean improved = Double.isNaN(state.bestMetric())
-            || (higher ? value > state.bestMetric() + s.train().earlyStopping().minDelta() : value < state.bestMetric() - s.train().earlyStopping().minDelta());
+        TrainConfig.EarlyStopping es = s.train().earlyStopping();
+        boolean watched = es.watches(epoch + 1);
+        boolean improved = watched && (Double.isNaN(state.bestMetric())
+            || (higher ? value > state.bestMetric() + es.minDelta() : value < state.bestMetric() - es.minDelta()));
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("epoch", epoch + 1);
         line.put("step", globalStep);
@@ -154,7 +156,7 @@ public final class TrainingLoop {
         line.put("improved", improved);
         line.putAll(extraMetrics(epoch));
         history.add(line);
-        int without = improved ? 0 : state.epochsWithoutImprovement() + 1;
+        int without = improved || !watched ? 0 : state.epochsWithoutImprovement() + 1;
         String id = FsCheckpointStore.idFor(globalStep);
         boolean stop = s.train().earlyStopping().patience() > 0 && without >= s.train().earlyStopping().patience();
         boolean last = epoch + 1 >= s.train().epochs();

@@ -115,4 +115,26 @@ class TrainingLoopTest {
     assertThat(run.readMetrics()).hasSize(4);
     assertThat(Fs.exists(run.curves())).isTrue();
   }
+
+  @Test
+  void epochsBeforeStartFromEpochAreNeitherBestNorCountedTowardPatience() {
+    ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.twoTower(3), dir, "train.early_stopping.patience=1",
+        "train.early_stopping.start_from_epoch=2");
+    PreparedDataset ds = SmallJobs.dataset(job, dir);
+    RunDirectory run = RunDirectory.at(dir.resolve("warm").toString());
+    TrainingState s = loop(job, ds, run, new SerialEpochs(0)).run(false);
+
+    // patience 1 would have stopped after epoch 2 had epoch 1 been watched and not beaten; all 3 epochs ran
+    assertThat(s.history()).hasSize(3);
+    assertThat(s.history().get(0).get("improved")).isEqualTo(false);
+    assertThat(s.history().get(1).get("improved")).isEqualTo(false);
+    assertThat(s.history().get(2).get("improved")).isEqualTo(true);
+    assertThat(s.bestCheckpoint()).isEqualTo(FsCheckpointStore.idFor((Long) s.history().get(2).get("step")));
+  }
+
+  @Test
+  void startFromEpochMustLeaveAnEpochToWatch() {
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.twoTower(3), dir, "train.early_stopping.start_from_epoch=3"))
+        .hasMessageContaining("train.early_stopping.start_from_epoch");
+  }
 }
