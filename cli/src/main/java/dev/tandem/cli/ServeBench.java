@@ -85,7 +85,7 @@ final class ServeBench implements Callable<Integer> {
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
-      for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s)) {
+      for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s, Context.progress())) {
         stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
             r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.cpuP50Ms(), r.cpuP99Ms(), r.gcCount(), r.gcMs());
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),

@@ -79,6 +79,12 @@ public final class ServeBenchmark {
 
   /** Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count. */
   public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s) {
+    return run(base, items, kinds, s, dev.tandem.progress.Progress.NONE);
+  }
+
+  /** As {@link #run(ServingBundle, int, List, Settings)}, reporting the progress of HNSW graph builds. */
+  public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s,
+      dev.tandem.progress.Progress progress) {
     ServingBundle bundle = SyntheticCatalogue.grow(base, items, s.noise(), s.seed());
     List<Result> out = new ArrayList<>();
     ExactIndex exact = new ExactIndex(bundle.itemVectors());
@@ -90,7 +96,7 @@ public final class ServeBenchmark {
       long heapBefore = usedHeap();
       long t0 = System.nanoTime();
       double[] buildSeconds = {0};
-      CandidateIndex prebuilt = kind == ServingConfig.IndexKind.HNSW ? hnsw(base, bundle, s, buildSeconds) : null;
+      CandidateIndex prebuilt = kind == ServingConfig.IndexKind.HNSW ? hnsw(base, bundle, s, buildSeconds, progress) : null;
       try (BundleRecommender rec = new BundleRecommender(bundle, cfg, prebuilt)) {
         double build = kind == ServingConfig.IndexKind.EXACT ? 0 : buildSeconds[0];
         long indexBytes = kind == ServingConfig.IndexKind.EXACT ? 0 : Math.max(0, usedHeap() - heapBefore);
@@ -113,7 +119,8 @@ public final class ServeBenchmark {
   }
 
   /** The HNSW graph of a grown catalogue: loaded from the cache when it holds one, else built (and cached); returns its build time. */
-  private static HnswCandidateIndex hnsw(ServingBundle base, ServingBundle grown, Settings s, double[] buildSeconds) {
+  private static HnswCandidateIndex hnsw(ServingBundle base, ServingBundle grown, Settings s, double[] buildSeconds,
+      dev.tandem.progress.Progress progress) {
     ServingConfig.Hnsw h = s.hnsw();
     Path file = s.indexCache() == null ? null : Fs.resolve(s.indexCache(), String.format("hnsw-%s-v%d-%d-noise%s-seed%d-m%d-efc%d.bin",
         base.name(), base.version(), grown.items().size(), s.noise(), s.seed(), h.m(), h.efConstruction()));
@@ -128,7 +135,7 @@ public final class ServeBenchmark {
       }
       long t0 = System.nanoTime();
       HnswCandidateIndex index = HnswCandidateIndex.build(grown.itemVectors(), h.m(), h.efConstruction(), h.ef(),
-          Runtime.getRuntime().availableProcessors());
+          Runtime.getRuntime().availableProcessors(), progress);
       buildSeconds[0] = (System.nanoTime() - t0) / 1e9;
       LOG.info("built the HNSW graph of {} items in {} s", grown.items().size(), String.format("%.1f", buildSeconds[0]));
       if (file != null) {

@@ -101,6 +101,33 @@ class IndexTest {
         .isInstanceOf(java.io.IOException.class).hasMessageContaining("2000 items");
   }
 
+  @Test
+  void hnswBuildReportsEveryInsertedItemAsProgress() {
+    int dim = 8;
+    ItemVectors v = ItemVectors.fromRows(SyntheticCatalogue.clustered(3_001, dim, 20, 0.2, 5), dim);
+    java.util.concurrent.atomic.AtomicLong advanced = new java.util.concurrent.atomic.AtomicLong();
+    long[] total = {0};
+    boolean[] closed = {false};
+    dev.tandem.progress.Progress counting = (name, t, unit) -> {
+      total[0] = t;
+      return new dev.tandem.progress.Progress.Task() {
+        @Override
+        public void advance(long units) {
+          advanced.addAndGet(units);
+        }
+
+        @Override
+        public void close() {
+          closed[0] = true;
+        }
+      };
+    };
+    HnswCandidateIndex.build(v, 8, 50, 50, 2, counting);
+    assertThat(total[0]).isEqualTo(3_001);
+    assertThat(advanced.get()).isEqualTo(3_001);
+    assertThat(closed[0]).isTrue();
+  }
+
   static int overlap(int[] a, int[] b) {
     Set<Integer> s = new HashSet<>();
     for (int x : b) {
