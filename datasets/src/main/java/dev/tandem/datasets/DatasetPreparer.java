@@ -30,13 +30,12 @@ import dev.tandem.datasets.split.TemporalSplit;
 import dev.tandem.datasets.synth.SyntheticGenerator;
 import dev.tandem.datasets.text.BadRows;
 import dev.tandem.datasets.text.RowError;
+import dev.tandem.fs.Checksums;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,7 +105,7 @@ public final class DatasetPreparer {
   /** Where a synthetic source's CSV files live; generates them once. */
   public Path syntheticDir(SyntheticSource syn) {
     Path dir = syn.dir() != null ? Fs.resolve(baseDir, syn.dir())
-        : new Path(Fs.path(cacheRoot), "synthetic-" + sha256(syn.params().toString()).substring(0, 16));
+        : new Path(Fs.path(cacheRoot), "synthetic-" + Checksums.sha256(syn.params().toString()).substring(0, 16));
     if (!Fs.exists(new Path(dir, "events.csv"))) {
       LOG.info("generating synthetic events into {}", dir);
       try {
@@ -132,7 +131,7 @@ public final class DatasetPreparer {
         throw new UncheckedIOException("cannot stat " + p, e);
       }
     }
-    return sha256(sb.toString()).substring(0, 20);
+    return Checksums.sha256(sb.toString()).substring(0, 20);
   }
 
   /** Prepares the dataset into {@code out}; refuses an existing prepared dataset unless {@code overwrite}. */
@@ -389,8 +388,8 @@ public final class DatasetPreparer {
 
       StringBuilder fp = new StringBuilder();
       shards.forEach((k, v) -> v.forEach(w -> fp.append(k).append('/').append(w.name()).append(':').append(w.crc32c()).append(';')));
-      fp.append(usersFile.crc32c()).append(';').append(itemsFile.crc32c()).append(';').append(sha256(transformJson));
-      String fingerprint = sha256(fp.toString()).substring(0, 20);
+      fp.append(usersFile.crc32c()).append(';').append(itemsFile.crc32c()).append(';').append(Checksums.sha256(transformJson));
+      String fingerprint = Checksums.sha256(fp.toString()).substring(0, 20);
 
       int[] userVal = countRows(user, trainEnd, validationEnd, userIds.length);
       int[] userTest = countRows(user, validationEnd, testEnd, userIds.length);
@@ -428,8 +427,8 @@ public final class DatasetPreparer {
       Fs.writeStaged(new Path(tmp, PrepareSummary.FILE), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
 
       Map<String, String> files = new LinkedHashMap<>();
-      files.put("transform.json", sha256(transformJson));
-      files.put("profile.json", sha256(profileJson));
+      files.put("transform.json", Checksums.sha256(transformJson));
+      files.put("profile.json", Checksums.sha256(profileJson));
       Manifest manifest = new Manifest(Manifest.FORMAT, fingerprint, key, Instant.now().toString(), CodeVersion.get(), rule.toString(),
           signalNames, cfgTree, shards, usersFile, itemsFile, files, inputs);
       Fs.writeStaged(new Path(tmp, Manifest.FILE), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
@@ -744,16 +743,4 @@ public final class DatasetPreparer {
     return b.writeStaged(p);
   }
 
-  static String sha256(String s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      StringBuilder sb = new StringBuilder();
-      for (byte x : d) {
-        sb.append(String.format("%02x", x));
-      }
-      return sb.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -61,7 +61,7 @@ public final class PreparedDataset {
       throw new CorruptDataException(tp.toString(), "cannot read: " + e.getMessage(), e);
     }
     String expected = m.files().get("transform.json");
-    if (expected != null && !expected.equals(DatasetPreparer.sha256(tj))) {
+    if (expected != null && !expected.equals(dev.tandem.fs.Checksums.sha256(tj))) {
       throw new CorruptDataException(tp.toString(), "checksum does not match the manifest");
     }
     return new PreparedDataset(dir, m, FeatureTransform.fromJson(tj));

@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.CodeVersion;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.Checksums;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -196,7 +195,7 @@ public final class FsModelRegistry implements ModelRegistry {
         collect(st.getPath(), rel + "/", out);
       } else {
         byte[] bytes = Fs.readAll(st.getPath());
-        out.put(rel, new VersionManifest.FileEntry(bytes.length, sha256(bytes)));
+        out.put(rel, new VersionManifest.FileEntry(bytes.length, Checksums.sha256(bytes)));
       }
     }
   }
@@ -204,7 +203,7 @@ public final class FsModelRegistry implements ModelRegistry {
   private static void writeManifest(Path dir, VersionManifest m) throws IOException {
     byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
     writeSynced(new Path(dir, VersionManifest.FILE), json);
-    writeSynced(new Path(dir, VersionManifest.CHECKSUM_FILE), (sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII));
+    writeSynced(new Path(dir, VersionManifest.CHECKSUM_FILE), (Checksums.sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Writes a file of a staging directory durably (the directory becomes visible by rename, with no further sync). */
@@ -267,9 +266,9 @@ public final class FsModelRegistry implements ModelRegistry {
     } catch (IOException e) {
       throw new CorruptDataException(cf.toString(), "missing or unreadable: " + e.getMessage(), e);
     }
-    String actual = sha256(json);
+    String actual = Checksums.sha256(json);
     if (!actual.equals(expected)) {
-      throw new CorruptDataException(mf.toString(), "checksum mismatch (expected sha256 " + abbrev(expected) + "..., found " + abbrev(actual)
+      throw new CorruptDataException(mf.toString(), "checksum mismatch (expected sha256 " + Checksums.abbrev(expected) + "..., found " + Checksums.abbrev(actual)
           + "...): the manifest was altered");
     }
     VersionManifest m;
@@ -294,19 +293,7 @@ public final class FsModelRegistry implements ModelRegistry {
     Path dir = versionDir(name, version);
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (Map.Entry<String, VersionManifest.FileEntry> f : m.files().entrySet()) {
-      Path p = new Path(dir, f.getKey());
-      byte[] bytes;
-      try {
-        bytes = Fs.readAll(p);
-      } catch (IOException e) {
-        throw new CorruptDataException(p.toString(), "missing or unreadable: " + e.getMessage(), e);
-      }
-      String actual = sha256(bytes);
-      if (bytes.length != f.getValue().bytes() || !actual.equals(f.getValue().sha256())) {
-        throw new CorruptDataException(p.toString(), "checksum mismatch (expected sha256 " + abbrev(f.getValue().sha256()) + "..., "
-            + f.getValue().bytes() + " bytes; found " + abbrev(actual) + "..., " + bytes.length + " bytes)");
-      }
-      files.put(f.getKey(), bytes);
+      files.put(f.getKey(), Checksums.readVerified(new Path(dir, f.getKey()), f.getValue().bytes(), f.getValue().sha256()));
     }
     return new VerifiedVersion(m, dir, files);
   }
@@ -412,15 +399,4 @@ public final class FsModelRegistry implements ModelRegistry {
     throw new IllegalStateException("alias " + alias + " of " + name + " kept changing under " + MAX_CLAIM_ATTEMPTS + " attempts");
   }
 
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String abbrev(String sha) {
-    return sha.length() > 12 ? sha.substring(0, 12) : sha;
-  }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.Checksums;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.model.ModelSpec;
 import java.io.ByteArrayInputStream;
@@ -11,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,7 +102,7 @@ public final class FsCheckpointStore implements CheckpointStore {
       out.hsync();
     }
     if (files != null) {
-      files.put(name, new FileEntry(bytes.length, sha256(bytes)));
+      files.put(name, new FileEntry(bytes.length, Checksums.sha256(bytes)));
     }
   }
 
@@ -158,19 +158,7 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
     Map<String, byte[]> content = new LinkedHashMap<>();
     for (Map.Entry<String, FileEntry> f : m.files().entrySet()) {
-      Path p = new Path(cp, f.getKey());
-      byte[] bytes;
-      try {
-        bytes = Fs.readAll(p);
-      } catch (IOException e) {
-        throw new CorruptDataException(p.toString(), "missing or unreadable: " + e.getMessage(), e);
-      }
-      String actual = sha256(bytes);
-      if (bytes.length != f.getValue().bytes() || !actual.equals(f.getValue().sha256())) {
-        throw new CorruptDataException(p.toString(), "checksum mismatch (expected sha256 " + f.getValue().sha256().substring(0, 12)
-            + "..., " + f.getValue().bytes() + " bytes; found " + actual.substring(0, 12) + "..., " + bytes.length + " bytes)");
-      }
-      content.put(f.getKey(), bytes);
+      content.put(f.getKey(), Checksums.readVerified(new Path(cp, f.getKey()), f.getValue().bytes(), f.getValue().sha256()));
     }
     try {
       ComputationGraph g = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(content.get("model.zip")), true);
@@ -221,17 +209,5 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
   }
 
-  static String sha256(byte[] bytes) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(bytes);
-      StringBuilder sb = new StringBuilder(64);
-      for (byte x : d) {
-        sb.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
-      }
-      return sb.toString();
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
 }

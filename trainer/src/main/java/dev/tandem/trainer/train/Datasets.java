@@ -42,15 +42,9 @@ public final class Datasets {
 
   static String configSha(ConfigLoader.Loaded<JobConfig> job) {
     try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(
-          ConfigLoader.json().writeValueAsBytes(job.tree()));
-      StringBuilder sb = new StringBuilder();
-      for (byte b : d) {
-        sb.append(String.format("%02x", b));
-      }
-      return sb.toString();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+      return dev.tandem.fs.Checksums.sha256(ConfigLoader.json().writeValueAsBytes(job.tree()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise the job config", e);
     }
   }
 }
