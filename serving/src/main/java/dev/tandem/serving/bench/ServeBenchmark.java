@@ -77,12 +77,10 @@ public final class ServeBenchmark {
       double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs, double cpuP50Ms,
       double cpuP99Ms, long gcCount, long gcMs) {}
 
-  /** Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count. */
-  public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s) {
-    return run(base, items, kinds, s, dev.tandem.progress.Progress.NONE);
-  }
-
-  /** As {@link #run(ServingBundle, int, List, Settings)}, reporting the progress of HNSW graph builds. */
+  /**
+   * Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count;
+   * HNSW graph builds (minutes for a million items) report to {@code progress}.
+   */
   public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s,
       dev.tandem.progress.Progress progress) {
     ServingBundle bundle = SyntheticCatalogue.grow(base, items, s.noise(), s.seed());
