@@ -38,6 +38,10 @@ final class EvaluateCommand implements Callable<Integer> {
     dir.writeJson(dir.eval(), result);
     print(spec.commandLine().getOut(), result);
     spec.commandLine().getOut().printf("%nwritten: %s%n", dir.eval());
+    if (dev.tandem.trainer.train.Refit.dir(dir).exists()) {
+      spec.commandLine().getOut().printf("this run was refit on train + validation (train.refit): evaluate the model to deploy with "
+          + "tandem evaluate --run %s --split %s%n", dev.tandem.trainer.train.Refit.dir(dir).root(), s.key());
+    }
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -6,6 +6,7 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
+import dev.tandem.trainer.train.Refit;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
 import java.io.PrintWriter;
@@ -67,22 +68,35 @@ final class TrainCommand implements Callable<Integer> {
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
     TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress()));
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("%s: %s%n", job.value().name(), state.stopReason());
+    report(out, job.value(), dir, state);
+    if (job.value().train().refit()) {
+      RunDirectory refit = Refit.dir(dir);
+      TrainingState refitState = Refit.run(trainer, dir, state, cacheRoot, Context.progress());
+      out.printf("%nrefit on train + validation (train.refit: true), %d epochs as validation chose:%n", refitState.history().size());
+      report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void report(PrintWriter out, JobConfig job, RunDirectory dir, TrainingState state) {
+    out.printf("%s: %s%n", job.name(), state.stopReason());
     Tables t = new Tables("epoch", "train loss", "validation metric", "examples/s", "best");
-    String metric = job.value().model().type() == dev.tandem.trainer.model.ModelConfig.Type.TWO_TOWER
-        ? "val_recall@" + job.value().eval().k().get(0) : "val_auc";
-    if (job.value().train().earlyStopping().metric() != null) {
-      metric = "val_" + job.value().train().earlyStopping().metric();
+    String metric = job.model().type() == dev.tandem.trainer.model.ModelConfig.Type.TWO_TOWER
+        ? "val_recall@" + job.eval().k().get(0) : "val_auc";
+    if (job.train().earlyStopping().metric() != null) {
+      metric = "val_" + job.train().earlyStopping().metric();
     }
     for (Map<String, Object> m : state.history()) {
       t.row(m.get("epoch"), m.get("train_loss"), m.get(metric), m.get("examples_per_second"), Boolean.TRUE.equals(m.get("improved")) ? "*" : "");
     }
-    out.println(metric.substring(4) + " on the validation split, per epoch:");
+    String m = metric;
+    boolean validated = state.history().stream().anyMatch(e -> e.get(m) instanceof Number n && !Double.isNaN(n.doubleValue()));
+    out.println(validated ? metric.substring(4) + " on the validation split, per epoch:"
+        : "per epoch (no validation split to score: the last epoch is the model):");
     t.print(out);
     out.printf("%nrun directory:   %s%ncheckpoints:     %s (best: %s)%nmetrics:         %s%ntraining curves: %s%n", dir.root(), dir.checkpoints(),
         state.bestCheckpoint(), dir.metrics(), dir.curves());
     out.printf("next: tandem evaluate --run %s --split test%n", dir.root());
-    out.flush();
-    return 0;
   }
 }

@@ -84,6 +84,33 @@ class TrainCommandTest {
     assertThat(r.exit()).isEqualTo(2);
   }
 
+  @Test
+  void refitTrainsAgainOnTrainPlusValidationIntoItsOwnRun() throws Exception {
+    Path tt = job("tt", "{type: two_tower, embedding_dim: 8, hidden: [16], output_dim: 8}", 3, 128, 0);
+    String run = dir.resolve("runs/tt").toString();
+    CliRunner.Result r = CliRunner.run("train", "--config", tt.toString(), "--run", run, "--cache", dir.resolve("cache").toString(),
+        "--set", "train.refit=true");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("refit on train + validation", "per epoch (no validation split to score");
+    String refit = run + "/refit";
+    assertThat(Files.readString(Path.of(refit, "job.yaml"))).contains("name: tt-refit", "refit: false");
+    assertThat(Files.readAllLines(Path.of(refit, "metrics.jsonl"))).hasSize(3); // patience 0: validation chose the last epoch
+
+    CliRunner.Result e = CliRunner.run("evaluate", "--run", run, "--split", "test");
+    assertThat(e.exit()).as(e.err()).isZero();
+    assertThat(e.out()).contains("tandem evaluate --run " + RunDirectory.at(refit).root());
+    e = CliRunner.run("evaluate", "--run", refit, "--split", "test");
+    assertThat(e.exit()).as(e.err()).isZero();
+    JsonNode eval = ConfigLoader.json().readTree(new File(refit, "eval.json"));
+    assertThat(eval.get("recall@10").isNumber()).isTrue();
+    assertThat(eval.get("baseline").get("recall@10").isNumber()).isTrue();
+
+    // resuming a finished run with a finished refit changes nothing
+    CliRunner.Result again = CliRunner.run("train", "--resume", run);
+    assertThat(again.exit()).as(again.err()).isZero();
+    assertThat(Files.readAllLines(Path.of(refit, "metrics.jsonl"))).hasSize(3);
+  }
+
   /** The ranking job, killed with SIGKILL in the middle of its second epoch, resumes to the same final parameters. */
   @Test
   void aKilledTrainingProcessResumesToTheSameParameters() throws Exception {

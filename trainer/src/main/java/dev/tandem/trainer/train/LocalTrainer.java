@@ -84,10 +84,15 @@ public class LocalTrainer implements Trainer {
     return ModelSpec.of(job.model(), ds.transform(), ModelSpec.ordinalTargets(rule, values));
   }
 
-  /** The baseline trains fast and converges in a few epochs; a higher learning rate suits a linear model. */
+  /**
+   * The baseline trains fast and converges in a few epochs; a higher learning rate suits a linear model. With
+   * {@code baseline_epochs} set (a refit) it trains exactly that many.
+   */
   static TrainConfig baselineTraining(TrainConfig t) {
-    return new TrainConfig(Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM, 0.01, 0,
-        TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", 2, 0.0, 0), 0, 2, 1, t.evalBatchUsers());
+    boolean fixed = t.baselineEpochs() != null;
+    return new TrainConfig(fixed ? t.baselineEpochs() : Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM,
+        0.01, 0, TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", fixed ? 0 : 2, 0.0, 0), 0, 2, 1,
+        t.evalBatchUsers(), false, null);
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,

@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.Path;
  *   checkpoints/    see FsCheckpointStore
  *   baseline/       the ranking baseline (logistic regression): its own checkpoints and metrics
  *   eval.json       written by `tandem evaluate`
+ *   refit/          with train.refit: the same job trained again on train + validation (see Refit), a run of its own
  * </pre>
  */
 public final class RunDirectory {

@@ -22,6 +22,11 @@ import java.util.Locale;
  * @param keepCheckpoints  keep the last K checkpoints plus the best one
  * @param workers          training threads on this machine (1 = exact, reproducible; more = ParallelWrapper)
  * @param evalBatchUsers   users scored per batch during retrieval evaluation
+ * @param refit            after training, train the model again from scratch on train + validation for the number of
+ *                         epochs validation chose, into {@code RUN/refit}: the model that serves the period after the
+ *                         validation split has then seen its most recent events (see {@link Refit})
+ * @param baselineEpochs   ranking: epochs of the logistic-regression baseline (default: up to 15, stopped early on
+ *                         validation AUC); a refit sets it to the epoch the baseline's own validation chose
  */
 public record TrainConfig(
     Integer epochs,
@@ -37,9 +42,12 @@ public record TrainConfig(
     Integer checkpointEvery,
     Integer keepCheckpoints,
     Integer workers,
-    Integer evalBatchUsers) {
+    Integer evalBatchUsers,
+    Boolean refit,
+    Integer baselineEpochs) {
 
-  public static final TrainConfig DEFAULT = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  public static final TrainConfig DEFAULT = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+      null, null);
 
   public TrainConfig {
     epochs = Check.orDefault(epochs, 10);
@@ -69,8 +77,10 @@ public record TrainConfig(
     Check.positive(workers, "workers");
     evalBatchUsers = Check.orDefault(evalBatchUsers, 256);
     Check.positive(evalBatchUsers, "eval_batch_users");
-
-
+    refit = Check.orDefault(refit, false);
+    if (baselineEpochs != null) {
+      Check.positive(baselineEpochs, "baseline_epochs");
+    }
   }
 
   /**
