@@ -88,7 +88,7 @@ final class SweepCommand implements Runnable {
         break;
       }
       int rank = report.rankOf(r);
-      t.row(rank == 0 ? "" : rank, r.id(), r.status().key(), r.value(), r.epochs(), dev.tandem.cli.sweep.SearchSpace.overrides(r.params()));
+      t.row(rank == 0 ? "" : rank, r.id(), r.status().key(), r.value(), r.epochs(), dev.tandem.trainer.tune.SearchSpace.overrides(r.params()));
     }
     t.print(out);
   }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.trainer.tune.ParamSpec;
+import dev.tandem.trainer.tune.SamplerConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +46,7 @@ import java.util.regex.Pattern;
  * @param trial     options of the trial processes
  */
 public record SweepConfig(String name, Long seed, String base, Map<String, JsonNode> set, Map<String, ParamSpec> space, Objective objective,
-    Sampler sampler, Budget budget, Scheduler scheduler, Trial trial) {
+    SamplerConfig sampler, Budget budget, Scheduler scheduler, Trial trial) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** A job key as --set takes it: dotted names, each optionally indexed. */
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_\\-]+(\\[\\d+\\])*(\\.[A-Za-z0-9_\\-]+(\\[\\d+\\])*)*");
@@ -68,12 +70,12 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
     }
     space = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(space));
     Check.required(objective, "objective");
-    sampler = Check.orDefault(sampler, new Sampler(null, null, null, null));
+    sampler = Check.orDefault(sampler, new SamplerConfig(null, null, null, null));
     budget = Check.orDefault(budget, new Budget(null, null, null));
-    if (sampler.type() != Sampler.Type.GRID && budget.maxTrials() == null) {
+    if (sampler.type() != SamplerConfig.Type.GRID && budget.maxTrials() == null) {
       throw new ConfigException("budget.max_trials", "is required with " + sampler.type().key() + " sampling (only a grid has a natural size)");
     }
-    if (sampler.type() == Sampler.Type.GRID) {
+    if (sampler.type() == SamplerConfig.Type.GRID) {
       for (Map.Entry<String, ParamSpec> e : space.entrySet()) {
         ParamSpec p = e.getValue();
         if (p.type() == ParamSpec.Type.INT && p.points() == null && !p.log()) {
@@ -132,46 +134,6 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
         return true;
       }
       return maximize() ? a > b : a < b;
-    }
-  }
-
-  /**
-   * How trials' parameters are chosen.
-   *
-   * @param type          grid (every combination, in a seeded random order), random, or tpe (tree-structured Parzen
-   *                      estimator: after {@code startup_trials} random trials, samples where good trials were)
-   * @param startupTrials tpe: random trials before the model is used (default 5)
-   * @param candidates    tpe: candidates drawn from the good trials' density per trial (default 24)
-   * @param gamma         tpe: the share of finished trials counted as good (default 0.25)
-   */
-  public record Sampler(Type type, Integer startupTrials, Integer candidates, Double gamma) {
-    public Sampler {
-      type = Check.orDefault(type, Type.RANDOM);
-      if (type != Type.TPE) {
-        Check.that(startupTrials == null && candidates == null && gamma == null, "type",
-            "startup_trials, candidates and gamma only apply to type: tpe");
-      }
-      startupTrials = Check.orDefault(startupTrials, 5);
-      Check.positive(startupTrials, "startup_trials");
-      candidates = Check.orDefault(candidates, 24);
-      Check.positive(candidates, "candidates");
-      gamma = Check.orDefault(gamma, 0.25);
-      Check.that(gamma > 0 && gamma < 1, "gamma", "must be in (0, 1), was " + gamma);
-    }
-
-    /** The sampling methods. */
-    public enum Type {
-      GRID, RANDOM, TPE;
-
-      @JsonValue
-      public String key() {
-        return name().toLowerCase(Locale.ROOT);
-      }
-
-      @JsonCreator
-      public static Type of(String s) {
-        return ParamSpec.enumOf(values(), s);
-      }
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.tune.ParamSpec;
 import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

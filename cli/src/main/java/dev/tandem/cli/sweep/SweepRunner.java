@@ -7,6 +7,10 @@ import dev.tandem.config.ConfigLoader;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.tune.AshaScheduler;
+import dev.tandem.trainer.tune.GridSampler;
+import dev.tandem.trainer.tune.Sampler;
+import dev.tandem.trainer.tune.SearchSpace;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.File;
 import java.io.IOException;
@@ -94,7 +98,7 @@ public final class SweepRunner {
       throw new ConfigException("base", "the base job " + basePath + " with the sweep's set: overrides is invalid: " + e.getMessage(), e);
     }
     this.space = SearchSpace.of(cfg.space());
-    this.sampler = Sampler.of(cfg, space);
+    this.sampler = Sampler.of(cfg.sampler(), space, cfg.seed(), cfg.objective().maximize());
     if (cfg.scheduler().type() == SweepConfig.Scheduler.Type.ASHA) {
       int max = cfg.scheduler().maxEpochs() != null ? cfg.scheduler().maxEpochs() : baseJob.value().train().epochs();
       if (max <= cfg.scheduler().minEpochs()) {

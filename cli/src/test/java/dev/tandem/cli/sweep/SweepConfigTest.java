@@ -30,7 +30,7 @@ class SweepConfigTest {
     assertThat(c.seed()).isZero();
     assertThat(c.objective().direction()).isEqualTo("max");
     assertThat(c.objective().split()).isEqualTo("validation");
-    assertThat(c.sampler().type()).isEqualTo(SweepConfig.Sampler.Type.RANDOM);
+    assertThat(c.sampler().type()).isEqualTo(dev.tandem.trainer.tune.SamplerConfig.Type.RANDOM);
     assertThat(c.budget().maxParallel()).isEqualTo(1);
     assertThat(c.scheduler().type()).isEqualTo(SweepConfig.Scheduler.Type.NONE);
     assertThat(c.space().keySet()).containsExactly("train.learning_rate", "model.embedding_dim");

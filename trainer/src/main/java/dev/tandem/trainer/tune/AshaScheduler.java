@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,9 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.config.ConfigLoader;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -10,24 +11,33 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** Samplers are deterministic under their seed, cover their space, and TPE learns from finished trials. */
 class SamplerTest {
+  /** The parts of a sweep a sampler reads. */
+  record Tune(Long seed, SamplerConfig sampler, Map<String, ParamSpec> space) {}
+
   static final String SPACE = """
-      base: job.yaml
       space:
         train.learning_rate: {type: loguniform, low: 0.0001, high: 0.1}
         model.temperature: {type: uniform, low: 0.05, high: 0.5, step: 0.05}
         train.batch_size: {type: int, low: 64, high: 1024, log: true}
         model.hidden: {type: choice, values: [[16], [32, 16], []]}
-      objective: {metric: recall@10}
-      budget: {max_trials: 40}
       """;
 
-  static SweepConfig cfg(String sampler, long seed) {
-    return SweepConfig.parse("seed: " + seed + "\nsampler: " + sampler + "\n" + SPACE, "sweep.yaml", ".").value();
+  static Tune parse(String yaml) {
+    return ConfigLoader.parse(yaml, "sweep.yaml", ".", Tune.class, List.of()).value();
   }
 
-  static List<Map<String, JsonNode>> draw(SweepConfig c, int n, boolean learn) {
-    Sampler s = Sampler.of(c, SearchSpace.of(c.space()));
+  static Tune cfg(String sampler, long seed) {
+    return parse("seed: " + seed + "\nsampler: " + sampler + "\n" + SPACE);
+  }
+
+  static Sampler sampler(Tune c) {
+    return Sampler.of(c.sampler(), SearchSpace.of(c.space()), c.seed(), true);
+  }
+
+  static List<Map<String, JsonNode>> draw(Tune c, int n, boolean learn) {
+    Sampler s = sampler(c);
     List<Map<String, JsonNode>> out = new ArrayList<>();
     List<Sampler.Observation> history = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
@@ -59,24 +69,22 @@ class SamplerTest {
     }
     assertThat(hidden).hasSize(3);
     // trial i depends only on (seed, i): the 5th trial is the same whether or not earlier trials were drawn
-    Sampler s = Sampler.of(cfg("{type: random}", 11), SearchSpace.of(cfg("{type: random}", 11).space()));
+    Sampler s = sampler(cfg("{type: random}", 11));
     assertThat(s.next(5, List.of()).orElseThrow()).isEqualTo(a.get(4));
   }
 
   @Test
   void gridVisitsEveryCombinationOnceInASeededOrder() {
     String grid = """
-        base: job.yaml
         space:
           a: {type: choice, values: [1, 2, 3]}
           b: {type: loguniform, low: 0.001, high: 0.1, points: 3}
           c: {type: int, low: 1, high: 2}
-        objective: {metric: recall@10}
         sampler: {type: grid}
         """;
-    SweepConfig c1 = SweepConfig.parse("seed: 1\n" + grid, "s", ".").value();
-    SweepConfig c2 = SweepConfig.parse("seed: 2\n" + grid, "s", ".").value();
-    Sampler s1 = Sampler.of(c1, SearchSpace.of(c1.space()));
+    Tune c1 = parse("seed: 1\n" + grid);
+    Tune c2 = parse("seed: 2\n" + grid);
+    Sampler s1 = sampler(c1);
     List<Map<String, JsonNode>> order = new ArrayList<>();
     for (int i = 1; s1.next(i, List.of()).isPresent(); i++) {
       order.add(s1.next(i, List.of()).get());
@@ -87,8 +95,8 @@ class SamplerTest {
     assertThat(bs).containsExactlyInAnyOrder(0.001, 0.01, 0.1);
     List<Map<String, JsonNode>> again = new ArrayList<>();
     List<Map<String, JsonNode>> other = new ArrayList<>();
-    Sampler s1b = Sampler.of(c1, SearchSpace.of(c1.space()));
-    Sampler s2 = Sampler.of(c2, SearchSpace.of(c2.space()));
+    Sampler s1b = sampler(c1);
+    Sampler s2 = sampler(c2);
     for (int i = 1; i <= 18; i++) {
       again.add(s1b.next(i, List.of()).orElseThrow());
       other.add(s2.next(i, List.of()).orElseThrow());

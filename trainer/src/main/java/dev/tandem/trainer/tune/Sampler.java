@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.ConfigException;
@@ -27,10 +27,14 @@ public interface Sampler {
   /** A finished trial: its parameters and objective value. */
   record Observation(Map<String, JsonNode> params, double value) {}
 
-  /** The sampler a sweep asks for. */
-  static Sampler of(SweepConfig cfg, SearchSpace space) {
-    long seed = cfg.seed();
-    return switch (cfg.sampler().type()) {
+  /**
+   * The sampler a configuration asks for.
+   *
+   * @param seed     seeds every draw
+   * @param maximize whether a higher objective is better (a model-based sampler needs to know which trials were good)
+   */
+  static Sampler of(SamplerConfig cfg, SearchSpace space, long seed, boolean maximize) {
+    return switch (cfg.type()) {
       case GRID -> {
         long size = space.gridSize();
         if (size > 1_000_000) {
@@ -39,8 +43,7 @@ public interface Sampler {
         yield new GridSampler(space, seed);
       }
       case RANDOM -> new RandomSampler(space, seed);
-      case TPE -> new TpeSampler(space, seed, cfg.objective().maximize(), cfg.sampler().startupTrials(), cfg.sampler().candidates(),
-          cfg.sampler().gamma());
+      case TPE -> new TpeSampler(space, seed, maximize, cfg.startupTrials(), cfg.candidates(), cfg.gamma());
     };
   }
 

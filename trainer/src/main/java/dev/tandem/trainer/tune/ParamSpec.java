@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -31,7 +31,8 @@ import java.util.Locale;
  */
 public record ParamSpec(Type type, List<JsonNode> values, Double low, Double high, Double step, Boolean log, Integer points) {
   /** Grids over an int range with more values than this must say how many points to take. */
-  static final int MAX_INT_GRID = 1000;
+  /** The most integers an int range may hold to be a grid dimension without {@code points}. */
+  public static final int MAX_INT_GRID = 1000;
 
   public ParamSpec {
     Check.required(type, "type");
@@ -84,7 +85,8 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
    * The constant of a sweep-file enum written as its lower-case name ("loguniform", "asha"); anything else is a
    * configuration error listing the choices (the binder adds the key).
    */
-  static <E extends Enum<E>> E enumOf(E[] values, String s) {
+  /** The constant of {@code values} named {@code s} (any case), or an error listing the choices. */
+  public static <E extends Enum<E>> E enumOf(E[] values, String s) {
     String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
     for (E e : values) {
       if (e.name().toLowerCase(Locale.ROOT).equals(k)) {
