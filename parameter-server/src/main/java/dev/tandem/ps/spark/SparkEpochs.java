@@ -351,8 +351,16 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
     return l;
   }
 
+  /**
+   * Releases the driver's gradient-sharing transport: the parameter server is a JVM-wide singleton that would keep the
+   * controller port, so the next training in this JVM (a refit, the next job of a sweep) would fail its first attempt.
+   */
   @Override
   public void close() {
+    boolean trained = sparkGraph != null || generation > 0;
     sparkGraph = null;
+    if (trained) {
+      GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
+    }
   }
 }
