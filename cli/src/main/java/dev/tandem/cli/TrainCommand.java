@@ -4,6 +4,7 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.checkpoint.FsCheckpointStore;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.Refit;
@@ -30,6 +31,9 @@ final class TrainCommand implements Callable<Integer> {
   String run;
   @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its last good checkpoint (uses RUN/job.yaml).")
   String resume;
+  @Option(names = "--refit", paramLabel = "RUN", description = "Refit the finished run in RUN on train + validation for the epochs its"
+      + " validation chose, into RUN/refit (what train.refit: true does after training; e.g. for the best trial of a sweep).")
+  String refitOf;
   @Option(names = "--set", description = "Override a config key, e.g. --set seed=7 --set train.epochs=5 (repeatable).")
   List<String> overrides = new ArrayList<>();
   @Option(names = "--cache", description = "Where prepared datasets are cached (default: the cluster's hdfs.cache, else $TANDEM_HOME/cache).")
@@ -42,6 +46,9 @@ final class TrainCommand implements Callable<Integer> {
     ConfigLoader.Loaded<JobConfig> job;
     RunDirectory dir;
     boolean resuming = resume != null;
+    if (refitOf != null) {
+      return refitOnly();
+    }
     if (resuming) {
       if (config != null || !overrides.isEmpty()) {
         throw new ConfigException("", "--resume continues a run with its own job.yaml: --config and --set are not allowed with it");
@@ -63,8 +70,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
-    String cacheRoot = cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
-        ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
+    String cacheRoot = cacheRoot(job);
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
     TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress()));
     PrintWriter out = spec.commandLine().getOut();
@@ -77,6 +83,37 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private int refitOnly() {
+    if (config != null || resume != null || !overrides.isEmpty()) {
+      throw new ConfigException("", "--refit refits a finished run with its own job.yaml: --config, --resume and --set are not allowed with it");
+    }
+    RunDirectory dir = RunDirectory.at(refitOf);
+    if (!dir.exists()) {
+      throw new IllegalArgumentException("no run to refit at " + dir.root() + " (job.yaml is missing)");
+    }
+    ConfigLoader.Loaded<JobConfig> job = JobConfig.load(dir.job().toString(), List.of());
+    TrainingState state = new FsCheckpointStore(dir.checkpoints()).latestGood()
+        .orElseThrow(() -> new IllegalArgumentException("no usable checkpoint in " + dir.checkpoints() + ": nothing to refit"))
+        .state();
+    if (!state.finished()) {
+      throw new IllegalArgumentException("the run at " + dir.root() + " has not finished training: continue it with tandem train --resume "
+          + dir.root() + " first");
+    }
+    dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
+    TrainingState refitState = Refit.run(trainer, dir, state, cacheRoot(job), Context.progress());
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("refit of %s on train + validation, %d epochs as validation chose:%n", dir.root(), refitState.history().size());
+    RunDirectory refit = Refit.dir(dir);
+    report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
+    out.flush();
+    return 0;
+  }
+
+  private String cacheRoot(ConfigLoader.Loaded<JobConfig> job) {
+    return cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
+        ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
   }
 
   private static void report(PrintWriter out, JobConfig job, RunDirectory dir, TrainingState state) {

@@ -105,6 +105,19 @@ class TrainCommandTest {
     assertThat(eval.get("recall@10").isNumber()).isTrue();
     assertThat(eval.get("baseline").get("recall@10").isNumber()).isTrue();
 
+    // --refit does the same for a run trained without train.refit (e.g. a sweep's best trial)
+    String plain = dir.resolve("runs/plain").toString();
+    r = CliRunner.run("train", "--config", tt.toString(), "--run", plain, "--cache", dir.resolve("cache").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(new File(plain, "refit")).doesNotExist();
+    r = CliRunner.run("train", "--refit", plain, "--cache", dir.resolve("cache").toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("refit of ");
+    assertThat(Files.readAllLines(Path.of(plain, "refit", "metrics.jsonl"))).hasSize(3);
+    r = CliRunner.run("train", "--refit", dir.resolve("runs/none").toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("no run to refit");
+
     // resuming a finished run with a finished refit changes nothing
     CliRunner.Result again = CliRunner.run("train", "--resume", run);
     assertThat(again.exit()).as(again.err()).isZero();
