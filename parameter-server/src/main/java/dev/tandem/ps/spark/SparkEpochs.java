@@ -64,13 +64,22 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   private org.apache.spark.broadcast.Broadcast<INDArray> startParams;
   private Map<String, Map<String, Object>> lastTraffic = Map.of();
   private final Map<Integer, Map<String, Object>> epochMetrics = new LinkedHashMap<>();
+  /** How many times each epoch was started on the cluster (1 = no failure). */
+  private final Map<Integer, Integer> attemptsByEpoch = new LinkedHashMap<>();
   private double lastFitSeconds;
   private volatile String startupFailure;
   private volatile String lostExecutor;
   private volatile boolean inEpoch;
   private volatile String meshRestart;
   /** Bumped whenever the gradient-sharing session (training master, driver transport, mesh) is rebuilt. */
-  private long generation;
+  /**
+   * Gradient-sharing sessions opened in this JVM. Executors leave their mesh when the generation they are handed
+   * changes, so every session (a retry, or the next training under the same SparkContext, such as a refit under
+   * spark-submit) needs a number no earlier session of this JVM had.
+   */
+  private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
+  private long generation = SESSIONS.getAndIncrement();
+  private boolean sessionOpened;
 
   SparkEpochs(JavaSparkContext sc, ClusterConfig cluster, ClusterSection section, PreparedDataset dataset, ModelSpec spec,
       float[] itemLogq, int workers, int batch, long seed, RunDirectory run) {
@@ -131,6 +140,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
           .residualPostProcessor(GradientSharing.residualClipping(section))
           .build();
       sparkGraph = new SparkComputationGraph(sc, model.graph(), tm);
+      sessionOpened = true;
       sparkGraph.setListeners(new TrafficRecorder(trafficDir.toString(), model.graph().numParams()));
     }
     return sparkGraph;
@@ -153,7 +163,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
         LOG.warn("executor {} was lost; epoch {} starts with a fresh gradient-sharing mesh", lostExecutor, e.epoch() + 1);
         lostExecutor = null;
         sparkGraph = null;
-        generation++;
+        generation = SESSIONS.getAndIncrement();
         GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
       }
       inEpoch = true;
@@ -183,7 +193,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
         }
         sparkGraph = null; // a fresh training master: new mesh, new parameter server instance, on every node
         lostExecutor = null;
-        generation++;
+        generation = SESSIONS.getAndIncrement();
         GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
       } finally {
         inEpoch = false;
@@ -195,6 +205,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       }
     }
     driver.subscribeIfReady();
+    attemptsByEpoch.put(e.epoch(), attempts + 1);
     long steps = Arrays.stream(stepsPerWorker).sum();
     long examples = steps * batch;
     task.advance(Math.max(0, (long) (e.steps() - e.firstStep()) * e.batch()));
@@ -340,6 +351,10 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
     if (m != null) {
       m.forEach((k, v) -> out.put("traffic_" + k, v));
     }
+    Integer attempts = attemptsByEpoch.get(epoch);
+    if (attempts != null) {
+      out.put("epoch_attempts", attempts);
+    }
     return out;
   }
 
@@ -357,9 +372,8 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
    */
   @Override
   public void close() {
-    boolean trained = sparkGraph != null || generation > 0;
     sparkGraph = null;
-    if (trained) {
+    if (sessionOpened) {
       GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
     }
   }
