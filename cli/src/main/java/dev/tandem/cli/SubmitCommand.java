@@ -25,8 +25,8 @@ final class SubmitCommand implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
   @Option(names = "--cluster", required = true, description = "Cluster config (cluster-config/*.yaml).")
   Path cluster;
-  @Option(names = "--job", required = true, description = "Job config (YAML).")
-  Path job;
+  @Option(names = "--job", required = true, description = "Job config (YAML): a local path or a file: URI.")
+  String job;
   @Option(names = "--dry-run", description = "Print the command; run nothing.")
   boolean dryRun;
   @Option(names = "--app-jar", description = "Application jar (default: cli/target/tandem-spark-app.jar, built by scripts/submit.sh).")
@@ -58,7 +58,7 @@ final class SubmitCommand implements Callable<Integer> {
     for (String o : overrides) {
       trainArgs.addAll(List.of("--set", o));
     }
-    SubmitPlan plan = SubmitPlan.of(new SubmitPlan.Request(c, cluster, job, jar, home, root.resolve("cli/target/lib"), tandemJvmFlags(), trainArgs));
+    SubmitPlan plan = SubmitPlan.of(new SubmitPlan.Request(c, cluster, localJob(job), jar, home, root.resolve("cli/target/lib"), tandemJvmFlags(), trainArgs));
     PrintWriter out = spec.commandLine().getOut();
     if (dryRun) {
       out.println(plan.toShell());
@@ -75,6 +75,26 @@ final class SubmitCommand implements Callable<Integer> {
     pb.environment().putAll(plan.env());
     Process p = pb.start();
     return p.waitFor();
+  }
+
+  /**
+   * The job file as a local path. spark-submit hands the driver a local file, so a {@code file:} URI (what a sweep
+   * passes) is turned into its path and any other scheme is refused by name.
+   */
+  static Path localJob(String job) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(job);
+    } catch (java.net.URISyntaxException notAUri) {
+      return Path.of(job);
+    }
+    if (uri.getScheme() == null || uri.getScheme().length() == 1) { // no scheme, or a Windows drive letter
+      return Path.of(job);
+    }
+    if (!uri.getScheme().equals("file")) {
+      throw new ConfigException("--job", "must be a local file or a file: URI (spark-submit hands the driver a local file), was " + job);
+    }
+    return Path.of(uri);
   }
 
   /** The Java 17 opens and the Aeron property this JVM was started with (scripts/jvm-flags). */
