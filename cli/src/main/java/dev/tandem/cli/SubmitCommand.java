@@ -25,8 +25,11 @@ final class SubmitCommand implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
   @Option(names = "--cluster", required = true, description = "Cluster config (cluster-config/*.yaml).")
   Path cluster;
-  @Option(names = "--job", required = true, description = "Job config (YAML): a local path or a file: URI.")
+  @Option(names = "--job", description = "Job config (YAML) of a new run: a local path or a file: URI.")
   String job;
+  @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its last good checkpoint on the cluster"
+      + " (instead of --job; RUN must be reachable by the driver, e.g. on HDFS).")
+  String resume;
   @Option(names = "--dry-run", description = "Print the command; run nothing.")
   boolean dryRun;
   @Option(names = "--app-jar", description = "Application jar (default: cli/target/tandem-spark-app.jar, built by scripts/submit.sh).")
@@ -58,7 +61,7 @@ final class SubmitCommand implements Callable<Integer> {
     for (String o : overrides) {
       trainArgs.addAll(List.of("--set", o));
     }
-    SubmitPlan plan = SubmitPlan.of(new SubmitPlan.Request(c, cluster, localJob(job), jar, home, root.resolve("cli/target/lib"), tandemJvmFlags(), trainArgs));
+    SubmitPlan plan = SubmitPlan.of(new SubmitPlan.Request(c, cluster, job == null ? null : localJob(job), resume, jar, home, root.resolve("cli/target/lib"), tandemJvmFlags(), trainArgs));
     PrintWriter out = spec.commandLine().getOut();
     if (dryRun) {
       out.println(plan.toShell());

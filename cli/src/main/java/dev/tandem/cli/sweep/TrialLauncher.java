@@ -134,10 +134,16 @@ public interface TrialLauncher {
 
     @Override
     public List<String> command(List<String> trainArgs) {
-      if (trainArgs.isEmpty() || !trainArgs.get(0).equals("train") || trainArgs.contains("--resume")) {
-        throw new IllegalArgumentException("a cluster trial is submitted as a fresh training job: " + trainArgs);
+      if (trainArgs.isEmpty() || !trainArgs.get(0).equals("train")) {
+        throw new IllegalArgumentException("a cluster trial is a tandem train command: " + trainArgs);
       }
       List<String> cmd = new ArrayList<>(List.of(submitScript, "--cluster", clusterConfig));
+      int resume = trainArgs.indexOf("--resume");
+      if (resume > 0) {
+        // the run's job.yaml holds the trial's parameters; the cluster config says where datasets are cached
+        cmd.addAll(List.of("--resume", trainArgs.get(resume + 1)));
+        return cmd;
+      }
       for (int i = 1; i < trainArgs.size(); i++) {
         String a = trainArgs.get(i);
         if (a.equals("--cache")) {
@@ -157,7 +163,7 @@ public interface TrialLauncher {
 
     @Override
     public boolean canResume() {
-      return false;
+      return true;
     }
 
     @Override

@@ -33,19 +33,26 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
    *
    * @param cluster      the validated cluster config
    * @param clusterFile  its path
-   * @param jobFile      the job config
+   * @param jobFile      the job config of a new run, or null when resuming
+   * @param resumeRun    the run directory to continue ({@code tandem train --resume}), or null for a new run; it must
+   *                     be where the driver can reach it (HDFS for a cluster-mode driver)
    * @param appJar       the application jar (Spark provided)
    * @param sparkHome    a Spark installation, or null
    * @param tandemLib    Tandem's class path folder (cli/target/lib), used when there is no Spark installation
    * @param jvmFlags     the JVM flags every Tandem JVM needs (Java 17 opens, Aeron property)
    * @param trainArgs    further {@code tandem train} arguments (--run, --set ...)
    */
-  public record Request(ClusterConfig cluster, Path clusterFile, Path jobFile, Path appJar, Path sparkHome, Path tandemLib,
+  public record Request(ClusterConfig cluster, Path clusterFile, Path jobFile, String resumeRun, Path appJar, Path sparkHome, Path tandemLib,
       List<String> jvmFlags, List<String> trainArgs) {
     public Request {
       Objects.requireNonNull(cluster, "cluster");
       Objects.requireNonNull(clusterFile, "clusterFile");
-      Objects.requireNonNull(jobFile, "jobFile");
+      if ((jobFile == null) == (resumeRun == null)) {
+        throw new ConfigException("--job", "give either a job config (--job) or a run to resume (--resume)");
+      }
+      if (resumeRun != null && !trainArgs.isEmpty()) {
+        throw new ConfigException("--resume", "a resumed run keeps its own job.yaml: --run and --set are not allowed with it, were " + trainArgs);
+      }
       Objects.requireNonNull(appJar, "appJar");
       jvmFlags = List.copyOf(jvmFlags);
       trainArgs = List.copyOf(trainArgs);
@@ -55,7 +62,8 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
   public static SubmitPlan of(Request r) {
     ClusterConfig c = r.cluster();
     boolean clusterMode = c.deployMode().equals("cluster");
-    if (!Files.isRegularFile(r.jobFile())) {
+    boolean resuming = r.resumeRun() != null;
+    if (!resuming && !Files.isRegularFile(r.jobFile())) {
       throw new ConfigException("--job", "no job config at " + r.jobFile());
     }
     List<String> argv = new ArrayList<>();
@@ -84,7 +92,8 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
       argv.add("spark-submit");
     }
     argv.addAll(List.of("--master", c.master(), "--deploy-mode", c.deployMode()));
-    argv.addAll(List.of("--name", "tandem-" + stripYaml(r.jobFile().getFileName().toString())));
+    argv.addAll(List.of("--name", resuming ? "tandem-resume-" + new org.apache.hadoop.fs.Path(r.resumeRun()).getName()
+        : "tandem-" + stripYaml(r.jobFile().getFileName().toString())));
     argv.addAll(List.of("--class", MAIN_CLASS));
     argv.addAll(List.of("--driver-memory", c.driverMemory(), "--executor-memory", c.executorMemory()));
     argv.addAll(List.of("--executor-cores", String.valueOf(c.executorCores())));
@@ -130,12 +139,18 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
     conf.putAll(c.sparkConf());
     conf.forEach((k, v) -> argv.addAll(List.of("--conf", k + "=" + v)));
     // in cluster mode the driver runs elsewhere: ship the two configs; it finds them in its working directory
-    argv.addAll(List.of("--files", r.jobFile().toAbsolutePath() + "," + r.clusterFile().toAbsolutePath()));
+    argv.addAll(List.of("--files", (resuming ? "" : r.jobFile().toAbsolutePath() + ",") + r.clusterFile().toAbsolutePath()));
     argv.add(c.master().startsWith("k8s://") ? c.kubernetes().appJar() : r.appJar().toAbsolutePath().toString());
     argv.add("train");
-    argv.addAll(List.of("--config", clusterMode ? r.jobFile().getFileName().toString() : r.jobFile().toAbsolutePath().toString()));
+    if (resuming) {
+      argv.addAll(List.of("--resume", r.resumeRun())); // its job.yaml already says cluster.mode: spark
+    } else {
+      argv.addAll(List.of("--config", clusterMode ? r.jobFile().getFileName().toString() : r.jobFile().toAbsolutePath().toString()));
+    }
     argv.addAll(List.of("--cluster", clusterMode ? r.clusterFile().getFileName().toString() : r.clusterFile().toAbsolutePath().toString()));
-    argv.addAll(List.of("--set", "cluster.mode=spark"));
+    if (!resuming) {
+      argv.addAll(List.of("--set", "cluster.mode=spark"));
+    }
     argv.addAll(r.trainArgs());
     return new SubmitPlan(env, argv);
   }

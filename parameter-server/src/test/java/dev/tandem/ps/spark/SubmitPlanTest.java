@@ -23,7 +23,7 @@ class SubmitPlanTest {
     Path job = tmp.resolve("job.yaml");
     Files.writeString(job, "name: j\n");
     Path file = CONFIGS.resolve(cluster);
-    return SubmitPlan.of(new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, job, tmp.resolve("tandem-spark-app.jar"),
+    return SubmitPlan.of(new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, job, null, tmp.resolve("tandem-spark-app.jar"),
         sparkHome, tmp.resolve("lib"), FLAGS, List.of("--run", "hdfs://nn/runs/r1", "--set", "seed=3")));
   }
 
@@ -100,9 +100,25 @@ class SubmitPlanTest {
   }
 
   @Test
+  void aResumedRunContinuesFromItsOwnJobYaml() {
+    Path file = CONFIGS.resolve("yarn.yaml");
+    List<String> a = SubmitPlan.of(new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, null, "hdfs://nn/sweeps/s1/trials/0003/run",
+        tmp.resolve("app.jar"), null, null, FLAGS, List.of())).argv();
+    int train = a.lastIndexOf("train");
+    assertThat(a.subList(train, a.size())).containsExactly("train", "--resume", "hdfs://nn/sweeps/s1/trials/0003/run", "--cluster", "yarn.yaml");
+    assertThat(after(a, "--name")).isEqualTo("tandem-resume-run");
+    assertThat(after(a, "--files")).isEqualTo(file.toAbsolutePath().toString());
+    // a resumed run keeps its job.yaml: new overrides would make it another run
+    assertThatThrownBy(() -> new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, null, "hdfs://nn/r", tmp.resolve("app.jar"),
+        null, null, FLAGS, List.of("--set", "seed=2"))).isInstanceOf(ConfigException.class).hasMessageContaining("--resume");
+    assertThatThrownBy(() -> new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, null, null, tmp.resolve("app.jar"),
+        null, null, FLAGS, List.of())).isInstanceOf(ConfigException.class).hasMessageContaining("--job");
+  }
+
+  @Test
   void aMissingJobIsNamed() {
     Path file = CONFIGS.resolve("yarn.yaml");
-    assertThatThrownBy(() -> SubmitPlan.of(new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, tmp.resolve("nope.yaml"),
+    assertThatThrownBy(() -> SubmitPlan.of(new SubmitPlan.Request(ClusterConfig.load(file.toString()), file, tmp.resolve("nope.yaml"), null,
         tmp.resolve("app.jar"), null, null, FLAGS, List.of())))
         .isInstanceOf(ConfigException.class).hasMessageContaining("nope.yaml");
   }
