@@ -62,4 +62,23 @@ public final class Check {
     that(allowed.contains(value), key, "'" + value + "' is not one of " + allowed);
     return value;
   }
+
+  /**
+   * The constant of a configuration enum written as its lower-case name, with '-' for '_' allowed ("two-tower",
+   * "loguniform"); null for null, so a missing value gets the record's default. Anything else is an error listing the
+   * choices; the binder that calls this (a {@code @JsonCreator}) adds the key.
+   */
+  public static <E extends Enum<E>> E enumOf(E[] values, String s) {
+    if (s == null) {
+      return null;
+    }
+    String k = s.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+    for (E e : values) {
+      if (e.name().toLowerCase(java.util.Locale.ROOT).equals(k)) {
+        return e;
+      }
+    }
+    throw new ConfigException("", "'" + s + "' is not one of "
+        + java.util.Arrays.stream(values).map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList());
+  }
 }

@@ -15,7 +15,7 @@ public enum Entity {
 
   @JsonCreator
   public static Entity of(String s) {
-    return s == null ? null : valueOf(s.trim().toUpperCase(Locale.ROOT));
+    return dev.tandem.config.Check.enumOf(values(), s);
   }
 
   @Override

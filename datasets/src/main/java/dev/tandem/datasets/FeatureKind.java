@@ -20,7 +20,7 @@ public enum FeatureKind {
 
   @JsonCreator
   public static FeatureKind of(String s) {
-    return s == null ? null : valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+    return dev.tandem.config.Check.enumOf(values(), s);
   }
 
   @Override

@@ -119,7 +119,7 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
 
     @JsonCreator
     public static IndexKind of(String s) {
-      return s == null ? null : valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return Check.enumOf(values(), s);
     }
   }
 

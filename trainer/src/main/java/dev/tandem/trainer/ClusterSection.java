@@ -52,7 +52,7 @@ public record ClusterSection(Mode mode, String config, Integer workers, Double t
 
     @JsonCreator
     public static Mode of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return Check.enumOf(values(), s);
     }
   }
 }

@@ -196,7 +196,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
 
       @JsonCreator
       public static Type of(String s) {
-        return ParamSpec.enumOf(values(), s);
+        return Check.enumOf(values(), s);
       }
     }
   }

@@ -95,7 +95,7 @@ public record ModelConfig(
 
     @JsonCreator
     public static Type of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      return Check.enumOf(values(), s);
     }
   }
 
@@ -110,7 +110,7 @@ public record ModelConfig(
 
     @JsonCreator
     public static Architecture of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_').replace('&', '_'));
+      return Check.enumOf(values(), s == null ? null : s.replace('&', '_'));
     }
   }
 

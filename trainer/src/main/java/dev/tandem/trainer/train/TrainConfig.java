@@ -117,7 +117,7 @@ public record TrainConfig(
 
     @JsonCreator
     public static Optimizer of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return Check.enumOf(values(), s);
     }
   }
 
@@ -131,7 +131,7 @@ public record TrainConfig(
 
     @JsonCreator
     public static Decay of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return Check.enumOf(values(), s);
     }
   }
 }

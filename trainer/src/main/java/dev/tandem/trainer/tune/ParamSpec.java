@@ -4,8 +4,6 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
-import dev.tandem.config.ConfigException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -81,21 +79,6 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
     }
   }
 
-  /**
-   * The constant of a sweep-file enum written as its lower-case name ("loguniform", "asha"); anything else is a
-   * configuration error listing the choices (the binder adds the key).
-   */
-  /** The constant of {@code values} named {@code s} (any case), or an error listing the choices. */
-  public static <E extends Enum<E>> E enumOf(E[] values, String s) {
-    String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
-    for (E e : values) {
-      if (e.name().toLowerCase(Locale.ROOT).equals(k)) {
-        return e;
-      }
-    }
-    throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
-  }
-
   static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
   }
@@ -111,7 +94,7 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
 
     @JsonCreator
     public static Type of(String s) {
-      return enumOf(values(), s);
+      return Check.enumOf(values(), s);
     }
   }
 }

@@ -40,7 +40,7 @@ public record SamplerConfig(Type type, Integer startupTrials, Integer candidates
 
     @JsonCreator
     public static Type of(String s) {
-      return ParamSpec.enumOf(values(), s);
+      return Check.enumOf(values(), s);
     }
   }
 }
