@@ -91,7 +91,7 @@ final class SubmitCommand implements Callable<Integer> {
     } catch (java.net.URISyntaxException notAUri) {
       return Path.of(job);
     }
-    if (uri.getScheme() == null || uri.getScheme().length() == 1) { // no scheme, or a Windows drive letter
+    if (uri.getScheme() == null) {
       return Path.of(job);
     }
     if (!uri.getScheme().equals("file")) {

@@ -4,7 +4,6 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.trainer.JobConfig;
-import dev.tandem.trainer.checkpoint.FsCheckpointStore;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.Refit;
@@ -77,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
     report(out, job.value(), dir, state);
     if (job.value().train().refit()) {
       RunDirectory refit = Refit.dir(dir);
-      TrainingState refitState = Refit.run(trainer, dir, state, cacheRoot, Context.progress());
+      TrainingState refitState = Refit.run(trainer, dir, cacheRoot, Context.progress());
       out.printf("%nrefit on train + validation (train.refit: true), %d epochs as validation chose:%n", refitState.history().size());
       report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
     }
@@ -94,15 +93,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("no run to refit at " + dir.root() + " (job.yaml is missing)");
     }
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(dir.job().toString(), List.of());
-    TrainingState state = new FsCheckpointStore(dir.checkpoints()).latestGood()
-        .orElseThrow(() -> new IllegalArgumentException("no usable checkpoint in " + dir.checkpoints() + ": nothing to refit"))
-        .state();
-    if (!state.finished()) {
-      throw new IllegalArgumentException("the run at " + dir.root() + " has not finished training: continue it with tandem train --resume "
-          + dir.root() + " first");
-    }
-    dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
-    TrainingState refitState = Refit.run(trainer, dir, state, cacheRoot(job), Context.progress());
+    TrainingState refitState = Refit.run(Trainers.forJob(job, cluster), dir, cacheRoot(job), Context.progress());
     PrintWriter out = spec.commandLine().getOut();
     out.printf("refit of %s on train + validation, %d epochs as validation chose:%n", dir.root(), refitState.history().size());
     RunDirectory refit = Refit.dir(dir);

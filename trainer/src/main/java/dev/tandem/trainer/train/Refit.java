@@ -85,14 +85,18 @@ public final class Refit {
   }
 
   /**
-   * Trains (or resumes) the refit of the finished run {@code run} with the same trainer.
+   * Trains (or resumes) the refit of the finished run {@code run} with the same trainer. The epochs come from the run's
+   * own {@code metrics.jsonl} (and its baseline's).
    *
-   * @param selection the finished state of the run's main model
    * @param cacheRoot where the refit's dataset (a new split, so a new recipe) is prepared or found
    */
-  public static TrainingState run(Trainer trainer, RunDirectory run, TrainingState selection, String cacheRoot, Progress progress) {
-    if (!selection.finished()) {
-      throw new IllegalStateException("the run at " + run.root() + " has not finished; it cannot be refit yet");
+  public static TrainingState run(Trainer trainer, RunDirectory run, String cacheRoot, Progress progress) {
+    if (!run.exists()) {
+      throw new IllegalArgumentException("no run to refit at " + run.root() + " (job.yaml is missing)");
+    }
+    if (!"finished".equals(run.readInfo().status())) {
+      throw new IllegalArgumentException("the run at " + run.root() + " has not finished training: continue it with tandem train --resume "
+          + run.root() + " first");
     }
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(run.job().toString(), List.of());
     Integer baselineEpochs = null;
@@ -100,7 +104,7 @@ public final class Refit {
       List<Map<String, Object>> baseline = run.baseline().readMetrics();
       baselineEpochs = baseline.isEmpty() ? null : chosenEpochs(baseline);
     }
-    int epochs = chosenEpochs(selection.history());
+    int epochs = chosenEpochs(run.readMetrics());
     ConfigLoader.Loaded<JobConfig> refit = JobConfig.load(run.job().toString(), overrides(job.value(), epochs, baselineEpochs));
     RunDirectory dir = dir(run);
     boolean resume = dir.exists();

@@ -35,7 +35,7 @@ class RefitTest {
     TrainingState selection = trainer.train(new RunRequest(job, run, ds, false, Progress.NONE));
     String cache = dir.resolve("cache").toString();
 
-    TrainingState refit = Refit.run(trainer, run, selection, cache, Progress.NONE);
+    TrainingState refit = Refit.run(trainer, run, cache, Progress.NONE);
 
     RunDirectory r = Refit.dir(run);
     JobConfig rj = JobConfig.load(r.job().toString(), List.of()).value();
@@ -65,9 +65,19 @@ class RefitTest {
     assertThat((Double) base.get("auc")).isBetween(0.5, 1.0);
 
     // running it again resumes the finished refit instead of training anew
-    TrainingState again = Refit.run(trainer, run, selection, cache, Progress.NONE);
+    TrainingState again = Refit.run(trainer, run, cache, Progress.NONE);
     assertThat(again.globalStep()).isEqualTo(refit.globalStep());
     assertThat(again.bestCheckpoint()).isEqualTo(refit.bestCheckpoint());
+  }
+
+  @Test
+  void anUnfinishedRunIsRefusedWithAdvice() {
+    ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.ranking("dcn", 2), dir);
+    RunDirectory run = RunDirectory.at(dir.resolve("run").toString());
+    new LocalTrainer().train(new RunRequest(job, run, SmallJobs.dataset(job, dir), false, Progress.NONE));
+    run.writeInfo(new RunDirectory.Info("rk", "ranking", "running", null, null, null, null, null, null, null, null, 0, 1, "local"));
+    assertThatThrownBy(() -> Refit.run(new LocalTrainer(), run, dir.resolve("cache").toString(), Progress.NONE))
+        .hasMessageContaining("has not finished").hasMessageContaining("--resume");
   }
 
   @Test
