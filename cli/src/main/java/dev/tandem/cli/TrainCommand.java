@@ -75,10 +75,8 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     report(out, job.value(), dir, state);
     if (job.value().train().refit()) {
-      RunDirectory refit = Refit.dir(dir);
-      TrainingState refitState = Refit.run(trainer, dir, cacheRoot, Context.progress());
-      out.printf("%nrefit on train + validation (train.refit: true), %d epochs as validation chose:%n", refitState.history().size());
-      report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
+      out.println();
+      reportRefit(out, dir, Refit.run(trainer, dir, cacheRoot, Context.progress()));
     }
     out.flush();
     return 0;
@@ -93,11 +91,8 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("no run to refit at " + dir.root() + " (job.yaml is missing)");
     }
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(dir.job().toString(), List.of());
-    TrainingState refitState = Refit.run(Trainers.forJob(job, cluster), dir, cacheRoot(job), Context.progress());
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("refit of %s on train + validation, %d epochs as validation chose:%n", dir.root(), refitState.history().size());
-    RunDirectory refit = Refit.dir(dir);
-    report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
+    reportRefit(out, dir, Refit.run(Trainers.forJob(job, cluster), dir, cacheRoot(job), Context.progress()));
     out.flush();
     return 0;
   }
@@ -105,6 +100,12 @@ final class TrainCommand implements Callable<Integer> {
   private String cacheRoot(ConfigLoader.Loaded<JobConfig> job) {
     return cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
         ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
+  }
+
+  private static void reportRefit(PrintWriter out, RunDirectory dir, TrainingState refitState) {
+    RunDirectory refit = Refit.dir(dir);
+    out.printf("refit of %s on train + validation, %d epochs as validation chose:%n", dir.root(), refitState.history().size());
+    report(out, JobConfig.load(refit.job().toString(), List.of()).value(), refit, refitState);
   }
 
   private static void report(PrintWriter out, JobConfig job, RunDirectory dir, TrainingState state) {

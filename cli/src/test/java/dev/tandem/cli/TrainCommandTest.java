@@ -91,7 +91,7 @@ class TrainCommandTest {
     CliRunner.Result r = CliRunner.run("train", "--config", tt.toString(), "--run", run, "--cache", dir.resolve("cache").toString(),
         "--set", "train.refit=true");
     assertThat(r.exit()).as(r.err()).isZero();
-    assertThat(r.out()).contains("refit on train + validation", "per epoch (no validation split to score");
+    assertThat(r.out()).contains("refit of ", "on train + validation, 3 epochs as validation chose", "per epoch (no validation split to score");
     String refit = run + "/refit";
     assertThat(Files.readString(Path.of(refit, "job.yaml"))).contains("name: tt-refit", "refit: false");
     assertThat(Files.readAllLines(Path.of(refit, "metrics.jsonl"))).hasSize(3); // patience 0: validation chose the last epoch

@@ -71,14 +71,15 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   private volatile String lostExecutor;
   private volatile boolean inEpoch;
   private volatile String meshRestart;
-  /** Bumped whenever the gradient-sharing session (training master, driver transport, mesh) is rebuilt. */
   /**
-   * Gradient-sharing sessions opened in this JVM. Executors leave their mesh when the generation they are handed
-   * changes, so every session (a retry, or the next training under the same SparkContext, such as a refit under
-   * spark-submit) needs a number no earlier session of this JVM had.
+   * Numbers of the gradient-sharing sessions (training master, driver transport, mesh) of this JVM. Executors leave
+   * their mesh when the generation they are handed changes, so every session (a retry, or the next training under the
+   * same SparkContext, such as a refit under spark-submit) needs a number no earlier session of this JVM had.
    */
   private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
+  /** The current session's number: renewed whenever the session is rebuilt. */
   private long generation = SESSIONS.getAndIncrement();
+  /** Whether a session was opened at all, so that close() has a driver transport to release. */
   private boolean sessionOpened;
 
   SparkEpochs(JavaSparkContext sc, ClusterConfig cluster, ClusterSection section, PreparedDataset dataset, ModelSpec spec,
