@@ -49,18 +49,18 @@ start() {
   ln -s "$ROOT/cli/target/tandem.jar" "$SPARK_HOME/jars/tandem-cli.jar"
   export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 DL4J_VOID_IP=127.0.0.1 OMP_NUM_THREADS=1
 
-  # HDFS: the mini-cluster needs the test class path of the datasets module (kept out of the product);
-  # TANDEM_HDFS_CLASSPATH, when set, is that class path already (the integration tests pass their own)
+  # HDFS: the mini-cluster comes from the testkit module (kept out of the product); TANDEM_HDFS_CLASSPATH, when set,
+  # is its class path already (the integration tests pass their own)
   if [ -n "${TANDEM_HDFS_CLASSPATH:-}" ]; then
     printf '%s' "$TANDEM_HDFS_CLASSPATH" > "$CL/hdfs.classpath"
-  elif [ ! -d "$ROOT/datasets/target/test-classes/dev/tandem/testing" ] || [ ! -s "$CL/hdfs.classpath" ]; then
+  elif [ ! -f "$ROOT/testkit/target/classes/dev/tandem/testing/MiniHdfsMain.class" ] || [ ! -s "$CL/hdfs.classpath" ]; then
     log "preparing the HDFS mini-cluster class path (once) ..."
-    (cd "$ROOT" && mvn -B -q test-compile -pl datasets && mvn -B -q dependency:build-classpath -pl datasets \
-       -Dmdep.includeScope=test -Dmdep.outputFile="$CL/hdfs.classpath") >&2
+    # one reactor build: testkit's class path then names core/target/classes and the mini-cluster's jars
+    (cd "$ROOT" && mvn -B -q compile dependency:build-classpath -pl core,testkit -Dmdep.outputFile="$CL/hdfs.classpath") >&2
   fi
   log "starting HDFS (NameNode + 2 DataNodes) on 127.0.0.1:$HDFS_PORT"
   # shellcheck disable=SC2086
-  nohup java $TANDEM_JVM_FLAGS -Xmx768m -cp "$ROOT/datasets/target/test-classes:$ROOT/datasets/target/classes:$(cat "$CL/hdfs.classpath")" \
+  nohup java $TANDEM_JVM_FLAGS -Xmx768m -cp "$ROOT/testkit/target/classes:$ROOT/core/target/classes:$(cat "$CL/hdfs.classpath")" \
     dev.tandem.testing.MiniHdfsMain "$CL/hdfs" "$HDFS_PORT" 2 > "$CL/logs/hdfs.log" 2>&1 &
   echo $! > "$CL/hdfs.pid"
   wait_port "$HDFS_PORT" 90 "HDFS" "$CL/logs/hdfs.log"

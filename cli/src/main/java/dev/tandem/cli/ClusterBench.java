@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.format.Persisted;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
@@ -75,7 +76,7 @@ final class ClusterBench implements Callable<Integer> {
         + " encoding and applying updates, wait = the rest of the epoch's wall time (scheduling, synchronisation, stragglers)%n",
         epochs, cluster, Runtime.getRuntime().availableProcessors());
     try {
-      out.println(ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+      out.println(Persisted.json().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -1,6 +1,6 @@
 package dev.tandem.cli;
 
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.OfflinePredictions;
@@ -74,7 +74,7 @@ final class RecommendCommand implements Callable<Integer> {
       Recommendations r = rec.recommend(new RecommendRequest(user, k, parse(attributes), new LinkedHashSet<>(exclude), explain,
           true));
       if (json) {
-        pw.println(ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        pw.println(Persisted.json().writerWithDefaultPrettyPrinter().writeValueAsString(r));
         pw.flush();
         return 0;
       }

@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.format.Persisted;
 import dev.tandem.serving.registry.AliasState;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelName;
@@ -118,7 +119,7 @@ final class RegistryCommand implements Runnable {
       VersionManifest m = reg.manifest(r.name(), reg.resolve(r.name(), r.ref()));
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        out.println(dev.tandem.config.ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(m));
+        out.println(Persisted.json().writerWithDefaultPrettyPrinter().writeValueAsString(m));
         out.flush();
         return 0;
       }

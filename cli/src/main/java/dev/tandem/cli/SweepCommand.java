@@ -9,6 +9,7 @@ import dev.tandem.cli.sweep.TrialLauncher;
 import dev.tandem.cli.sweep.TrialRecord;
 import dev.tandem.cli.sweep.TrialStore;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.bundle.BundleExporter;
 import dev.tandem.serving.registry.FsModelRegistry;
@@ -152,7 +153,7 @@ final class SweepCommand implements Runnable {
         throw new IllegalArgumentException("trial " + chosen.id() + " has no objective value (" + chosen.status().key() + ")");
       }
       SweepState s = store.readRequired();
-      ObjectNode sweep = ConfigLoader.json().createObjectNode();
+      ObjectNode sweep = Persisted.json().createObjectNode();
       sweep.put("name", s.name());
       sweep.put("directory", store.root().toString());
       sweep.put("definition_sha256", s.definitionSha256());
@@ -164,8 +165,8 @@ final class SweepCommand implements Runnable {
       objective.put("split", report.objective().split());
       objective.put("direction", report.objective().direction());
       objective.put("value", chosen.value());
-      sweep.set("params", ConfigLoader.json().valueToTree(chosen.params()));
-      sweep.set("space", ConfigLoader.json().valueToTree(report.space()));
+      sweep.set("params", Persisted.json().valueToTree(chosen.params()));
+      sweep.set("space", Persisted.json().valueToTree(report.space()));
       String run = store.trialRun(chosen.id()).toString();
       FsModelRegistry reg = FsModelRegistry.at(registry);
       VersionManifest m = BundleExporter.export(reg, name, new BundleExporter.Request(run, "best", null, null, null, null, sweep));

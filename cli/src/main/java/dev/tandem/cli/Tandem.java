@@ -2,8 +2,8 @@ package dev.tandem.cli;
 
 import dev.tandem.CodeVersion;
 import dev.tandem.config.ConfigException;
-import dev.tandem.datasets.shard.CorruptDataException;
 import dev.tandem.datasets.text.BadInputException;
+import dev.tandem.fs.CorruptDataException;
 import java.io.PrintWriter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;

@@ -3,7 +3,7 @@ package dev.tandem.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.testing.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ class DataCommandTest {
     CliRunner.Result prep = CliRunner.run("data", "prepare", "--config", dir.resolve("job.yaml").toString(), "--out", out);
     assertThat(prep.exit()).as(prep.err()).isZero();
     assertThat(prep.out()).contains("train", "20,000");
-    JsonNode summary = ConfigLoader.json().readTree(Files.readString(Path.of(out, "summary.json")));
+    JsonNode summary = Persisted.json().readTree(Files.readString(Path.of(out, "summary.json")));
     assertThat(summary.get("rows_read").asLong()).isEqualTo(20_000);
     assertThat(summary.get("rows_kept").asLong()).isEqualTo(20_000);
     assertThat(summary.get("rows_rejected").asLong()).isZero();
@@ -107,7 +107,7 @@ class DataCommandTest {
       String out = dir.resolve(example).toString();
       CliRunner.Result r = CliRunner.run("data", "prepare", "--config", root.resolve("examples").resolve(example).toString(), "--out", out);
       assertThat(r.exit()).as(r.err()).isZero();
-      JsonNode s = ConfigLoader.json().readTree(Files.readString(Path.of(out, "summary.json")));
+      JsonNode s = Persisted.json().readTree(Files.readString(Path.of(out, "summary.json")));
       assertThat(s.get("splits").get("train").asLong()).isEqualTo(80_000);
       assertThat(s.get("splits").get("validation").asLong()).isEqualTo(10_000);
       assertThat(s.get("splits").get("test").asLong()).isEqualTo(10_000);
@@ -122,7 +122,7 @@ class DataCommandTest {
     String out = dir.resolve("csv").toString();
     CliRunner.Result r = CliRunner.run("data", "prepare", "--config", root.resolve("examples/csv-ratings.yaml").toString(), "--out", out);
     assertThat(r.exit()).as(r.err()).isZero();
-    JsonNode s = ConfigLoader.json().readTree(Files.readString(Path.of(out, "summary.json")));
+    JsonNode s = Persisted.json().readTree(Files.readString(Path.of(out, "summary.json")));
     assertThat(s.get("rows_read").asLong()).isEqualTo(s.get("rows_kept").asLong() + s.get("rows_rejected").asLong());
     assertThat(s.get("rows_rejected").asLong()).isEqualTo(2);
   }

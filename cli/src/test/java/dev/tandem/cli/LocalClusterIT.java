@@ -3,7 +3,7 @@ package dev.tandem.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -115,12 +115,12 @@ class LocalClusterIT {
     String refit = new String(Fs.readAll(Fs.path(runDir + "/refit/metrics.jsonl")), StandardCharsets.UTF_8);
     int chosen = 0;
     for (String line : metrics.lines().toList()) {
-      JsonNode m = ConfigLoader.json().readTree(line);
+      JsonNode m = Persisted.json().readTree(line);
       chosen = m.get("improved").asBoolean() ? m.get("epoch").asInt() : chosen;
     }
     assertThat(refit.lines().count()).as("the epochs validation chose").isEqualTo(chosen);
     for (String line : (metrics + refit).lines().toList()) {
-      JsonNode m = ConfigLoader.json().readTree(line);
+      JsonNode m = Persisted.json().readTree(line);
       assertThat(m.get("epoch_attempts").asInt()).as(line).isEqualTo(1);
       assertThat(m.get("traffic_executors").asInt()).as(line).isEqualTo(2);
     }
@@ -191,7 +191,7 @@ class LocalClusterIT {
   }
 
   private JsonNode readJson(String location) throws IOException {
-    return ConfigLoader.json().readTree(Fs.readAll(Fs.path(location)));
+    return Persisted.json().readTree(Fs.readAll(Fs.path(location)));
   }
 
   record Run(int exit, String output) {}

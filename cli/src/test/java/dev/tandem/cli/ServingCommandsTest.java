@@ -3,7 +3,7 @@ package dev.tandem.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,7 +84,7 @@ class ServingCommandsTest {
 
     CliRunner.Result json = CliRunner.run("recommend", "--model", reg + "/recs@production", "--user", "u1", "--k", "5", "--json");
     assertThat(json.exit()).as(json.err()).isZero();
-    JsonNode r = ConfigLoader.json().readTree(json.out());
+    JsonNode r = Persisted.json().readTree(json.out());
     assertThat(r.get("version").asInt()).isEqualTo(1);
     assertThat(r.get("path").asText()).isEqualTo("known");
     assertThat(r.get("items").get(0).isTextual()).isTrue();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.cli.sweep.SweepState;
 import dev.tandem.cli.sweep.TrialRecord;
 import dev.tandem.cli.sweep.TrialStore;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -94,7 +94,7 @@ class SweepCommandTest {
     assertThat(csv).hasSize(4);
     assertThat(csv.get(0)).startsWith("rank,trial,status,recall@10");
     assertThat(csv.get(3)).contains("failed");
-    JsonNode json = ConfigLoader.json().readTree(sweepDir.resolve("report/leaderboard.json").toFile());
+    JsonNode json = Persisted.json().readTree(sweepDir.resolve("report/leaderboard.json").toFile());
     assertThat(json.get("trials").get(0).get("rank").asInt()).isEqualTo(1);
     assertThat(json.get("trials").get(0).get("value").asDouble()).isGreaterThanOrEqualTo(json.get("trials").get(1).get("value").asDouble());
     String html = Files.readString(sweepDir.resolve("report/leaderboard.html"));
@@ -110,7 +110,7 @@ class SweepCommandTest {
     try (var files = Files.walk(registry)) {
       manifest = files.filter(f -> f.getFileName().toString().equals("manifest.json")).findFirst().orElseThrow().toFile();
     }
-    JsonNode sweepProv = ConfigLoader.json().readTree(manifest).path("models").path("retrieval").path("provenance").path("sweep");
+    JsonNode sweepProv = Persisted.json().readTree(manifest).path("models").path("retrieval").path("provenance").path("sweep");
     assertThat(sweepProv.path("trial").asText()).isEqualTo(best);
     assertThat(sweepProv.path("rank").asInt()).isEqualTo(1);
     assertThat(sweepProv.path("objective").path("metric").asText()).isEqualTo("recall@10");
@@ -129,7 +129,7 @@ class SweepCommandTest {
     assertThat(t.status()).isEqualTo(TrialRecord.Status.COMPLETED);
     CliRunner.Result e = CliRunner.run("evaluate", "--run", sweepDir.resolve("trials/0001/run").toString(), "--split", "test");
     assertThat(e.exit()).as(e.err()).isZero();
-    JsonNode eval = ConfigLoader.json().readTree(sweepDir.resolve("trials/0001/run/eval.json").toFile());
+    JsonNode eval = Persisted.json().readTree(sweepDir.resolve("trials/0001/run/eval.json").toFile());
     assertThat(t.value()).isEqualTo(eval.get("recall@10").asDouble());
     // and not the validation value the curve holds
     assertThat(t.curve()).doesNotContain(t.value());

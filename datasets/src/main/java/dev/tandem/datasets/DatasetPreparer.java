@@ -3,7 +3,6 @@ package dev.tandem.datasets;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.CodeVersion;
 import dev.tandem.config.ConfigException;
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.features.EncodedColumn;
 import dev.tandem.datasets.features.EncodedTable;
 import dev.tandem.datasets.features.FeatureTransform;
@@ -30,6 +29,7 @@ import dev.tandem.datasets.split.TemporalSplit;
 import dev.tandem.datasets.synth.SyntheticGenerator;
 import dev.tandem.datasets.text.BadRows;
 import dev.tandem.datasets.text.RowError;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Checksums;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
@@ -383,7 +383,7 @@ public final class DatasetPreparer {
       ColumnFile.Written itemsFile = writeEntities(new Path(tmp, "items.tds"), Entity.ITEM, itemIds, itemRaw);
       String transformJson = transform.toJson();
       Fs.writeStaged(new Path(tmp, "transform.json"), transformJson.getBytes(StandardCharsets.UTF_8));
-      String profileJson = ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(profile);
+      String profileJson = new String(Persisted.write(profile, DatasetProfile.FORMAT), StandardCharsets.UTF_8);
       Fs.writeStaged(new Path(tmp, "profile.json"), profileJson.getBytes(StandardCharsets.UTF_8));
 
       StringBuilder fp = new StringBuilder();
@@ -424,14 +424,14 @@ public final class DatasetPreparer {
       long eventRowsRejected = eventRejected;
       PrepareSummary summary = new PrepareSummary(fingerprint, read.rowsRead(), n, eventRowsRejected, bad.byReason(), sample,
           splitCounts, n - testEnd, sideSummaries, entities, positive, times, (System.nanoTime() - started) / 1e9, phases.seconds);
-      Fs.writeStaged(new Path(tmp, PrepareSummary.FILE), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+      Fs.writeStaged(new Path(tmp, PrepareSummary.FILE), Persisted.write(summary, PrepareSummary.FORMAT));
 
       Map<String, String> files = new LinkedHashMap<>();
       files.put("transform.json", Checksums.sha256(transformJson));
       files.put("profile.json", Checksums.sha256(profileJson));
       Manifest manifest = new Manifest(Manifest.FORMAT, fingerprint, key, Instant.now().toString(), CodeVersion.get(), rule.toString(),
           signalNames, cfgTree, shards, usersFile, itemsFile, files, inputs);
-      Fs.writeStaged(new Path(tmp, Manifest.FILE), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+      Fs.writeStaged(new Path(tmp, Manifest.FILE), Persisted.write(manifest, Manifest.FORMAT));
       if (!Fs.renameNoOverwrite(tmp, out)) {
         throw new IOException(out + " appeared while preparing; it was not replaced");
       }

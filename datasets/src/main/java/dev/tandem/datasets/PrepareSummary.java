@@ -29,6 +29,8 @@ public record PrepareSummary(
     Map<String, Double> phaseSeconds) {
 
   public static final String FILE = "summary.json";
+  /** The version of this file's format (see {@link dev.tandem.format.Persisted}). */
+  public static final int FORMAT = 1;
 
   /** One side table's accounting. */
   public record SideTableSummary(String file, long rowsRead, long rowsRejected, long keys, long eventsWithoutRow) {}

@@ -1,14 +1,14 @@
 package dev.tandem.datasets;
 
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.features.EncodedColumn;
 import dev.tandem.datasets.features.EncodedTable;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
 import dev.tandem.datasets.profile.DatasetProfile;
 import dev.tandem.datasets.shard.ColumnFile;
-import dev.tandem.datasets.shard.CorruptDataException;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.format.Persisted;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -41,7 +41,7 @@ public final class PreparedDataset {
     Path mf = new Path(dir, Manifest.FILE);
     Manifest m;
     try {
-      m = ConfigLoader.json().readValue(Fs.readString(mf), Manifest.class);
+      m = Persisted.read(Fs.readAll(mf), Manifest.class, Manifest.FORMAT, mf.toString());
     } catch (FileNotFoundException e) {
       if (!Fs.exists(dir)) {
         throw new IllegalArgumentException("no prepared dataset at " + dir + ": the directory does not exist");
@@ -49,9 +49,6 @@ public final class PreparedDataset {
       throw new IllegalArgumentException("no prepared dataset at " + dir + ": " + Manifest.FILE + " is missing (preparation did not finish?)");
     } catch (IOException e) {
       throw new CorruptDataException(mf.toString(), "unreadable manifest: " + e.getMessage(), e);
-    }
-    if (m.format() != Manifest.FORMAT) {
-      throw new CorruptDataException(mf.toString(), "dataset format " + m.format() + " is not supported (this build reads " + Manifest.FORMAT + ")");
     }
     String tj;
     Path tp = new Path(dir, "transform.json");
@@ -64,7 +61,7 @@ public final class PreparedDataset {
     if (expected != null && !expected.equals(dev.tandem.fs.Checksums.sha256(tj))) {
       throw new CorruptDataException(tp.toString(), "checksum does not match the manifest");
     }
-    return new PreparedDataset(dir, m, FeatureTransform.fromJson(tj));
+    return new PreparedDataset(dir, m, FeatureTransform.fromJson(tj, tp.toString()));
   }
 
   public Path dir() {
@@ -84,17 +81,17 @@ public final class PreparedDataset {
   }
 
   public PrepareSummary summary() {
-    return readJson(PrepareSummary.FILE, PrepareSummary.class);
+    return readJson(PrepareSummary.FILE, PrepareSummary.class, PrepareSummary.FORMAT);
   }
 
   public DatasetProfile profile() {
-    return readJson("profile.json", DatasetProfile.class);
+    return readJson("profile.json", DatasetProfile.class, DatasetProfile.FORMAT);
   }
 
-  private <T> T readJson(String name, Class<T> type) {
+  private <T> T readJson(String name, Class<T> type, int newestFormat) {
     Path p = new Path(dir, name);
     try {
-      return ConfigLoader.json().readValue(Fs.readString(p), type);
+      return Persisted.read(Fs.readAll(p), type, newestFormat, p.toString());
     } catch (IOException e) {
       throw new CorruptDataException(p.toString(), "unreadable: " + e.getMessage(), e);
     }

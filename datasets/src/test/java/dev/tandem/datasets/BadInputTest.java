@@ -45,7 +45,7 @@ class BadInputTest {
 
   @Test
   void firstBadRowFailsByDefaultNamingFileAndLine() {
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(0), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0), dir, dir.resolve("out").toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("bad.csv:22")
         .hasMessageContaining("wrong_column_count")
@@ -55,7 +55,7 @@ class BadInputTest {
 
   @Test
   void tooManyBadRowsFail() {
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(3), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(3), dir, dir.resolve("out").toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("more than dataset.max_bad_rows=3")
         .hasMessageContaining("bad.csv:25");
@@ -63,7 +63,7 @@ class BadInputTest {
 
   @Test
   void toleratedBadRowsAreSkippedAndCountedByReason() {
-    PreparedDataset ds = TestData.prepare(CONFIG.formatted(10), dir, dir.resolve("out").toString());
+    PreparedDataset ds = Prepare.dataset(CONFIG.formatted(10), dir, dir.resolve("out").toString());
     PrepareSummary s = ds.summary();
     assertThat(s.rowsRead()).isEqualTo(27);
     assertThat(s.rowsRejected()).isEqualTo(6);
@@ -80,20 +80,20 @@ class BadInputTest {
 
   @Test
   void missingFilesAndUnknownColumnsAreNamed() throws Exception {
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(0).replace("bad.csv", "nope.csv"), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0).replace("bad.csv", "nope.csv"), dir, dir.resolve("out").toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("dataset.source.events.path")
         .hasMessageContaining("nope.csv");
     TestData.write(dir, "good.csv", "user,item,rating,ts\nu,i,4,1\n");
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(0).replace("bad.csv", "good.csv").replace("rating >= 4", "stars >= 4"), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0).replace("bad.csv", "good.csv").replace("rating >= 4", "stars >= 4"), dir, dir.resolve("out").toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dataset.label")
         .hasMessageContaining("'stars'");
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(0).replace("bad.csv", "good.csv").replace("item_id: item", "item_id: product"), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0).replace("bad.csv", "good.csv").replace("item_id: item", "item_id: product"), dir, dir.resolve("out").toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dataset.source.columns.item_id")
         .hasMessageContaining("'product'");
-    assertThatThrownBy(() -> TestData.prepare(CONFIG.formatted(0).replace("bad.csv", "good.csv") + "  - {name: color, entity: item, kind: categorical}\n", dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0).replace("bad.csv", "good.csv") + "  - {name: color, entity: item, kind: categorical}\n", dir, dir.resolve("out").toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dataset.features[1].source")
         .hasMessageContaining("'color'");
@@ -106,13 +106,13 @@ class BadInputTest {
     String cfg = CONFIG.formatted(5).replace("bad.csv", "good.csv")
         .replace("columns: {", "users: {path: users.csv, key: id}\n  columns: {")
         + "  - {name: age, entity: user, kind: numeric}\n";
-    PreparedDataset ds = TestData.prepare(cfg, dir, dir.resolve("out").toString());
+    PreparedDataset ds = Prepare.dataset(cfg, dir, dir.resolve("out").toString());
     PrepareSummary s = ds.summary();
     assertThat(s.rowsRejected()).isZero();
     assertThat(s.sideTables().get("users").rowsRejected()).isEqualTo(2);
     assertThat(s.rejectedSample()).anySatisfy(e -> assertThat(e).contains("users.csv:3").contains("unparsable_number"));
     assertThat(s.rejectedSample()).anySatisfy(e -> assertThat(e).contains("users.csv:4").contains("duplicate_key"));
-    assertThatThrownBy(() -> TestData.prepare(cfg.replace("max_bad_rows: 5", "max_bad_rows: 0"), dir, dir.resolve("out2").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(cfg.replace("max_bad_rows: 5", "max_bad_rows: 0"), dir, dir.resolve("out2").toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("users.csv:3");
   }

@@ -23,7 +23,7 @@ class EventLogPrepareTest {
       csv.append(i % 7).append(',').append(100 + i % 11).append(',').append(1 + i % 5).append(".0,").append(1_600_000_000L + i * 60).append('\n');
     }
     TestData.write(dir, "ratings.csv", csv.toString());
-    PreparedDataset ds = TestData.prepare("""
+    PreparedDataset ds = Prepare.dataset("""
         source:
           format: events
           events: {path: ratings.csv}
@@ -74,7 +74,7 @@ class EventLogPrepareTest {
         """);
     TestData.write(dir, "users.csv", "id,country,age\na,fr,31\nb,de,45\nc,fr,\nd,us,22\n");
     TestData.write(dir, "items.csv", "id,genres,length\nx,drama|comedy,90\ny,comedy,100\nz,horror,85\n");
-    PreparedDataset ds = TestData.prepare("""
+    PreparedDataset ds = Prepare.dataset("""
         source:
           format: events
           events: {path: log, header: false, names: [uid, iid, ts, watched, device]}
@@ -132,7 +132,7 @@ class EventLogPrepareTest {
         1,12,400,,comedy
         2,11,500,us,comedy
         """);
-    PreparedDataset ds = TestData.prepare("""
+    PreparedDataset ds = Prepare.dataset("""
         source:
           format: events
           events: {path: e.csv}

@@ -82,7 +82,7 @@ class FeatureTransformTest {
     TestData.write(dir, "e.csv", "u,i,t,r\n1,10,1,5\n2,10,2,3\n1,11,3,4\n3,12,4,5\n4,10,5,1\n");
     TestData.write(dir, "u.csv", "id,country,age\n1,fr,30\n2,de,40\n3,fr,\n4,jp,22\n5,us,50\n");
     TestData.write(dir, "i.csv", "id,tags\n10,a|b\n11,b\n12,c|a|a\n");
-    PreparedDataset ds = TestData.prepare("""
+    PreparedDataset ds = Prepare.dataset("""
         source:
           format: events
           events: {path: e.csv}
@@ -107,7 +107,7 @@ class FeatureTransformTest {
     // user 5 is known from the side table even without events: encoded, with an out-of-vocabulary id
     EntityTable users = ds.users();
     assertThat(users.ids()).containsExactly("1", "2", "3", "4", "5");
-    FeatureTransform reloaded = FeatureTransform.fromJson(t.toJson());
+    FeatureTransform reloaded = FeatureTransform.fromJson(t.toJson(), "transform.json");
     assertThat(reloaded).isEqualTo(t);
     for (int row = 0; row < users.size(); row++) {
       EncodedTable one = reloaded.encodeOne(Entity.USER, users.attributes(row));

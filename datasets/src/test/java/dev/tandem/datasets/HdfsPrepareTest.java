@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.config.ConfigLoader;
-import dev.tandem.datasets.shard.CorruptDataException;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.testing.MiniHdfs;
@@ -35,7 +35,6 @@ class HdfsPrepareTest {
     if (hdfs != null) {
       hdfs.close();
     }
-    Fs.setConf(new org.apache.hadoop.conf.Configuration());
   }
 
   @Test

@@ -20,7 +20,7 @@ class MovieLensPrepareTest {
   @Test
   void followsTheEvaluationProtocol() {
     Path ml = TestData.movieLens();
-    PreparedDataset ds = TestData.prepare(TestData.movieLensYaml(ml), dir, dir.resolve("ml").toString());
+    PreparedDataset ds = Prepare.dataset(TestData.movieLensYaml(ml), dir, dir.resolve("ml").toString());
     PrepareSummary s = ds.summary();
     assertThat(s.rowsRead()).isEqualTo(100_000);
     assertThat(s.rowsRejected()).isZero();

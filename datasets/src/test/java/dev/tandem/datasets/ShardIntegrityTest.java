@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.datasets.shard.ColumnFile;
-import dev.tandem.datasets.shard.CorruptDataException;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.testing.TestData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +25,7 @@ class ShardIntegrityTest {
       sb.append(k % 13).append(',').append(k % 17).append(',').append(k).append(',').append(k % 5).append('\n');
     }
     TestData.write(dir, "e.csv", sb.toString());
-    return TestData.prepare("""
+    return Prepare.dataset("""
         source:
           format: events
           events: {path: e.csv}
@@ -87,7 +87,7 @@ class ShardIntegrityTest {
     byte[] v2 = good.clone();
     ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
     assertThatThrownBy(() -> ColumnFile.decode("x.tds", v2)).isInstanceOf(CorruptDataException.class)
-        .hasMessageContaining("format version 2 is not supported");
+        .hasMessageContaining("format 2 was written by a newer Tandem");
     assertThatThrownBy(() -> ColumnFile.decode("x.tds", "not a shard at all".getBytes()))
         .isInstanceOf(CorruptDataException.class).hasMessageContaining("not a Tandem column file");
   }

@@ -40,7 +40,7 @@ class TemporalSplitTest {
   @Test
   void noValidationOrTestEventPrecedesATrainEvent() throws Exception {
     shuffledLog(5000, 3);
-    PreparedDataset ds = TestData.prepare(CFG.formatted("split: {train: 0.7, validation: 0.15, test: 0.15}"), dir, dir.resolve("out").toString());
+    PreparedDataset ds = Prepare.dataset(CFG.formatted("split: {train: 0.7, validation: 0.15, test: 0.15}"), dir, dir.resolve("out").toString());
     EventBatch train = ds.read(SplitName.TRAIN);
     EventBatch val = ds.read(SplitName.VALIDATION);
     EventBatch test = ds.read(SplitName.TEST);
@@ -66,14 +66,14 @@ class TemporalSplitTest {
       }
     }
     // the same input prepares to the same dataset
-    PreparedDataset again = TestData.prepare(CFG.formatted("split: {train: 0.7, validation: 0.15, test: 0.15}"), dir, dir.resolve("again").toString());
+    PreparedDataset again = Prepare.dataset(CFG.formatted("split: {train: 0.7, validation: 0.15, test: 0.15}"), dir, dir.resolve("again").toString());
     assertThat(again.fingerprint()).isEqualTo(ds.fingerprint());
   }
 
   @Test
   void absoluteCutOffsSplitByTimeAndCountEventsAfterTheTestEnd() throws Exception {
     TestData.write(dir, "log.csv", "u,i,t,r\n1,1,2024-01-01,5\n1,2,2024-01-10,5\n2,1,2024-01-15,1\n2,2,2024-01-20,5\n3,3,2024-02-01,4\n");
-    PreparedDataset ds = TestData.prepare(CFG.formatted("split: {train_end: 2024-01-12, validation_end: \"2024-01-16T00:00:00Z\", test_end: 2024-01-25}"),
+    PreparedDataset ds = Prepare.dataset(CFG.formatted("split: {train_end: 2024-01-12, validation_end: \"2024-01-16T00:00:00Z\", test_end: 2024-01-25}"),
         dir, dir.resolve("out").toString());
     assertThat(ds.summary().splits()).containsEntry("train", 2L).containsEntry("validation", 1L).containsEntry("test", 1L);
     assertThat(ds.summary().outsideSplits()).isEqualTo(1);
@@ -83,7 +83,7 @@ class TemporalSplitTest {
   @Test
   void emptyTrainSplitIsAConfigError() throws Exception {
     TestData.write(dir, "log.csv", "u,i,t,r\n1,1,2024-01-01,5\n");
-    assertThatThrownBy(() -> TestData.prepare(CFG.formatted("split: {train_end: 2020-01-01, validation_end: 2021-01-01}"), dir, dir.resolve("out").toString()))
+    assertThatThrownBy(() -> Prepare.dataset(CFG.formatted("split: {train_end: 2020-01-01, validation_end: 2021-01-01}"), dir, dir.resolve("out").toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dataset.split")
         .hasMessageContaining("train split is empty");

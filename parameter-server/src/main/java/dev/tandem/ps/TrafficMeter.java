@@ -1,6 +1,6 @@
 package dev.tandem.ps;
 
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.samples.CncFileReader;
@@ -20,6 +20,8 @@ import org.reactivestreams.Subscription;
  * between computing gradients and updating/encoding/applying them. Snapshots go to {@code <dir>/<node>.json}.
  */
 public final class TrafficMeter {
+  /** The version of a node's traffic file format (see {@link Persisted}). */
+  public static final int FORMAT = 1;
   private static final Logger LOG = LogManager.getLogger(TrafficMeter.class);
   private static volatile TrafficMeter instance;
 
@@ -195,7 +197,7 @@ public final class TrafficMeter {
   /** Writes this node's counters to its traffic file; failures are logged, never thrown. */
   public void writeQuietly() {
     try {
-      Fs.writeAtomically(Fs.path(dir + "/" + node + ".json"), ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(snapshot()));
+      Fs.writeAtomically(Fs.path(dir + "/" + node + ".json"), Persisted.write(snapshot(), FORMAT));
     } catch (Exception e) {
       LOG.warn("could not write traffic counters to {}: {}", dir, e.toString());
     }

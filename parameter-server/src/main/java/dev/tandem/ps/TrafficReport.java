@@ -1,7 +1,7 @@
 package dev.tandem.ps;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -26,7 +26,8 @@ public final class TrafficReport {
         String name = st.getPath().getName();
         if (name.endsWith(".json") && !name.startsWith(".")) {
           out.put(name.substring(0, name.length() - 5),
-              ConfigLoader.json().readValue(Fs.readAll(st.getPath()), new TypeReference<Map<String, Object>>() {}));
+              Persisted.read(Fs.readAll(st.getPath()), new TypeReference<Map<String, Object>>() {}, TrafficMeter.FORMAT,
+                  st.getPath().toString()));
         }
       }
     } catch (IOException e) {

@@ -1,7 +1,7 @@
 package dev.tandem.serving;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.Path;
  * else JSON lines {@code {"user": ..., "path": ..., "items": [...], "scores": [...]}}.
  */
 public final class OfflinePredictions {
-  private static final ObjectMapper JSON = ConfigLoader.json();
+  private static final ObjectMapper JSON = Persisted.json();
   private static final int CHUNK = 256;
 
   private OfflinePredictions() {}

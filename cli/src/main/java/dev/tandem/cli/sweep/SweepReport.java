@@ -3,7 +3,7 @@ package dev.tandem.cli.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.tune.ParamSpec;
 import java.awt.Color;
@@ -143,16 +143,16 @@ public final class SweepReport {
 
   /** The leaderboard as JSON: the sweep, its objective and space, and the ranked trials (full records plus rank). */
   public byte[] json() {
-    ObjectNode root = ConfigLoader.json().createObjectNode();
+    ObjectNode root = Persisted.json().createObjectNode();
     root.put("name", state.name());
     root.put("status", state.status());
     root.put("elapsed_seconds", state.elapsedSeconds());
-    root.set("objective", ConfigLoader.json().valueToTree(cfg.objective()));
-    root.set("space", ConfigLoader.json().valueToTree(cfg.space()));
+    root.set("objective", Persisted.json().valueToTree(cfg.objective()));
+    root.set("space", Persisted.json().valueToTree(cfg.space()));
     root.put("summary", SweepRunner.summary(state, cfg.objective(), 0));
     ArrayNode trials = root.putArray("trials");
     for (TrialRecord t : ranked) {
-      ObjectNode n = ConfigLoader.json().valueToTree(t);
+      ObjectNode n = Persisted.json().valueToTree(t);
       int rank = rankOf(t);
       if (rank > 0) {
         n.put("rank", rank);

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.tune.AshaScheduler;
 import dev.tandem.trainer.tune.GridSampler;
 import dev.tandem.trainer.tune.Sampler;
 import dev.tandem.trainer.tune.SearchSpace;
-import dev.tandem.trainer.train.RunDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -190,7 +191,7 @@ public final class SweepRunner {
     tree.remove("base");
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(ConfigLoader.json().writeValueAsBytes(tree));
+      md.update(Persisted.json().writeValueAsBytes(tree));
       md.update(baseJob.toYaml().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {

@@ -1,7 +1,7 @@
 package dev.tandem.cli.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -33,7 +33,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class TrialStore {
   private static final Logger LOG = LogManager.getLogger(TrialStore.class);
-  private static final ObjectMapper JSON = ConfigLoader.json();
+  private static final ObjectMapper JSON = Persisted.json();
   private final Path root;
 
   public TrialStore(Path root) {
@@ -102,7 +102,7 @@ public final class TrialStore {
   /** The sweep's state, if it has started. */
   public Optional<SweepState> read() {
     try {
-      return Optional.of(JSON.readValue(Fs.readAll(state()), SweepState.class));
+      return Optional.of(Persisted.read(Fs.readAll(state()), SweepState.class, SweepState.FORMAT, state().toString()));
     } catch (FileNotFoundException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -116,7 +116,7 @@ public final class TrialStore {
   }
 
   public void write(SweepState s) {
-    writeBytes(state(), json(s));
+    writeBytes(state(), Persisted.write(s, SweepState.FORMAT));
   }
 
   public void writeString(Path p, String s) {
@@ -131,6 +131,7 @@ public final class TrialStore {
     }
   }
 
+  /** Pretty-printed JSON of an object that is not read back (reports). */
   static byte[] json(Object o) {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o);
@@ -161,7 +162,7 @@ public final class TrialStore {
     /** Refreshes the heartbeat (at most every few seconds). */
     public void beat() {
       if (Duration.between(lastBeat, Instant.now()).compareTo(Duration.ofSeconds(10)) >= 0) {
-        writeBytes(lock(), json(new LockInfo(host(), ProcessHandle.current().pid(), Instant.now().toString())));
+        writeBytes(lock(), Persisted.write(new LockInfo(host(), ProcessHandle.current().pid(), Instant.now().toString()), LockInfo.FORMAT));
         lastBeat = Instant.now();
       }
     }
@@ -183,14 +184,17 @@ public final class TrialStore {
   public static final Duration STALE = Duration.ofMinutes(2);
 
   /** What lock.json holds. */
-  public record LockInfo(String host, long pid, String heartbeat) {}
+  public record LockInfo(String host, long pid, String heartbeat) {
+    /** The version of {@code lock.json}'s format (see {@link Persisted}). */
+    public static final int FORMAT = 1;
+  }
 
   private Optional<LockInfo> readLock() {
     try {
-      return Optional.of(JSON.readValue(Fs.readAll(lock()), LockInfo.class));
+      return Optional.of(Persisted.read(Fs.readAll(lock()), LockInfo.class, LockInfo.FORMAT, lock().toString()));
     } catch (FileNotFoundException e) {
       return Optional.empty();
-    } catch (IOException e) {
+    } catch (IOException | dev.tandem.fs.CorruptDataException e) {
       LOG.warn("unreadable {} ({}): taking it over", lock(), e.toString());
       return Optional.empty();
     }

@@ -3,10 +3,9 @@ package dev.tandem.datasets.features;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.Entity;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.tandem.format.Persisted;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,9 +27,6 @@ public final class FeatureTransform {
 
   @JsonCreator
   public FeatureTransform(@JsonProperty("format") int format, @JsonProperty("features") List<FittedFeature> features) {
-    if (format != FORMAT) {
-      throw new IllegalArgumentException("feature transform format " + format + " is not supported (this build reads " + FORMAT + ")");
-    }
     this.format = format;
     this.features = List.copyOf(features);
   }
@@ -186,20 +182,20 @@ public final class FeatureTransform {
     return out;
   }
 
+  /** The transform as the JSON of {@code transform.json}. */
   public String toJson() {
-    try {
-      return ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsString(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new String(Persisted.write(this, FORMAT), StandardCharsets.UTF_8);
   }
 
-  public static FeatureTransform fromJson(String json) {
-    try {
-      return ConfigLoader.json().readValue(json, FeatureTransform.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("not a valid feature transform: " + e.getOriginalMessage(), e);
-    }
+  /**
+   * Reads a {@code transform.json}.
+   *
+   * @param file names the file in errors
+   * @throws dev.tandem.fs.CorruptDataException naming the file when it does not read as a transform, or was written in a
+   *     newer format
+   */
+  public static FeatureTransform fromJson(String json, String file) {
+    return Persisted.read(json.getBytes(StandardCharsets.UTF_8), FeatureTransform.class, FORMAT, file);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.tandem.datasets.shard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
+import dev.tandem.format.UnsupportedFormatException;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -165,8 +167,11 @@ public final class ColumnFile {
       }
     }
     int version = Short.toUnsignedInt(b.getShort(4));
-    if (version != VERSION) {
-      throw new CorruptDataException(file, "format version " + version + " is not supported (this build reads version " + VERSION + ")");
+    if (version > VERSION) {
+      throw new UnsupportedFormatException(file, version, VERSION);
+    }
+    if (version < 1) {
+      throw new CorruptDataException(file, "format version " + version + " does not exist");
     }
     long headerLen = Integer.toUnsignedLong(b.getInt(8));
     long headerCrc = Integer.toUnsignedLong(b.getInt(12));
@@ -180,7 +185,7 @@ public final class ColumnFile {
     }
     Header h;
     try {
-      h = ConfigLoader.json().readValue(bytes, PREFIX, (int) headerLen, Header.class);
+      h = Persisted.json().readValue(bytes, PREFIX, (int) headerLen, Header.class);
     } catch (IOException e) {
       throw new CorruptDataException(file, "unreadable header: " + e.getMessage(), e);
     }
@@ -320,7 +325,7 @@ public final class ColumnFile {
       Header h = new Header(kind, rows, columns, offset, payloadCrc, meta);
       byte[] hb;
       try {
-        hb = ConfigLoader.json().writeValueAsBytes(h);
+        hb = Persisted.json().writeValueAsBytes(h);
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(e);
       }

@@ -1,10 +1,10 @@
 package dev.tandem.ps.spark;
 
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.shard.ColumnFile;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.format.Persisted;
 import dev.tandem.ps.AeronNode;
 import dev.tandem.ps.ClusterConfig;
 import dev.tandem.ps.Dl4jInternals;
@@ -25,8 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
@@ -61,7 +61,7 @@ public final class ShardBatches implements FlatMapFunction<Iterator<Integer>, Mu
       Broadcast<INDArray> startParams, long generation, ClusterConfig.Aeron aeron) {
     this.dataset = dataset;
     try {
-      this.specJson = ConfigLoader.json().writeValueAsString(spec);
+      this.specJson = Persisted.json().writeValueAsString(spec);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -86,7 +86,7 @@ public final class ShardBatches implements FlatMapFunction<Iterator<Integer>, Mu
     joinSession();
     syncParameters();
     Dl4jInternals.acceptUpdates(); // from now until this epoch's training ends (DL4J's count pass runs this on every executor first)
-    ModelSpec spec = ConfigLoader.json().readValue(specJson, ModelSpec.class);
+    ModelSpec spec = Persisted.json().readValue(specJson, ModelSpec.class);
     RecommenderModel batcher = spec.isTwoTower() ? new TwoTowerModel(spec, null, itemLogq) : new RankingModel(spec, null);
     List<Integer> ids = new ArrayList<>();
     workerIds.forEachRemaining(ids::add);

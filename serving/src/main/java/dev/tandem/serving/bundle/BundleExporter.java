@@ -8,6 +8,7 @@ import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.shard.ColumnFile;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.registry.FsModelRegistry;
@@ -17,6 +18,7 @@ import dev.tandem.serving.registry.VersionManifest;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.TwoTowerModel;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.ByteArrayOutputStream;
@@ -119,7 +121,7 @@ public final class BundleExporter {
     }
     models.put("retrieval", retrieval);
     write(staging, ServingBundle.TRANSFORM, tt.transform().toJson().getBytes(StandardCharsets.UTF_8));
-    write(staging, ServingBundle.RETRIEVAL_SPEC, ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(tt.spec()));
+    write(staging, ServingBundle.RETRIEVAL_SPEC, Persisted.write(tt.spec(), ModelSpec.FORMAT));
     write(staging, ServingBundle.RETRIEVAL_JOB, tt.jobYaml().getBytes(StandardCharsets.UTF_8));
     TwoTowerModel model = new TwoTowerModel(tt.spec(), tt.graph(), null);
     write(staging, ServingBundle.USER_TOWER, serialize(model.tower(TwoTowerModel.Part.USER)));
@@ -130,7 +132,7 @@ public final class BundleExporter {
     write(staging, ServingBundle.SERVING, servingYaml.getBytes(StandardCharsets.UTF_8));
     if (rk != null) {
       models.put("ranking", entry("ranking/" + rk.spec().config().architecture().key(), rankingRun, rk, ds));
-      write(staging, ServingBundle.RANKING_SPEC, ConfigLoader.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(rk.spec()));
+      write(staging, ServingBundle.RANKING_SPEC, Persisted.write(rk.spec(), ModelSpec.FORMAT));
       write(staging, ServingBundle.RANKING_MODEL, serialize(rk.graph()));
       write(staging, ServingBundle.RANKING_JOB, rk.jobYaml().getBytes(StandardCharsets.UTF_8));
     }
@@ -161,7 +163,7 @@ public final class BundleExporter {
     // nested untyped objects into Scala maps
     JsonNode eval = null;
     if (Fs.exists(run.eval())) {
-      JsonNode e = ConfigLoader.json().readTree(Fs.readAll(run.eval()));
+      JsonNode e = Persisted.readTree(Fs.readAll(run.eval()), RunDirectory.FORMAT, run.eval().toString());
       if (c.id().equals(e.path("checkpoint").asText()) && ds.fingerprint().equals(e.path("dataset").asText())) {
         eval = e;
       }
@@ -169,7 +171,7 @@ public final class BundleExporter {
     if (eval == null) {
       LOG.info("evaluating {} checkpoint {} on the test split for the registry manifest", run.root(), c.id());
       JobConfig job = JobConfig.load(run.job().toString(), List.of()).value();
-      eval = ConfigLoader.json().valueToTree(Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id()));
+      eval = Persisted.json().valueToTree(Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id()));
     }
     Map<String, Object> metrics = numbers(eval);
     Map<String, Object> baseline = new LinkedHashMap<>();

@@ -1,11 +1,11 @@
 package dev.tandem.serving.bundle;
 
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.EntityTable;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.shard.ColumnFile;
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.format.Persisted;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelRef;
 import dev.tandem.serving.registry.ModelRegistry;
@@ -107,8 +107,8 @@ public final class ServingBundle {
   public static ServingBundle from(VerifiedVersion v) {
     String where = v.dir().toString();
     try {
-      FeatureTransform transform = FeatureTransform.fromJson(text(v, TRANSFORM));
-      ModelSpec retrievalSpec = ConfigLoader.json().readValue(v.file(RETRIEVAL_SPEC), ModelSpec.class);
+      FeatureTransform transform = FeatureTransform.fromJson(text(v, TRANSFORM), where + "/" + TRANSFORM);
+      ModelSpec retrievalSpec = Persisted.read(v.file(RETRIEVAL_SPEC), ModelSpec.class, ModelSpec.FORMAT, where + "/" + RETRIEVAL_SPEC);
       ComputationGraph userTower = graph(v.file(USER_TOWER));
       ColumnFile vf = ColumnFile.decode(where + "/" + ITEM_VECTORS, v.file(ITEM_VECTORS));
       int dim = ((Number) vf.header().meta().get("dim")).intValue();
@@ -123,7 +123,7 @@ public final class ServingBundle {
       ModelSpec rankingSpec = null;
       ComputationGraph ranking = null;
       if (v.has(RANKING_MODEL)) {
-        rankingSpec = ConfigLoader.json().readValue(v.file(RANKING_SPEC), ModelSpec.class);
+        rankingSpec = Persisted.read(v.file(RANKING_SPEC), ModelSpec.class, ModelSpec.FORMAT, where + "/" + RANKING_SPEC);
         ranking = graph(v.file(RANKING_MODEL));
       }
       return new ServingBundle(v.manifest().name(), v.manifest().version(), v.manifest(), transform, retrievalSpec, userTower,

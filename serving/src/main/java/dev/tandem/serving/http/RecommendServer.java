@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tandem.config.ConfigException;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.Recommender;
@@ -42,7 +42,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class RecommendServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(RecommendServer.class);
-  private static final ObjectMapper JSON = ConfigLoader.json();
+  private static final ObjectMapper JSON = Persisted.json();
   private static final Set<String> RESERVED = Set.of("user", "k", "explain", "exclude");
 
   private final Recommender recommender;

@@ -14,4 +14,7 @@ import java.util.List;
  * @param sequence the entry's number
  * @param updated  when (ISO-8601, UTC)
  */
-public record AliasState(String alias, int version, List<Integer> history, String action, Integer previous, long sequence, String updated) {}
+public record AliasState(String alias, int version, List<Integer> history, String action, Integer previous, long sequence, String updated) {
+  /** The version of an alias entry's format (see {@link dev.tandem.format.Persisted}). */
+  public static final int FORMAT = 1;
+}

@@ -1,10 +1,9 @@
 package dev.tandem.serving.registry;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.CodeVersion;
-import dev.tandem.config.ConfigLoader;
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Checksums;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -43,7 +42,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class FsModelRegistry implements ModelRegistry {
   private static final Logger LOG = LogManager.getLogger(FsModelRegistry.class);
-  private static final ObjectMapper JSON = ConfigLoader.json();
   private static final Pattern VERSION_DIR = Pattern.compile("v([0-9]{1,9})");
   private static final Pattern ALIAS_ENTRY = Pattern.compile("([0-9]{10})\\.json");
   private static final String STAGING = "._staging-";
@@ -201,7 +199,7 @@ public final class FsModelRegistry implements ModelRegistry {
   }
 
   private static void writeManifest(Path dir, VersionManifest m) throws IOException {
-    byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
+    byte[] json = Persisted.write(m, VersionManifest.FORMAT);
     writeSynced(new Path(dir, VersionManifest.FILE), json);
     writeSynced(new Path(dir, VersionManifest.CHECKSUM_FILE), (Checksums.sha256(json) + "\n").getBytes(StandardCharsets.US_ASCII));
   }
@@ -271,16 +269,7 @@ public final class FsModelRegistry implements ModelRegistry {
       throw new CorruptDataException(mf.toString(), "checksum mismatch (expected sha256 " + Checksums.abbrev(expected) + "..., found " + Checksums.abbrev(actual)
           + "...): the manifest was altered");
     }
-    VersionManifest m;
-    try {
-      m = JSON.readValue(json, VersionManifest.class);
-    } catch (IOException e) {
-      throw new CorruptDataException(mf.toString(), "unreadable manifest: " + e.getMessage(), e);
-    }
-    if (m.format() != VersionManifest.FORMAT) {
-      throw new CorruptDataException(mf.toString(), "manifest format " + m.format() + " is not supported (this build reads "
-          + VersionManifest.FORMAT + ")");
-    }
+    VersionManifest m = Persisted.read(json, VersionManifest.class, VersionManifest.FORMAT, mf.toString());
     if (m.version() != version || !m.name().equals(name)) {
       throw new CorruptDataException(mf.toString(), "describes " + m.name() + " v" + m.version() + ", not " + name + " v" + version);
     }
@@ -329,7 +318,7 @@ public final class FsModelRegistry implements ModelRegistry {
         Path p = entries.get(i).getPath();
         if (ALIAS_ENTRY.matcher(p.getName()).matches()) {
           try {
-            return Optional.of(JSON.readValue(Fs.readAll(p), AliasState.class));
+            return Optional.of(Persisted.read(Fs.readAll(p), AliasState.class, AliasState.FORMAT, p.toString()));
           } catch (IOException e) {
             throw new CorruptDataException(p.toString(), "unreadable alias entry: " + e.getMessage(), e);
           }
@@ -386,7 +375,7 @@ public final class FsModelRegistry implements ModelRegistry {
       Path tmp = new Path(dir, "._tmp-" + UUID.randomUUID());
       try {
         Fs.mkdirs(dir);
-        writeSynced(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(next));
+        writeSynced(tmp, Persisted.write(next, AliasState.FORMAT));
         if (Fs.renameNoOverwrite(tmp, new Path(dir, String.format("%010d.json", next.sequence())))) {
           LOG.info("{} of {}: {} v{}", alias, name, next.action(), next.version());
           return next;

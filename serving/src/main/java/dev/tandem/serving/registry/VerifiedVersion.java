@@ -1,6 +1,6 @@
 package dev.tandem.serving.registry;
 
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.CorruptDataException;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 

@@ -3,7 +3,7 @@ package dev.tandem.serving.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.Fixtures;
 import dev.tandem.serving.bundle.ServingBundle;
@@ -56,7 +56,7 @@ class RecommendServerTest {
   }
 
   static JsonNode json(HttpResponse<String> r) throws Exception {
-    return ConfigLoader.json().readTree(r.body());
+    return Persisted.json().readTree(r.body());
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.tandem.serving.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.Fixtures;
@@ -37,7 +37,6 @@ class HdfsRegistryTest {
     if (hdfs != null) {
       hdfs.close();
     }
-    Fs.setConf(new org.apache.hadoop.conf.Configuration());
   }
 
   @Test

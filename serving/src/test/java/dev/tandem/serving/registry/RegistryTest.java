@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.config.ConfigLoader;
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -15,7 +15,7 @@ public interface CheckpointStore {
   /** The newest checkpoint that verifies; damaged newer ones are reported and skipped. */
   Optional<Checkpoint> latestGood();
 
-  /** A checkpoint by id, verified; throws {@link dev.tandem.datasets.shard.CorruptDataException} if damaged. */
+  /** A checkpoint by id, verified; throws {@link dev.tandem.fs.CorruptDataException} if damaged. */
   Checkpoint load(String id);
 
   /** Records which checkpoint is the best so far (kept by pruning). */

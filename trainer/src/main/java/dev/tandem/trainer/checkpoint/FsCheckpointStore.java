@@ -1,10 +1,9 @@
 package dev.tandem.trainer.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.features.FeatureTransform;
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Checksums;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.model.ModelSpec;
 import java.io.ByteArrayInputStream;
@@ -37,7 +36,8 @@ public final class FsCheckpointStore implements CheckpointStore {
   private static final Logger LOG = LogManager.getLogger(FsCheckpointStore.class);
   static final String MANIFEST = "checkpoint.json";
   static final String PREFIX = "ckpt-";
-  private static final ObjectMapper JSON = ConfigLoader.json();
+  /** The version of {@code checkpoint.json}'s format (see {@link Persisted}). */
+  static final int FORMAT = 1;
 
   private final Path dir;
 
@@ -71,12 +71,12 @@ public final class FsCheckpointStore implements CheckpointStore {
       ByteArrayOutputStream model = new ByteArrayOutputStream(1 << 20);
       ModelSerializer.writeModel(c.graph(), model, true);
       write(tmp, "model.zip", model.toByteArray(), files);
-      write(tmp, "state.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c.state()), files);
-      write(tmp, "spec.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c.spec()), files);
+      write(tmp, "state.json", Persisted.write(c.state(), TrainingState.FORMAT), files);
+      write(tmp, "spec.json", Persisted.write(c.spec(), ModelSpec.FORMAT), files);
       write(tmp, "transform.json", c.transform().toJson().getBytes(StandardCharsets.UTF_8), files);
       write(tmp, "job.yaml", c.jobYaml().getBytes(StandardCharsets.UTF_8), files);
-      write(tmp, "provenance.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c.provenance()), files);
-      write(tmp, MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Manifest(1, id, Instant.now().toString(), files)), null);
+      write(tmp, "provenance.json", Persisted.write(c.provenance(), Provenance.FORMAT), files);
+      write(tmp, MANIFEST, Persisted.write(new Manifest(FORMAT, id, Instant.now().toString(), files), FORMAT), null);
       if (Fs.exists(target)) {
         Fs.delete(target); // same step saved again (e.g. a resumed run repeating its last checkpoint)
       }
@@ -150,7 +150,7 @@ public final class FsCheckpointStore implements CheckpointStore {
     Path mf = new Path(cp, MANIFEST);
     Manifest m;
     try {
-      m = JSON.readValue(Fs.readAll(mf), Manifest.class);
+      m = Persisted.read(Fs.readAll(mf), Manifest.class, FORMAT, mf.toString());
     } catch (java.io.FileNotFoundException e) {
       throw new CorruptDataException(cp.toString(), "no " + MANIFEST + ": the checkpoint is incomplete");
     } catch (IOException e) {
@@ -163,11 +163,11 @@ public final class FsCheckpointStore implements CheckpointStore {
     try {
       ComputationGraph g = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(content.get("model.zip")), true);
       return new Checkpoint(id, g,
-          JSON.readValue(content.get("state.json"), TrainingState.class),
-          JSON.readValue(content.get("spec.json"), ModelSpec.class),
-          FeatureTransform.fromJson(new String(content.get("transform.json"), StandardCharsets.UTF_8)),
+          Persisted.read(content.get("state.json"), TrainingState.class, TrainingState.FORMAT, new Path(cp, "state.json").toString()),
+          Persisted.read(content.get("spec.json"), ModelSpec.class, ModelSpec.FORMAT, new Path(cp, "spec.json").toString()),
+          FeatureTransform.fromJson(new String(content.get("transform.json"), StandardCharsets.UTF_8), new Path(cp, "transform.json").toString()),
           new String(content.get("job.yaml"), StandardCharsets.UTF_8),
-          JSON.readValue(content.get("provenance.json"), Provenance.class));
+          Persisted.read(content.get("provenance.json"), Provenance.class, Provenance.FORMAT, new Path(cp, "provenance.json").toString()));
     } catch (IOException | RuntimeException e) {
       throw new CorruptDataException(cp.toString(), "checksums match but the content does not load: " + e.getMessage(), e);
     }
@@ -176,7 +176,7 @@ public final class FsCheckpointStore implements CheckpointStore {
   @Override
   public void markBest(String id) {
     try {
-      Fs.writeAtomically(new Path(dir, "best.json"), JSON.writeValueAsBytes(Map.of("id", id)));
+      Fs.writeAtomically(new Path(dir, "best.json"), Persisted.write(Map.of("id", id), 1));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot mark best checkpoint in " + dir, e);
     }
@@ -189,7 +189,7 @@ public final class FsCheckpointStore implements CheckpointStore {
       return Optional.empty();
     }
     try {
-      return Optional.ofNullable(JSON.readTree(Fs.readAll(p)).path("id").asText(null));
+      return Optional.ofNullable(Persisted.readTree(Fs.readAll(p), 1, p.toString()).path("id").asText(null));
     } catch (IOException e) {
       throw new CorruptDataException(p.toString(), "unreadable: " + e.getMessage(), e);
     }

@@ -17,27 +17,33 @@ import java.util.Map;
  * @param createdAt          when the checkpoint was written
  * @param metrics            validation metrics so far (latest epoch)
  * @param parent             the model this one was retrained from, if any
+ * @param runtime            the JVM, OS, architecture, DL4J version and ND4J backend that computed the model (null in
+ *                           checkpoints written before it was recorded)
  * @param sweep              for a model chosen by a hyperparameter sweep: the sweep, its search space, the trial, its
  *                           rank and objective (null otherwise, and then left out of the JSON so checkpoints written
  *                           before this field existed and after are alike)
  */
 public record Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
     java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
-    String parent, @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode sweep) {
+    String parent, @JsonInclude(JsonInclude.Include.NON_NULL) NumericsRuntime runtime,
+    @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode sweep) {
+  /** The version of {@code provenance.json}'s format (see {@link dev.tandem.format.Persisted}). */
+  public static final int FORMAT = 1;
 
   @JsonCreator
   public Provenance {}
 
-  /** The provenance of a training checkpoint (no sweep). */
-  public Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
+  /** The provenance of a training checkpoint taken in this JVM (its runtime recorded, no sweep). */
+  public static Provenance ofTraining(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
       java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
       String parent) {
-    this(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent, null);
+    return new Provenance(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent,
+        NumericsRuntime.current(), null);
   }
 
   /** A copy that records the sweep this model was selected by. */
   public Provenance withSweep(JsonNode sweepInfo) {
     return new Provenance(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent,
-        sweepInfo);
+        runtime, sweepInfo);
   }
 }

@@ -24,6 +24,8 @@ import java.util.Map;
 public record TrainingState(int epoch, int stepInEpoch, long globalStep, long seed, double bestMetric, String bestCheckpoint,
     int epochsWithoutImprovement, boolean finished, String stopReason, List<Map<String, Object>> history, double epochLossSum,
     long epochLossSteps) {
+  /** The version of {@code state.json}'s format (see {@link dev.tandem.format.Persisted}). */
+  public static final int FORMAT = 1;
 
   public static TrainingState start(long seed) {
     return new TrainingState(0, 0, 0, seed, Double.NaN, null, 0, false, null, List.of(), 0, 0);

@@ -16,6 +16,8 @@ import java.util.List;
  * @param targets the outputs of a ranking model (one binary target, or ordinal thresholds)
  */
 public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, Targets targets) {
+  /** The version of {@code spec.json}'s format (see {@link dev.tandem.format.Persisted}). */
+  public static final int FORMAT = 1;
 
   /**
    * A ranking model's outputs: the indicator {@code signal op threshold} for each threshold; {@code main} is the

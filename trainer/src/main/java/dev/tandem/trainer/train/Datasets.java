@@ -5,6 +5,7 @@ import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.DatasetPreparer;
 import dev.tandem.datasets.Manifest;
 import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
@@ -42,7 +43,7 @@ public final class Datasets {
 
   static String configSha(ConfigLoader.Loaded<JobConfig> job) {
     try {
-      return dev.tandem.fs.Checksums.sha256(ConfigLoader.json().writeValueAsBytes(job.tree()));
+      return dev.tandem.fs.Checksums.sha256(Persisted.json().writeValueAsBytes(job.tree()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise the job config", e);
     }

@@ -2,7 +2,7 @@ package dev.tandem.trainer.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.config.ConfigLoader;
+import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +27,9 @@ import org.apache.hadoop.fs.Path;
  * </pre>
  */
 public final class RunDirectory {
-  private static final ObjectMapper JSON = ConfigLoader.json();
+  /** The version of the format of {@code run.json} and {@code eval.json} (see {@link Persisted}). */
+  public static final int FORMAT = 1;
+  private static final ObjectMapper JSON = Persisted.json();
   private final Path root;
 
   public RunDirectory(Path root) {
@@ -82,7 +84,7 @@ public final class RunDirectory {
 
   public Info readInfo() {
     try {
-      return JSON.readValue(Fs.readAll(info()), Info.class);
+      return Persisted.read(Fs.readAll(info()), Info.class, FORMAT, info().toString());
     } catch (java.io.FileNotFoundException e) {
       throw new IllegalArgumentException("no training run at " + root + " (run.json is missing)");
     } catch (IOException e) {
@@ -126,7 +128,7 @@ public final class RunDirectory {
 
   public void writeJson(Path p, Object value) {
     try {
-      Fs.writeAtomically(p, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
+      Fs.writeAtomically(p, Persisted.write(value, FORMAT));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + p, e);
     }

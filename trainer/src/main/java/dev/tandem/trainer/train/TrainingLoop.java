@@ -209,7 +209,7 @@ public final class TrainingLoop {
   private void save(RecommenderModel model, TrainingState state, Map<String, Object> metrics) {
     Map<String, Object> m = metrics != null ? metrics
         : state.history().isEmpty() ? Map.of() : state.history().get(state.history().size() - 1);
-    Provenance p = new Provenance(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
+    Provenance p = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
         s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), m, null);
     store.save(new Checkpoint(FsCheckpointStore.idFor(state.globalStep()), model.graph(), state, s.spec(), s.dataset().transform(),
         s.jobYaml(), p), s.train().keepCheckpoints());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.testing.MiniHdfs;
@@ -38,7 +38,6 @@ class HdfsCheckpointTest {
     if (hdfs != null) {
       hdfs.close();
     }
-    Fs.setConf(new org.apache.hadoop.conf.Configuration());
   }
 
   @Test

@@ -90,7 +90,7 @@ class TrainingLoopTest {
     bytes[bytes.length / 2] ^= 0x01;
     Files.write(model, bytes);
     assertThatThrownBy(() -> store.load(latest))
-        .isInstanceOf(dev.tandem.datasets.shard.CorruptDataException.class)
+        .isInstanceOf(dev.tandem.fs.CorruptDataException.class)
         .hasMessageContaining(latest)
         .hasMessageContaining("model.zip")
         .hasMessageContaining("checksum mismatch");

@@ -6,11 +6,17 @@ import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
-/** A real HDFS (NameNode + DataNodes, in this JVM, on loopback) for tests: {@code hdfs://127.0.0.1:port/}. */
+/**
+ * A real HDFS (NameNode + DataNodes, in this JVM, on loopback) for tests: {@code hdfs://127.0.0.1:port/}. While it runs,
+ * {@link Fs} reaches it with the cluster's client configuration; {@link #close()} puts back the configuration it found.
+ */
 public final class MiniHdfs implements AutoCloseable {
   private final MiniDFSCluster cluster;
+  private final Configuration previous;
+  private boolean closed;
 
   public MiniHdfs(File baseDir, int dataNodes) throws IOException {
+    previous = Fs.conf();
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
@@ -35,8 +41,17 @@ public final class MiniHdfs implements AutoCloseable {
     return cluster;
   }
 
+  /** Shuts the cluster down and deletes its files; idempotent. */
   @Override
   public void close() {
-    cluster.shutdown(true);
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      cluster.shutdown(true);
+    } finally {
+      Fs.setConf(previous);
+    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.tandem.fs;
 
-import dev.tandem.datasets.shard.CorruptDataException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

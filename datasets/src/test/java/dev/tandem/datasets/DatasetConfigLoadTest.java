@@ -1,15 +1,15 @@
-package dev.tandem.config;
+package dev.tandem.datasets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.datasets.DatasetConfig;
-import dev.tandem.datasets.FeatureKind;
+import dev.tandem.config.ConfigException;
+import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.source.EventLogSource;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ConfigLoaderTest {
+class DatasetConfigLoadTest {
   private static final String VALID = """
       source:
         format: events

@@ -3,7 +3,7 @@ package dev.tandem.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tandem.datasets.shard.CorruptDataException;
+import dev.tandem.fs.CorruptDataException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

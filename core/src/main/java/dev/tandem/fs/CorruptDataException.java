@@ -1,7 +1,7 @@
-package dev.tandem.datasets.shard;
+package dev.tandem.fs;
 
 /** A file Tandem wrote does not read back as written: truncated, altered, or of an unknown format version. */
-public final class CorruptDataException extends RuntimeException {
+public class CorruptDataException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final String file;
 

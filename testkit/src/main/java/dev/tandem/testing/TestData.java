@@ -1,19 +1,15 @@
 package dev.tandem.testing;
 
-import dev.tandem.config.ConfigLoader;
-import dev.tandem.datasets.DatasetConfig;
-import dev.tandem.datasets.DatasetPreparer;
-import dev.tandem.datasets.PreparedDataset;
-import dev.tandem.fs.Fs;
-import dev.tandem.progress.Progress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
-/** Helpers shared by tests of several modules (published as the datasets test-jar). */
+/**
+ * Files and paths shared by the tests of every module: where MovieLens-100k is, the repository root, small files.
+ * Fixtures that need the data pipeline live beside the tests that use them (this module sits below it).
+ */
 public final class TestData {
   private TestData() {}
 
@@ -43,18 +39,6 @@ public final class TestData {
     Files.createDirectories(f.getParent());
     Files.writeString(f, content, StandardCharsets.UTF_8);
     return f;
-  }
-
-  /** Parses a dataset section given as YAML (without the "dataset:" key). */
-  public static ConfigLoader.Loaded<DatasetConfig> dataset(String yaml, Path baseDir) {
-    return ConfigLoader.parse(yaml, "test.yaml", baseDir.toString(), DatasetConfig.class, List.of());
-  }
-
-  /** Prepares a dataset section into {@code out}. */
-  public static PreparedDataset prepare(String yaml, Path baseDir, String out) {
-    ConfigLoader.Loaded<DatasetConfig> cfg = dataset(yaml, baseDir);
-    return new DatasetPreparer(cfg.value(), cfg.tree(), baseDir.toString(), baseDir.resolve("cache").toString(), Progress.NONE)
-        .prepare(Fs.path(out), true);
   }
 
   /** The MovieLens-100k dataset section of ../shared/docs/EVALUATION.md. */

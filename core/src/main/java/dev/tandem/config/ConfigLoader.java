@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -43,7 +42,6 @@ public final class ConfigLoader {
   private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
-  private static final ObjectMapper JSON = configure(JsonMapper.builder().build());
 
   private ConfigLoader() {}
 
@@ -58,15 +56,14 @@ public final class ConfigLoader {
     return m;
   }
 
-  /** The mapper used for configuration YAML (snake_case, strict). */
+  /**
+   * The mapper used for configuration YAML (snake_case, strict: an unknown key is an error). Files Tandem persists go
+   * through {@link dev.tandem.format.Persisted} instead, which tolerates fields added by newer versions.
+   */
   public static ObjectMapper yaml() {
     return YAML;
   }
 
-  /** A JSON mapper with the same naming rules, for files Tandem writes (summaries, manifests). */
-  public static ObjectMapper json() {
-    return JSON;
-  }
 
   /** A loaded configuration: the bound value, the tree it came from (after overrides) and its source. */
   public record Loaded<T>(T value, JsonNode tree, String source, String baseDir) {
