@@ -45,7 +45,10 @@ start() {
   # Spark's launcher builds executors' class path from $SPARK_HOME/jars/*
   export SPARK_HOME="$CL/spark-home"
   rm -rf "$SPARK_HOME"; mkdir -p "$SPARK_HOME/jars"
-  ln -s "$ROOT"/cli/target/lib/*.jar "$SPARK_HOME/jars/"
+  # exactly the jars the build's manifest names: lib/ may still hold versions an earlier build needed
+  unzip -p "$ROOT/cli/target/tandem.jar" META-INF/MANIFEST.MF | tr -d '\r' | sed -n '/^Class-Path:/,/^[A-Za-z-]*:/p' \
+    | sed -e 's/^Class-Path: //' -e 's/^ //' -e '/^[A-Za-z-]*: /d' | tr -d '\n' | tr ' ' '\n' | grep -v '^$' \
+    | while read -r jar; do ln -s "$ROOT/cli/target/$jar" "$SPARK_HOME/jars/"; done
   ln -s "$ROOT/cli/target/tandem.jar" "$SPARK_HOME/jars/tandem-cli.jar"
   export SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 DL4J_VOID_IP=127.0.0.1 OMP_NUM_THREADS=1
 
