@@ -9,6 +9,7 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.format.Persisted;
 import dev.tandem.progress.Progress;
 import dev.tandem.ps.ClusterConfig;
+import dev.tandem.ps.Dl4jInternals;
 import dev.tandem.ps.StartupException;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
@@ -111,6 +112,11 @@ class SparkLocalTrainingTest {
       JsonNode driver = Persisted.json().readTree(Files.readString(tmp.resolve(name).resolve("traffic/driver.json")));
       assertThat(driver.get("updates_received").asLong()).as(name + " training's updates at the driver").isPositive();
       assertThat(driver.get("iterations").asLong()).isPositive();
+      // the metric handles read DL4J's live encoding objects (local mode trains in this JVM) ...
+      assertThat(driver.get("updates_sent").isNumber()).as("updates_sent in %s", driver).isTrue();
+      assertThat(driver.get("threshold").isNumber()).as("threshold in %s", driver).isTrue();
+      // ... and the mesh handle the driver's real transport (the driver counts itself)
+      assertThat(Dl4jInternals.verified().meshNodes()).isPositive();
       activeContextIsStopped();
       everythingWasReleased();
     }
