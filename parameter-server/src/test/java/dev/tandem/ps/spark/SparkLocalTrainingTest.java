@@ -8,6 +8,7 @@ import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.format.Persisted;
 import dev.tandem.progress.Progress;
+import dev.tandem.ps.AeronNode;
 import dev.tandem.ps.ClusterConfig;
 import dev.tandem.ps.Dl4jInternals;
 import dev.tandem.ps.StartupException;
@@ -66,6 +67,9 @@ class SparkLocalTrainingTest {
 
   @BeforeAll
   static void prepare() {
+    // Left to itself, DL4J puts each session's Aeron media driver in a new /dev/shm/aeron-root-<uuid> that nothing
+    // deletes: give this JVM its Aeron directory as a cluster driver gets it, inside the test's directory
+    AeronNode.prepare(new ClusterConfig.Aeron("127.0.0.1", null, null, null, tmp.toString(), 1, null, null), "driver");
     job = ConfigLoader.parse(JOB, "job.yaml", tmp.toString(), JobConfig.class, List.of());
     dataset = Datasets.resolve(job, tmp.resolve("cache").toString(), Progress.NONE);
   }
