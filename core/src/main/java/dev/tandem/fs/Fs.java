@@ -28,7 +28,13 @@ import org.apache.hadoop.fs.Path;
  * to a temporary name in the same directory and are renamed into place.
  */
 public final class Fs {
-  private static volatile Configuration conf = defaultConf();
+  /**
+   * The Hadoop configuration of every file system Tandem opens, fixed for the life of the JVM: Hadoop's defaults plus
+   * the class path's {@code core-site.xml} / {@code hdfs-site.xml} (HADOOP_CONF_DIR on a cluster). Nothing replaces it
+   * at run time, so two users of Fs in one JVM (two runs, two tests) never see each other's settings; a file system
+   * is chosen by the URI alone ({@code hdfs://namenode:port/...}).
+   */
+  private static final Configuration CONF = defaultConf();
 
   private Fs() {}
 
@@ -41,15 +47,9 @@ public final class Fs {
     return c;
   }
 
-  /** The Hadoop configuration used for every file system Tandem opens. */
+  /** A copy of the Hadoop configuration Tandem opens file systems with; changing the copy changes nothing in Fs. */
   public static Configuration conf() {
-    return conf;
-  }
-
-  /** Replaces the configuration (e.g. to add an HDFS client setting); mainly for tests and the cluster launcher. */
-  public static void setConf(Configuration c) {
-    c.set("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
-    conf = c;
+    return new Configuration(CONF);
   }
 
   /** A location string as a fully qualified Hadoop path: plain relative paths are made absolute against the CWD. */
@@ -93,7 +93,7 @@ public final class Fs {
           if (local == null) {
             LocalFileSystem created = new LocalFileSystem();
             try {
-              created.initialize(URI.create("file:///"), conf);
+              created.initialize(URI.create("file:///"), CONF);
             } catch (IOException e) {
               throw new UncheckedIOException("cannot open the local file system", e);
             }
@@ -105,7 +105,7 @@ public final class Fs {
       return l;
     }
     try {
-      return p.getFileSystem(conf);
+      return p.getFileSystem(CONF);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open file system for " + p, e);
     }
@@ -223,7 +223,7 @@ public final class Fs {
 
   /** Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it. */
   public static void renameOverwrite(Path src, Path dst) throws IOException {
-    FileContext fc = FileContext.getFileContext(dst.toUri(), conf);
+    FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
     fc.rename(src, dst, Options.Rename.OVERWRITE);
   }
 
@@ -238,7 +238,7 @@ public final class Fs {
         return claimed;
       }
     }
-    FileContext fc = FileContext.getFileContext(dst.toUri(), conf);
+    FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
     try {
       fc.rename(src, dst, Options.Rename.NONE);
       return true;

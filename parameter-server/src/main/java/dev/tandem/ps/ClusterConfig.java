@@ -61,6 +61,7 @@ public record ClusterConfig(String name, String master, String deployMode, Integ
     }
   }
 
+  /** Whether Spark runs in this JVM (local[N]): executors then share the driver's parameter server, no Aeron traffic. */
   public boolean isLocal() {
     return master.startsWith("local");
   }
@@ -128,6 +129,7 @@ public record ClusterConfig(String name, String master, String deployMode, Integ
       }
     }
 
+    /** Where prepared datasets are cached: {@code cache}, else under {@code default_fs}, else {@code fallback}. */
     public String cacheOrDefault(String fallback) {
       return cache != null ? cache : defaultFs != null ? defaultFs + "/tandem/cache" : fallback;
     }

@@ -19,6 +19,13 @@ public final class NodePorts implements PortSupplier {
   private final int last;
   private final String bindHost;
 
+  /**
+   * Shipped to every node inside DL4J's VoidConfiguration; each JVM picks its own port on first use.
+   *
+   * @param first    first port of aeron.port_range
+   * @param last     last port of the range
+   * @param bindHost the address executors bind to, on which a port must be free
+   */
   public NodePorts(int controllerPort, int first, int last, String bindHost) {
     this.controllerPort = controllerPort;
     this.first = first;

@@ -1,7 +1,7 @@
 package dev.tandem.ps;
 
 /** The gradient-sharing network cannot start here; the message says what to change. */
-public final class StartupException extends RuntimeException {
+public class StartupException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public StartupException(String message) {

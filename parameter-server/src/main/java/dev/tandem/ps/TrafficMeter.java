@@ -6,7 +6,9 @@ import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.samples.CncFileReader;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,19 +17,30 @@ import org.nd4j.parameterserver.distributed.v2.transport.UpdatesHandler;
 import org.reactivestreams.Subscription;
 
 /**
- * Gradient traffic of this JVM (one per JVM, for the life of the application): updates sent and received, the bytes
- * Aeron actually put on and took off the wire (its media driver's own counters), and how an executor's time splits
- * between computing gradients and updating/encoding/applying them. Snapshots go to {@code <dir>/<node>.json}.
+ * Gradient traffic of one JVM in one run: updates sent and received, the bytes Aeron actually put on and took off the
+ * wire (its media driver's own counters), and how an executor's time splits between computing gradients and
+ * updating/encoding/applying them. Snapshots go to {@code <dir>/<node>.json}, {@code dir} being the run's traffic
+ * directory.
+ *
+ * <p>One meter per run and JVM, owned by whoever creates it: the driver's by the run's epoch runner
+ * ({@link #openDriver}, closed by it), an executor's by the {@link TrafficRecorder} listener DL4J runs there
+ * ({@link #forExecutor}, kept for the JVM's life: executors outlive runs). Meters of different runs in one JVM are
+ * independent. In Spark local mode the driver is also the only executor: the recorder then feeds the driver's open
+ * meter of its run.
  */
-public final class TrafficMeter {
+public final class TrafficMeter implements AutoCloseable {
   /** The version of a node's traffic file format (see {@link Persisted}). */
   public static final int FORMAT = 1;
   private static final Logger LOG = LogManager.getLogger(TrafficMeter.class);
-  private static volatile TrafficMeter instance;
+  /** The meters of this JVM by run (traffic directory): each run's executor meter, or its driver's while open. */
+  private static final ConcurrentHashMap<String, TrafficMeter> BY_RUN = new ConcurrentHashMap<>();
+  /** The last write must happen before Hadoop's own shutdown hook closes the cached file systems. */
+  private static final int HOOK_PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10;
 
   private final String node;
   private final String dir;
   private final long numParams;
+  private final Runnable lastWrite = this::writeQuietly;
   private final AtomicLong updatesReceived = new AtomicLong();
   private final AtomicLong encodedBytesReceived = new AtomicLong();
   private Object subscribedTo;
@@ -39,10 +52,11 @@ public final class TrafficMeter {
   private long lastDone;
   private long gradientAt;
   private long firstIteration;
-  private long lastWrite;
+  private long lastWriteAt;
   private double lastScore = Double.NaN;
   private double scoreSum;
   private long scoreCount;
+  private boolean closed;
 
   private TrafficMeter(String node, String dir, long numParams) {
     this.node = node;
@@ -50,16 +64,54 @@ public final class TrafficMeter {
     this.numParams = numParams;
   }
 
-  /** This JVM's meter, created on first use. */
-  public static synchronized TrafficMeter of(String node, String dir, long numParams) {
-    if (instance == null || !instance.dir.equals(dir)) {
-      instance = new TrafficMeter(node, dir, numParams);
-      TrafficMeter m = instance;
-      // the last write must happen before Hadoop's own shutdown hook closes the cached file systems
-      org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(m::writeQuietly,
-          org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
+  private TrafficMeter writtenAtExit() {
+    ShutdownHookManager.get().addShutdownHook(lastWrite, HOOK_PRIORITY);
+    return this;
+  }
+
+  /**
+   * Opens the driver's meter of a run. The caller owns it and closes it when the run ends (a last write); until then
+   * a JVM exit writes it too.
+   *
+   * @param dir the run's traffic directory (any Hadoop URI)
+   */
+  public static TrafficMeter openDriver(String dir, long numParams) {
+    TrafficMeter m = new TrafficMeter("driver", dir, numParams).writtenAtExit();
+    TrafficMeter before = BY_RUN.put(dir, m);
+    if (before != null) {
+      LOG.warn("a second driver meter for {} in this JVM: the first stops being fed by this JVM's training listener", dir);
     }
-    return instance;
+    return m;
+  }
+
+  /**
+   * This JVM's meter of a run, created on first use: an executor's, or in Spark local mode (where {@code node} is
+   * "driver") the driver's open one. Executors' meters live as long as their JVM and are written a last time when it
+   * exits.
+   */
+  static TrafficMeter forExecutor(String node, String dir, long numParams) {
+    return BY_RUN.computeIfAbsent(dir, d -> new TrafficMeter(node, d, numParams).writtenAtExit());
+  }
+
+  /**
+   * Writes the counters a last time and forgets this meter (a later use for its run creates another); idempotent. The
+   * epoch runner closes its driver meter; executors' meters are left to the JVM's exit.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    BY_RUN.remove(dir, this);
+    try {
+      ShutdownHookManager.get().removeShutdownHook(lastWrite);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is exiting: the hook writes anyway
+    }
+    writeQuietly();
   }
 
   /** Counts updates arriving through this JVM's parameter server, once it exists. */
@@ -129,8 +181,8 @@ public final class TrafficMeter {
     iterations++;
     lastDone = now;
     gradientAt = 0;
-    if (now - lastWrite > 1_000_000_000L) {
-      lastWrite = now;
+    if (now - lastWriteAt > 1_000_000_000L) {
+      lastWriteAt = now;
       writeQuietly();
     }
   }
@@ -142,15 +194,10 @@ public final class TrafficMeter {
     m.put("host", host());
     m.put("pid", ProcessHandle.current().pid());
     m.put("aeron_dir", AeronNode.directory());
-    long sent = -1;
-    double threshold = Double.NaN;
-    double sparsity = Double.NaN;
-    var h = Dl4jInternals.encodingHandler();
-    if (h.isPresent()) {
-      sent = Dl4jInternals.updatesSent(h.get());
-      threshold = Dl4jInternals.threshold(h.get());
-      sparsity = Dl4jInternals.sparsity(h.get());
-    }
+    Dl4jInternals.EncodingMetrics encoding = Dl4jInternals.verified().encodingMetrics();
+    long sent = encoding.updatesSent();
+    double threshold = encoding.threshold();
+    double sparsity = encoding.sparsity();
     long[] bytes = aeronBytes();
     m.put("updates_sent", sent < 0 ? null : sent);
     m.put("updates_received", updatesReceived.get());

@@ -4,9 +4,9 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 /**
- * A training listener shipped to every executor with the model: it feeds that JVM's {@link TrafficMeter} (timing of
- * gradient computation versus update/encode/apply, and counters) and prepares nothing else. Serializable by design:
- * Spark sends it to the executors.
+ * A training listener shipped to every executor with the model: it feeds that JVM's {@link TrafficMeter} of the run
+ * (timing of gradient computation versus update/encode/apply, and counters), creating it on first use, and does
+ * nothing else. Serializable by design: Spark sends it to the executors.
  */
 public final class TrafficRecorder extends BaseTrainingListener implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
@@ -21,7 +21,7 @@ public final class TrafficRecorder extends BaseTrainingListener implements java.
 
   private TrafficMeter meter() {
     String id = NodePorts.executorId();
-    return TrafficMeter.of(id == null || id.equals("driver") ? "driver" : "executor-" + id, dir, numParams);
+    return TrafficMeter.forExecutor(id == null || id.equals("driver") ? "driver" : "executor-" + id, dir, numParams);
   }
 
   @Override

@@ -1,22 +1,22 @@
 package dev.tandem.testing;
 
-import dev.tandem.fs.Fs;
 import java.io.File;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
 /**
- * A real HDFS (NameNode + DataNodes, in this JVM, on loopback) for tests: {@code hdfs://127.0.0.1:port/}. While it runs,
- * {@link Fs} reaches it with the cluster's client configuration; {@link #close()} puts back the configuration it found.
+ * A real HDFS (NameNode + DataNodes, in this JVM, on loopback) for tests: {@code hdfs://127.0.0.1:port/}. Tests reach
+ * it through {@link #uri()} alone, with Tandem's fixed Hadoop configuration: starting one changes no process-wide
+ * setting, so several can run in one JVM. The client's replication (2, as these clusters have two DataNodes) comes
+ * from testkit's {@code hdfs-site.xml}, the way a cluster's clients read theirs from HADOOP_CONF_DIR.
  */
 public final class MiniHdfs implements AutoCloseable {
   private final MiniDFSCluster cluster;
-  private final Configuration previous;
   private boolean closed;
 
+  /** Starts the cluster (about 15 s); the caller closes it. */
   public MiniHdfs(File baseDir, int dataNodes) throws IOException {
-    previous = Fs.conf();
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
@@ -28,8 +28,6 @@ public final class MiniHdfs implements AutoCloseable {
     conf.setBoolean("dfs.permissions.enabled", false);
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(dataNodes).build();
     cluster.waitActive();
-    Configuration client = new Configuration(cluster.getConfiguration(0));
-    Fs.setConf(client);
   }
 
   /** The file system's root URI, e.g. {@code hdfs://127.0.0.1:40123}. */
@@ -48,10 +46,6 @@ public final class MiniHdfs implements AutoCloseable {
       return;
     }
     closed = true;
-    try {
-      cluster.shutdown(true);
-    } finally {
-      Fs.setConf(previous);
-    }
+    cluster.shutdown(true);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.ps.spark;
 
+import dev.tandem.config.ConfigException;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.shard.ColumnFile;
 import dev.tandem.datasets.split.SplitName;
@@ -7,13 +8,14 @@ import dev.tandem.progress.Progress;
 import dev.tandem.ps.ClusterConfig;
 import dev.tandem.ps.Dl4jInternals;
 import dev.tandem.ps.GradientSharing;
+import dev.tandem.ps.StartupException;
 import dev.tandem.ps.TrafficMeter;
-import dev.tandem.ps.TrafficRecorder;
 import dev.tandem.ps.TrafficReport;
 import dev.tandem.trainer.ClusterSection;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.RecommenderModel;
+import dev.tandem.trainer.model.TwoTowerModel;
 import dev.tandem.trainer.train.EpochRunner;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.TrainingLoop;
@@ -27,13 +29,11 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
  * An epoch on a Spark cluster: each worker (one partition) trains on its own train shards with DL4J's
@@ -41,8 +41,20 @@ import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
  * mesh root and a silent worker: its copy of the model changes only by the updates it receives, so the model this
  * loop evaluates and checkpoints is exactly what crossed the network.
  *
- * <p>If an epoch fails (an executor died and Spark gave up on its tasks, or the mesh broke), the model is restored to
- * the epoch's start and the epoch is run again, up to {@code cluster.max_epoch_failures} times.
+ * <p>An epoch runs in attempts. Each attempt fits once in the {@link DriverSession} (the training master and mesh of
+ * the current generation) while an {@link AttemptWatcher} watches it; Spark's listener and the watcher report into
+ * {@link ClusterSignals}, from which the loop learns how a failed attempt {@link ClusterSignals.Ending ended}:
+ * <ul>
+ *   <li>{@code STARTUP_TIMEOUT}: the run fails at once, with a {@link StartupException} naming the settings to check
+ *       (as does a start-up check that fails when the session builds its mesh, such as a taken controller port);
+ *   <li>{@code WATCH_BROKEN}: the run fails at once (nothing could watch a retry);
+ *   <li>{@code EXECUTOR_LOST}, {@code FAILED}: the model and updater go back to the epoch's start, the session restarts
+ *       (fresh mesh, new generation) and the epoch runs again, up to {@code cluster.max_epoch_failures} times.
+ * </ul>
+ * An executor lost between epochs (reported after an attempt completed) restarts the session before the next attempt.
+ *
+ * <p>Owns, from the first epoch until {@link #close()}: the session, the listener it adds to the Spark context, and
+ * the driver's {@link TrafficMeter}. The Spark context itself belongs to the caller.
  */
 final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   private static final Logger LOG = LogManager.getLogger(SparkEpochs.class);
@@ -52,69 +64,163 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   private final ClusterSection section;
   private final PreparedDataset dataset;
   private final ModelSpec spec;
-  private final float[] itemLogq;
   private final int workers;
   private final int batch;
   private final long seed;
-  private final Path trafficDir;
   private final RunDirectory run;
+  private final Path trafficDir;
   private final String controller;
-  private final long[] stepsPerWorker;
-  private SparkComputationGraph sparkGraph;
-  private org.apache.spark.broadcast.Broadcast<INDArray> startParams;
+  private final Dl4jInternals dl4j;
+  private final ClusterSignals signals = new ClusterSignals();
+  private final DriverSession session;
+  private final SparkListener executorLoss = new SparkListener() {
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+      signals.executorLost(removed.executorId() + " (" + removed.reason() + ")");
+    }
+  };
+
+  /** Set by the first epoch: the driver's meter of this run, and whether the listener was added. */
+  private TrafficMeter driver;
+  private boolean started;
+  private boolean closed;
+  /** Steps each worker trains per epoch, counted when first needed. */
+  private long[] stepsPerWorker;
   private Map<String, Map<String, Object>> lastTraffic = Map.of();
   private final Map<Integer, Map<String, Object>> epochMetrics = new LinkedHashMap<>();
   /** How many times each epoch was started on the cluster (1 = no failure). */
   private final Map<Integer, Integer> attemptsByEpoch = new LinkedHashMap<>();
   private double lastFitSeconds;
-  private volatile String startupFailure;
-  private volatile String lostExecutor;
-  private volatile boolean inEpoch;
-  private volatile String meshRestart;
-  /**
-   * Numbers of the gradient-sharing sessions (training master, driver transport, mesh) of this JVM. Executors leave
-   * their mesh when the generation they are handed changes, so every session (a retry, or the next training under the
-   * same SparkContext, such as a refit under spark-submit) needs a number no earlier session of this JVM had.
-   */
-  private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
-  /** The current session's number: renewed whenever the session is rebuilt. */
-  private long generation = SESSIONS.getAndIncrement();
-  /** Whether a session was opened at all, so that close() has a driver transport to release. */
-  private boolean sessionOpened;
 
-  SparkEpochs(JavaSparkContext sc, ClusterConfig cluster, ClusterSection section, PreparedDataset dataset, ModelSpec spec,
-      float[] itemLogq, int workers, int batch, long seed, RunDirectory run) {
+  /**
+   * Does no I/O and starts nothing: the session, listener and meter start with the first epoch.
+   *
+   * @param sc the Spark context, owned by the caller and open until after {@link #close()}
+   * @throws ConfigException if the dataset has fewer train shards than workers
+   */
+  SparkEpochs(JavaSparkContext sc, ClusterConfig cluster, ClusterSection section, PreparedDataset dataset, ModelSpec spec, int workers,
+      int batch, long seed, RunDirectory run, Dl4jInternals dl4j) {
     this.sc = sc;
     this.cluster = cluster;
     this.section = section;
     this.dataset = dataset;
     this.spec = spec;
-    this.itemLogq = itemLogq;
     this.workers = workers;
     this.batch = batch;
     this.seed = seed;
     this.run = run;
+    this.dl4j = dl4j;
     this.trafficDir = new Path(run.root(), "traffic");
-    this.controller = GradientSharing.controllerAddress(cluster.aeron());
     int shards = dataset.shards(SplitName.TRAIN).size();
     if (shards < workers) {
-      throw new dev.tandem.config.ConfigException("cluster.workers", workers + " workers but the dataset has only " + shards
+      throw new ConfigException("cluster.workers", workers + " workers but the dataset has only " + shards
           + " train shards: set dataset.min_shards to at least " + workers + " (or use fewer workers)");
     }
-    sc.sc().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
-      @Override
-      public void onExecutorRemoved(org.apache.spark.scheduler.SparkListenerExecutorRemoved removed) {
-        lostExecutor = removed.executorId() + " (" + removed.reason() + ")";
-      }
-    });
-    this.stepsPerWorker = new long[workers];
-    for (int w = 0; w < workers; w++) {
-      long n = 0;
-      for (ColumnFile.Written s : dataset.shardsFor(SplitName.TRAIN, w, workers)) {
-        n += spec.isTwoTower() ? positives(dataset.read(SplitName.TRAIN, s).label()) : s.rows();
-      }
-      stepsPerWorker[w] = spec.isTwoTower() ? n / batch : (n + batch - 1) / batch;
+    this.controller = GradientSharing.controllerAddress(cluster.aeron());
+    this.session = new DriverSession(sc, cluster, section, workers, batch, seed, controller, trafficDir.toString());
+  }
+
+  @Override
+  public Done run(RecommenderModel model, Examples data, Epoch e, Progress.Task task, Checkpointer checkpointer) {
+    if (closed) {
+      throw new IllegalStateException("the Spark epoch runner was closed");
     }
+    if (!started) {
+      started = true;
+      driver = TrafficMeter.openDriver(trafficDir.toString(), model.graph().numParams());
+      sc.sc().addSparkListener(executorLoss);
+    }
+    INDArray params = model.graph().params().dup();
+    INDArray updater = model.graph().getUpdater().getStateViewArray() == null ? null : model.graph().getUpdater().getStateViewArray().dup();
+    int failures = 0;
+    while (true) {
+      long t0 = System.nanoTime();
+      String group = "tandem-epoch-" + (e.epoch() + 1) + "-" + failures;
+      sc.setJobGroup(group, "Tandem epoch " + (e.epoch() + 1), true);
+      signals.attemptStarted();
+      signals.takeLostExecutor().ifPresent(lost ->
+          // lost between epochs: the mesh still lists the dead node, which would block the driver's relaying
+          session.restart("executor " + lost + " was lost; epoch " + (e.epoch() + 1) + " starts with a fresh gradient-sharing mesh"));
+      Broadcast<INDArray> startParams = null;
+      try {
+        try (AttemptWatcher watcher = AttemptWatcher.start(sc, cluster, controller, group, signals, driver, task, dl4j)) {
+          startParams = sc.broadcast(model.graph().params().dup());
+          ExecutorSession.Plan plan = new ExecutorSession.Plan(session.generation(), startParams, e.start().globalStep(), workers,
+              cluster.isLocal() ? null : cluster.aeron());
+          ShardBatches batches = new ShardBatches(dataset.dir().toString(), spec, executorLogq(model), batch, seed, e.epoch(), workers);
+          JavaRDD<MultiDataSet> rdd = sc.parallelize(range(workers), workers).mapPartitions(new ExecutorEpoch(batches, plan));
+          session.trainer(model.graph()).fitMultiDataSet(rdd);
+        }
+        lastFitSeconds = (System.nanoTime() - t0) / 1e9;
+        break;
+      } catch (Exception ex) { // Spark throws its checked SparkException undeclared
+        if (ex instanceof StartupException startup) {
+          throw startup; // a setting to change (controller port taken, address that does not resolve): no retry helps
+        }
+        ClusterSignals.Failure f = signals.failure(ex);
+        switch (f.ending()) {
+          case STARTUP_TIMEOUT -> throw new StartupException(f.message(), ex);
+          case WATCH_BROKEN -> throw new IllegalStateException(f.message(), ex);
+          default -> {
+            // EXECUTOR_LOST, FAILED: run the epoch again on a fresh mesh
+          }
+        }
+        failures++;
+        LOG.warn("epoch {} failed on the cluster (attempt {} of {}): {}", e.epoch() + 1, failures, section.maxEpochFailures() + 1, f.message());
+        if (failures > section.maxEpochFailures()) {
+          throw new IllegalStateException("epoch " + (e.epoch() + 1) + " failed " + failures + " times on " + cluster.master()
+              + "; the last good checkpoint is in " + run.checkpoints() + " (continue with tandem train --resume " + run.root() + ")", ex);
+        }
+        model.graph().setParams(params.dup());
+        if (updater != null) {
+          model.graph().getUpdater().getStateViewArray().assign(updater);
+        }
+        signals.takeLostExecutor(); // the fresh mesh leaves it behind as well
+        session.restart("epoch " + (e.epoch() + 1) + " attempt " + failures + " failed: " + f.message());
+      } finally {
+        if (startParams != null) {
+          startParams.destroy();
+        }
+      }
+    }
+    driver.subscribeIfReady();
+    attemptsByEpoch.put(e.epoch(), failures + 1);
+    long steps = Arrays.stream(stepsPerWorker()).sum();
+    long examples = steps * batch;
+    task.advance(Math.max(0, (long) (e.steps() - e.firstStep()) * e.batch()));
+    double loss = sampledLoss(model, data, e);
+    TrainingLoop.checkFinite(loss, e.epoch(), e.steps());
+    recordTraffic(e.epoch(), driver);
+    return new Done(steps, examples, loss * steps);
+  }
+
+  /**
+   * The log-q correction executors build their batches with: the driver model's own (computed by the training loop),
+   * so executors' batches carry exactly the values the driver's model was built with. Null for ranking models.
+   */
+  private static float[] executorLogq(RecommenderModel model) {
+    return model instanceof TwoTowerModel t ? t.itemLogq() : null;
+  }
+
+  /**
+   * Steps each worker trains per epoch (what executors' batch sources produce), counted once, on first use. Ranking
+   * jobs count rows from the dataset manifest and read nothing; two-tower jobs train on positives only, so the driver
+   * reads every train shard once per run (whole shards: the shard reader has no column projection) and counts the
+   * labels above 0 of each worker's shards.
+   */
+  private long[] stepsPerWorker() {
+    if (stepsPerWorker == null) {
+      long[] steps = new long[workers];
+      for (int w = 0; w < workers; w++) {
+        long n = 0;
+        for (ColumnFile.Written s : dataset.shardsFor(SplitName.TRAIN, w, workers)) {
+          n += spec.isTwoTower() ? positives(dataset.read(SplitName.TRAIN, s).label()) : s.rows();
+        }
+        steps[w] = spec.isTwoTower() ? n / batch : (n + batch - 1) / batch;
+      }
+      stepsPerWorker = steps;
+    }
+    return stepsPerWorker;
   }
 
   private static long positives(float[] labels) {
@@ -123,97 +229,6 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       n += l > 0 ? 1 : 0;
     }
     return n;
-  }
-
-  private SparkComputationGraph graph(RecommenderModel model) {
-    if (sparkGraph == null || sparkGraph.getNetwork() != model.graph()) {
-      VoidConfiguration vc = GradientSharing.voidConfiguration(cluster.aeron(), controller);
-      SharedTrainingMaster tm = new SharedTrainingMaster.Builder(vc, workers, GradientSharing.threshold(section), batch)
-          .batchSizePerWorker(batch)
-          .workersPerNode(1)
-          .rddTrainingApproach(RDDTrainingApproach.Direct)
-          .repartitionData(Repartition.Never)
-          .repartitioner(null) // the default one shuffles every batch through Spark: each executor keeps its own shards
-          .collectTrainingStats(false)
-          .rngSeed(seed)
-          .workerPrefetchNumBatches(2)
-          .storageLevel(null) // batches are rebuilt from shards, never cached: executor memory stays one batch deep
-          .residualPostProcessor(GradientSharing.residualClipping(section))
-          .build();
-      sparkGraph = new SparkComputationGraph(sc, model.graph(), tm);
-      sessionOpened = true;
-      sparkGraph.setListeners(new TrafficRecorder(trafficDir.toString(), model.graph().numParams()));
-    }
-    return sparkGraph;
-  }
-
-  @Override
-  public Done run(RecommenderModel model, Examples data, Epoch e, Progress.Task task, Checkpointer checkpointer) {
-    INDArray params = model.graph().params().dup();
-    INDArray updater = model.graph().getUpdater().getStateViewArray() == null ? null : model.graph().getUpdater().getStateViewArray().dup();
-    TrafficMeter driver = TrafficMeter.of("driver", trafficDir.toString(), model.graph().numParams());
-    int attempts = 0;
-    while (true) {
-      long t0 = System.nanoTime();
-      String group = "tandem-epoch-" + (e.epoch() + 1) + "-" + attempts;
-      sc.setJobGroup(group, "Tandem epoch " + (e.epoch() + 1), true);
-      startupFailure = null;
-      meshRestart = null;
-      if (lostExecutor != null) {
-        // lost between epochs: the mesh still lists the dead node, which would block the driver's relaying
-        LOG.warn("executor {} was lost; epoch {} starts with a fresh gradient-sharing mesh", lostExecutor, e.epoch() + 1);
-        lostExecutor = null;
-        sparkGraph = null;
-        generation = SESSIONS.getAndIncrement();
-        GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
-      }
-      inEpoch = true;
-      Thread watcher = progressWatcher(driver, task, group);
-      try {
-        startParams = sc.broadcast(model.graph().params().dup());
-        JavaRDD<Integer> ids = sc.parallelize(range(workers), workers);
-        JavaRDD<MultiDataSet> batches = ids.mapPartitions(new ShardBatches(dataset.dir().toString(), spec, itemLogq, batch, seed, e.epoch(),
-            workers, e.start().globalStep(), startParams, generation, cluster.isLocal() ? null : cluster.aeron()));
-        graph(model).fitMultiDataSet(batches);
-        lastFitSeconds = (System.nanoTime() - t0) / 1e9;
-        break;
-      } catch (Exception ex) { // Spark throws its checked SparkException undeclared
-        if (startupFailure != null && meshRestart == null) {
-          throw new dev.tandem.ps.StartupException(startupFailure);
-        }
-        attempts++;
-        LOG.warn("epoch {} failed on the cluster (attempt {} of {}): {}", e.epoch() + 1, attempts, section.maxEpochFailures() + 1,
-            meshRestart != null ? meshRestart : ex.toString());
-        if (attempts > section.maxEpochFailures()) {
-          throw new IllegalStateException("epoch " + (e.epoch() + 1) + " failed " + attempts + " times on " + cluster.master()
-              + "; the last good checkpoint is in " + run.checkpoints() + " (continue with tandem train --resume " + run.root() + ")", ex);
-        }
-        model.graph().setParams(params.dup());
-        if (updater != null) {
-          model.graph().getUpdater().getStateViewArray().assign(updater);
-        }
-        sparkGraph = null; // a fresh training master: new mesh, new parameter server instance, on every node
-        lostExecutor = null;
-        generation = SESSIONS.getAndIncrement();
-        GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
-      } finally {
-        inEpoch = false;
-        watcher.interrupt();
-        if (startParams != null) {
-          startParams.destroy();
-          startParams = null;
-        }
-      }
-    }
-    driver.subscribeIfReady();
-    attemptsByEpoch.put(e.epoch(), attempts + 1);
-    long steps = Arrays.stream(stepsPerWorker).sum();
-    long examples = steps * batch;
-    task.advance(Math.max(0, (long) (e.steps() - e.firstStep()) * e.batch()));
-    double loss = sampledLoss(model, data, e);
-    TrainingLoop.checkFinite(loss, e.epoch(), e.steps());
-    recordTraffic(e.epoch(), driver);
-    return new Done(steps, examples, loss * steps);
   }
 
   /** Spark's shared training reports no score (STACK.md item 5): the driver measures the loss on some train batches. */
@@ -226,78 +241,6 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       sum += model.graph().score(mds, false);
     }
     return sum / batches;
-  }
-
-  /**
-   * Reports progress while an epoch trains, and fails fast when executors cannot reach the driver's parameter server:
-   * DL4J would otherwise wait forever for their introduction. Once the training job's tasks run, every executor must
-   * join the mesh within aeron.startup_timeout_seconds.
-   */
-  private Thread progressWatcher(TrafficMeter driver, Progress.Task task, String group) {
-    long timeoutNanos = cluster.aeron().startupTimeoutSeconds() * 1_000_000_000L;
-    Thread t = new Thread(() -> {
-      long trainingSince = -1;
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException ie) {
-          return;
-        }
-        driver.subscribeIfReady();
-        Object got = driver.snapshot().get("updates_received");
-        task.status("updates received by the driver: " + got);
-        if (cluster.isLocal()) {
-          continue;
-        }
-        if (lostExecutor != null) {
-          // DL4J's mesh cannot drop a node: the driver would block relaying updates to the dead one and never admit
-          // its replacement. Stop this attempt; the epoch restarts from its first step with a fresh mesh.
-          meshRestart = "executor " + lostExecutor + " was lost; restarting the epoch with a fresh gradient-sharing mesh";
-          LOG.warn(meshRestart);
-          sc.cancelJobGroup(group);
-          return;
-        }
-        int running = runningTrainingTasks(group);
-        long joined = Math.max(0, Dl4jInternals.meshNodes() - 1);
-        if (running == 0 || joined >= running) {
-          trainingSince = -1;
-          continue;
-        }
-        if (trainingSince < 0) {
-          trainingSince = System.nanoTime();
-        } else if (System.nanoTime() - trainingSince > timeoutNanos) {
-          startupFailure = "aeron: " + running + " executor(s) train but only " + joined + " reached the driver's parameter server at "
-              + controller + ":" + cluster.aeron().controllerPort() + " (UDP) within aeron.startup_timeout_seconds="
-              + cluster.aeron().startupTimeoutSeconds() + "; check aeron.controller_address / aeron.network_mask and that UDP "
-              + "ports " + cluster.aeron().controllerPort() + " and " + cluster.aeron().portRange() + " are open between the hosts";
-          LOG.error(startupFailure);
-          sc.cancelJobGroup(group);
-          return;
-        }
-      }
-    }, "tandem-spark-progress");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  /** Running tasks of the training stage (not DL4J's counting job) of this epoch's job group. */
-  private int runningTrainingTasks(String group) {
-    int n = 0;
-    org.apache.spark.api.java.JavaSparkStatusTracker st = sc.statusTracker();
-    for (int job : st.getJobIdsForGroup(group)) {
-      org.apache.spark.SparkJobInfo info = st.getJobInfo(job);
-      if (info == null || info.status() != org.apache.spark.JobExecutionStatus.RUNNING) {
-        continue;
-      }
-      for (int stage : info.stageIds()) {
-        org.apache.spark.SparkStageInfo si = st.getStageInfo(stage);
-        if (si != null && !si.name().startsWith("count")) {
-          n += si.numActiveTasks();
-        }
-      }
-    }
-    return n;
   }
 
   private void recordTraffic(int epoch, TrafficMeter driver) {
@@ -368,14 +311,23 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   }
 
   /**
-   * Releases the driver's gradient-sharing transport: the parameter server is a JVM-wide singleton that would keep the
-   * controller port, so the next training in this JVM (a refit, the next job of a sweep) would fail its first attempt.
+   * Closes what the epochs started, each even if another fails: the gradient-sharing session (releasing the driver's
+   * transport, so the next training in this JVM can bind the controller port), the executor-loss listener, and the
+   * driver's traffic meter (a last write). Idempotent; leaves the Spark context open.
    */
   @Override
   public void close() {
-    sparkGraph = null;
-    if (sessionOpened) {
-      GradientSharing.releaseDriverTransport(cluster.aeron(), controller);
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      session.close();
+    } finally {
+      if (started) {
+        sc.sc().removeSparkListener(executorLoss);
+        driver.close();
+      }
     }
   }
 }

@@ -59,6 +59,11 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
     }
   }
 
+  /**
+   * The command for a request: checks that the files it names exist, and starts nothing.
+   *
+   * @throws dev.tandem.config.ConfigException if the request cannot be submitted as configured (the key is named)
+   */
   public static SubmitPlan of(Request r) {
     ClusterConfig c = r.cluster();
     boolean clusterMode = c.deployMode().equals("cluster");

@@ -28,7 +28,7 @@ class HdfsRegistryTest {
 
   @BeforeAll
   static void start() throws Exception {
-    runs = Fixtures.runs(); // trained on the local file system before HDFS takes over the configuration
+    runs = Fixtures.runs(); // trained on the local file system; the registry below lives on HDFS
     hdfs = new MiniHdfs(tmp.resolve("hdfs").toFile(), 2);
   }
 
