@@ -79,8 +79,12 @@ final class ExecutorSession {
       AeronNode.prepare(plan.aeron(), "executor-" + executor);
     }
     Dl4jInternals dl4j = Dl4jInternals.verified();
-    join(plan.generation(), driverJvm);
-    syncParameters(dl4j, plan);
+    if (!join(plan.generation(), driverJvm)) {
+      syncParameters(dl4j, plan);
+    }
+    // else: a new session comes with a new training master, for which DL4J drops the model it holds (the previous
+    // session's, possibly another network: a refit has its own vocabulary) and builds one from the broadcast only when
+    // the training task starts; Fit#follow syncs that one before its first batch
     if (!dl4j.acceptUpdates() && !driverJvm && dl4j.trainingModel().isPresent()) {
       // DL4J creates the consumer together with the model; a model without one would drop every update between tasks
       LOG.warn("executor {} trains a model but DL4J's update consumer is missing: updates that arrive between its tasks "
@@ -93,18 +97,22 @@ final class ExecutorSession {
    * Leaves the old mesh when the driver's session changed: DL4J would otherwise keep this executor's transport attached
    * to it, and build the new session's model without one. Not in the driver's JVM (Spark local mode): there the
    * parameter server is the driver's own, which the driver's session rebuilds itself.
+   *
+   * @return whether this fit belongs to a session this JVM has not trained in before
    */
-  private void join(long next, boolean driverJvm) {
+  private boolean join(long next, boolean driverJvm) {
     long before = generation;
     generation = next;
-    if (driverJvm || before == -1 || before == next) {
-      return;
+    boolean changed = before != next;
+    if (driverJvm || before == -1 || !changed) {
+      return changed;
     }
     ModelParameterServer mps = ModelParameterServer.getInstance();
     if (mps.isInitialized()) {
       LOG.info("the driver started gradient-sharing session {} (this executor was in {}): leaving the old mesh", next, before);
       mps.shutdown();
     }
+    return true;
   }
 
   /**

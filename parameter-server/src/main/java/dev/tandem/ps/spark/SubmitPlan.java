@@ -86,8 +86,11 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
       argv.addAll(concat(r.jvmFlags(), c.jvmFlags()));
       argv.add("-Xmx" + c.driverMemory());
       argv.add("-cp");
-      // the application jar first: its log4j2.xml configures the driver's logging
-      argv.add(r.appJar().toAbsolutePath() + java.io.File.pathSeparator + r.tandemLib().resolve("*"));
+      // the application jar first: its log4j2.xml configures the driver's logging. Then the CLI's jar, whose manifest
+      // names exactly the jars of its lib/ folder this build needs (lib/* would also take what earlier builds left there)
+      Path cliJar = r.tandemLib().resolveSibling("tandem.jar").toAbsolutePath();
+      Path app = r.appJar().toAbsolutePath();
+      argv.add(app.equals(cliJar) ? app.toString() : app + java.io.File.pathSeparator + cliJar);
       argv.add("org.apache.spark.deploy.SparkSubmit");
       if (c.aeron().controllerAddress() != null && c.aeron().controllerAddress().startsWith("127.")) {
         env.put("SPARK_LOCAL_IP", c.aeron().controllerAddress());
