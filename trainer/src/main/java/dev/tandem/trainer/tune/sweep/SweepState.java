@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
 import java.util.List;
 
@@ -24,5 +24,30 @@ public record SweepState(int format, String name, String definitionSha256, Strin
 
   public SweepState {
     trials = trials == null ? List.of() : List.copyOf(trials);
+  }
+
+  /**
+   * One line: "done 3, running 2, stopped 1, failed 0, best recall@10 0.1234 (trial 0003)".
+   *
+   * @param runningNow how many trials have a process now (the state's running trials may belong to a dead session)
+   */
+  public String summary(SweepConfig.Objective objective, int runningNow) {
+    int done = 0;
+    int stopped = 0;
+    int failed = 0;
+    TrialRecord best = null;
+    for (TrialRecord t : trials) {
+      switch (t.status()) {
+        case COMPLETED -> done++;
+        case STOPPED -> stopped++;
+        case FAILED -> failed++;
+        default -> { }
+      }
+      if (t.value() != null && t.status() != TrialRecord.Status.FAILED && (best == null || objective.better(t.value(), best.value()))) {
+        best = t;
+      }
+    }
+    return String.format("done %d, running %d, stopped %d, failed %d, best %s", done, runningNow, stopped, failed,
+        best == null ? "-" : String.format("%s %.4f (trial %s)", objective.metric(), best.value(), best.id()));
   }
 }

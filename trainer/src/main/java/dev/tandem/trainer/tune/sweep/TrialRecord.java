@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -295,12 +295,12 @@ public final class SweepRunner {
    * The process of a trial a previous session left running, if it is still alive on this host (its parent watchdog
    * normally ends it within a second of the sweep's death): it is stopped before the trial is resumed.
    */
-  private static void stopLeftover(TrialRecord t) {
+  private void stopLeftover(TrialRecord t) {
     if (t.pid() == null || t.pid() <= 0 || !TrialStore.host().equals(t.host())) {
       return;
     }
     ProcessHandle.of(t.pid()).filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains("dev.tandem.cli.Tandem")).orElse(false))
+        .filter(launcher::isTrialProcess)
         .ifPresent(h -> {
           LOG.warn("trial {}: its process {} from the previous session is still running: stopping it", t.id(), t.pid());
           h.destroyForcibly();
@@ -674,26 +674,6 @@ public final class SweepRunner {
 
   /** "done 3 · running 2 · stopped 1 · failed 0 · best recall@10 0.1234 (0003)". */
   public String summary() {
-    return summary(state, cfg.objective(), running.size());
-  }
-
-  static String summary(SweepState s, SweepConfig.Objective objective, int runningNow) {
-    int done = 0;
-    int stopped = 0;
-    int failed = 0;
-    TrialRecord best = null;
-    for (TrialRecord t : s.trials()) {
-      switch (t.status()) {
-        case COMPLETED -> done++;
-        case STOPPED -> stopped++;
-        case FAILED -> failed++;
-        default -> { }
-      }
-      if (t.value() != null && t.status() != TrialRecord.Status.FAILED && (best == null || objective.better(t.value(), best.value()))) {
-        best = t;
-      }
-    }
-    return String.format("done %d, running %d, stopped %d, failed %d, best %s", done, runningNow, stopped, failed,
-        best == null ? "-" : String.format("%s %.4f (trial %s)", objective.metric(), best.value(), best.id()));
+    return state.summary(cfg.objective(), running.size());
   }
 }

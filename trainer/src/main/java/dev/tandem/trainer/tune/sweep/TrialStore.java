@@ -1,6 +1,5 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
@@ -33,7 +32,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class TrialStore {
   private static final Logger LOG = LogManager.getLogger(TrialStore.class);
-  private static final ObjectMapper JSON = Persisted.json();
   private final Path root;
 
   public TrialStore(Path root) {
@@ -128,15 +126,6 @@ public final class TrialStore {
       Fs.writeAtomically(p, b);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + p, e);
-    }
-  }
-
-  /** Pretty-printed JSON of an object that is not read back (reports). */
-  static byte[] json(Object o) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 
