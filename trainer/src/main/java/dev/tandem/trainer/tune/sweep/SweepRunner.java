@@ -8,41 +8,51 @@ import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
+import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.tune.AshaScheduler;
-import dev.tandem.trainer.tune.GridSampler;
-import dev.tandem.trainer.tune.Sampler;
 import dev.tandem.trainer.tune.SearchSpace;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.hadoop.fs.Path;
+import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Runs a sweep: samples trials, runs up to {@code max_parallel} of them at once through a {@link TrialLauncher}, watches
- * their {@code metrics.jsonl}, stops weak ones at ASHA rungs, and records everything in the sweep directory's
+ * Runs a sweep: samples trials, runs up to {@code max_parallel} of them at once as processes, watches their
+ * {@code metrics.jsonl}, stops weak ones at ASHA rungs, and records everything in the sweep directory's
  * {@code state.json} after every change. Running it again on the same directory continues: finished trials are kept
  * as they are, trials that were running are resumed from their last checkpoint (or restarted when they have none or
- * the launcher cannot resume), and sampling continues from the recorded trials.
+ * the launcher cannot resume), finished trials still to be evaluated are evaluated, and sampling continues.
  *
  * <p>A trial whose job is invalid or whose process fails is recorded as failed, with its error, and the sweep goes on.
+ *
+ * <p>The work is shared out: {@link SweepScheduler} decides, {@link TrialProcesses} runs processes,
+ * {@link TrialMetrics} reads runs, {@link TrialEvaluation} evaluates, {@link TrialCommands} builds command lines and
+ * {@link TrialStore} keeps the files. This class owns the state and the loop. Ctrl-C or SIGTERM ({@link #interrupt})
+ * may come at any moment from another thread: the state is guarded by a lock that is held only to change it and
+ * write {@code state.json}, never while a process is awaited or a trial evaluated, so a shutdown ends within seconds.
  */
 public final class SweepRunner {
   private static final Logger LOG = LogManager.getLogger(SweepRunner.class);
   private static final long POLL_MILLIS = 500;
+  /** How long trial processes get to end on SIGTERM when the sweep is interrupted: the whole shutdown stays under 5 s. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(3);
+  private static final String INTERRUPTED = "stopped by a signal; run the same command again to continue";
 
   private final ConfigLoader.Loaded<SweepConfig> loaded;
   private final SweepConfig cfg;
@@ -51,42 +61,46 @@ public final class SweepRunner {
   private final String cacheRoot;
   private final String basePath;
   private final ConfigLoader.Loaded<JobConfig> baseJob;
-  private final SearchSpace space;
-  private final Sampler sampler;
-  private final AshaScheduler asha;
+  private final TrialCommands commands;
+  private final TrialMetrics metrics;
+  private final TrialEvaluation evaluation;
+  private final SweepScheduler scheduler;
+  private final TrialProcesses processes;
+
+  /** Guards {@link #state}, {@link #stopping} and {@link #closed}, shared by the loop and the shutdown path. */
   private final Object lock = new Object();
-  private final Map<String, Running> running = new LinkedHashMap<>();
-  private volatile boolean shuttingDown;
   private SweepState state;
-  private long sessionStart;
-  /** Wall-clock seconds of the sweep's earlier sessions. */
-  private double earlierSessions;
-
-  /** A trial process of this session. */
-  private static final class Running {
-    final Process process;
-    final long started;
-    final File log;
-    String stopReason;
-
-    Running(Process process, File log) {
-      this.process = process;
-      this.started = System.nanoTime();
-      this.log = log;
-    }
-
-    double seconds() {
-      return (System.nanoTime() - started) / 1e9;
-    }
-  }
+  /** Trials to be stopped, with their judged records: their verdict is written with their end, in one state.json. */
+  private final Map<String, SweepScheduler.Verdict> stopping = new HashMap<>();
+  /** The shutdown path wrote the final state: nothing is written after it. */
+  private boolean closed;
+  /** Set (under the lock) before the shutdown path ends any process: the loop then records no process's end. */
+  private volatile boolean shuttingDown;
+  /** Serialises callers of {@link #interrupt} (the hook, and the loop itself when its thread is interrupted). */
+  private final Object shutdown = new Object();
+  /** Finished trials whose objective is still to be evaluated; the loop's alone. */
+  private final Deque<String> toEvaluate = new ArrayDeque<>();
 
   /**
+   * A sweep on this machine's clock, whose test-split objective (if any) is evaluated on datasets cached in
+   * {@code cacheRoot}.
+   *
    * @param loaded    the sweep file
    * @param sweepDir  the sweep directory (any Hadoop URI)
    * @param launcher  how trials run
    * @param cacheRoot where trials cache prepared datasets
+   * @throws ConfigException naming the key when the base job with the sweep's overrides, or the scheduler, is invalid
    */
   public SweepRunner(ConfigLoader.Loaded<SweepConfig> loaded, String sweepDir, TrialLauncher launcher, String cacheRoot) {
+    this(loaded, sweepDir, launcher, cacheRoot, TrialEvaluation.testSplit(cacheRoot), new MonotonicClock());
+  }
+
+  /**
+   * @param evaluation evaluates finished trials when {@code objective.split} is test
+   * @param clock      the time of the budget, of trials' durations and of the records' timestamps
+   */
+  public SweepRunner(ConfigLoader.Loaded<SweepConfig> loaded, String sweepDir, TrialLauncher launcher, String cacheRoot,
+      TrialEvaluation evaluation, Clock clock) {
     this.loaded = loaded;
     this.cfg = loaded.value();
     this.store = TrialStore.at(sweepDir);
@@ -94,53 +108,25 @@ public final class SweepRunner {
     this.cacheRoot = cacheRoot;
     this.basePath = Fs.resolve(loaded.baseDir(), cfg.base()).toString();
     try {
-      this.baseJob = JobConfig.load(basePath, fixedOverrides());
+      this.baseJob = JobConfig.load(basePath, SearchSpace.overrides(cfg.set()));
     } catch (ConfigException e) {
       throw new ConfigException("base", "the base job " + basePath + " with the sweep's set: overrides is invalid: " + e.getMessage(), e);
     }
-    this.space = SearchSpace.of(cfg.space());
-    this.sampler = Sampler.of(cfg.sampler(), space, cfg.seed(), cfg.objective().maximize());
-    if (cfg.scheduler().type() == SweepConfig.Scheduler.Type.ASHA) {
-      int max = cfg.scheduler().maxEpochs() != null ? cfg.scheduler().maxEpochs() : baseJob.value().train().epochs();
-      if (max <= cfg.scheduler().minEpochs()) {
-        throw new ConfigException("scheduler.min_epochs", "must be below the trials' epochs (" + max + ") for ASHA to stop anything");
-      }
-      this.asha = new AshaScheduler(cfg.scheduler().minEpochs(), cfg.scheduler().eta(), max, cfg.objective().maximize());
-    } else {
-      this.asha = null;
-    }
+    this.commands = new TrialCommands(basePath, cfg.set(), store, cacheRoot);
+    this.metrics = new TrialMetrics(cfg.objective());
+    this.evaluation = evaluation;
+    this.scheduler = SweepScheduler.of(cfg, baseJob.value().train().epochs(), clock);
+    this.processes = new TrialProcesses(launcher, store, clock);
   }
 
+  /** The sweep directory. */
   public TrialStore store() {
     return store;
   }
 
   /** How many trials the sweep runs in all (a grid's size if the budget does not say). */
   public int maxTrials() {
-    int n = cfg.budget().maxTrials() != null ? cfg.budget().maxTrials() : Integer.MAX_VALUE;
-    if (sampler instanceof GridSampler g) {
-      n = Math.min(n, g.size());
-    }
-    return n;
-  }
-
-  private List<String> fixedOverrides() {
-    return SearchSpace.overrides(cfg.set());
-  }
-
-  /** The arguments of {@code tandem} that train a new trial. */
-  public List<String> trainArgs(TrialRecord t) {
-    List<String> args = new ArrayList<>(List.of("train", "--config", basePath, "--run", store.trialRun(t.id()).toString(), "--cache",
-        cacheRoot));
-    for (String o : fixedOverrides()) {
-      args.add("--set");
-      args.add(o);
-    }
-    for (String o : SearchSpace.overrides(t.params())) {
-      args.add("--set");
-      args.add(o);
-    }
-    return args;
+    return scheduler.maxTrials();
   }
 
   /** The commands of the first trials, as they would be run (for --dry-run): nothing is written or started. */
@@ -156,31 +142,20 @@ public final class SweepRunner {
           out.add("# trial " + t.id() + ": " + t.status().key() + " (not run again)");
           continue;
         }
-      } else if (!sampler.knownInAdvance(i)) {
+      } else if (!scheduler.knownInAdvance(i)) {
         out.add("# trials " + String.format("%04d", i) + ".." + String.format("%04d", maxTrials())
             + ": sampled by TPE from the results of the trials before them");
         break;
       } else {
-        Optional<Map<String, JsonNode>> p = sampler.next(i, List.of());
-        if (p.isEmpty()) {
+        Optional<Map<String, JsonNode>> params = scheduler.sampleAhead(i);
+        if (params.isEmpty()) {
           break;
         }
-        t = TrialRecord.create(i, p.get(), null);
+        t = TrialRecord.create(i, params.get(), null);
       }
-      out.add(shellQuote(launcher.display(trainArgs(t))));
+      out.add(TrialCommands.shellQuote(launcher.display(commands.train(t))));
     }
     return out;
-  }
-
-  static String shellQuote(List<String> cmd) {
-    StringBuilder sb = new StringBuilder();
-    for (String a : cmd) {
-      if (!sb.isEmpty()) {
-        sb.append(' ');
-      }
-      sb.append(a.matches("[A-Za-z0-9_./:=@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
-    }
-    return sb.toString();
   }
 
   /** The sweep's definition hash: what a re-run must agree with (everything but the budget and the trial options). */
@@ -201,86 +176,47 @@ public final class SweepRunner {
     }
   }
 
-  /** Runs (or continues) the sweep to its end, reporting progress; returns the final state. */
+  /**
+   * Runs (or continues) the sweep to its end, reporting progress. Holds the sweep directory's lease meanwhile, and a
+   * shutdown hook that {@link #interrupt interrupts} the sweep on Ctrl-C or SIGTERM.
+   *
+   * @return the final state: finished, time_limit or interrupted
+   * @throws IllegalStateException    when another process runs the sweep
+   * @throws IllegalArgumentException when the directory holds a sweep with another definition
+   */
   public SweepState run(Progress progress) {
     String hash = definitionSha256();
     try (TrialStore.Lease lease = store.acquire()) {
-      sessionStart = System.nanoTime();
-      String now = Instant.now().toString();
-      Optional<SweepState> previous = store.read();
-      if (previous.isPresent()) {
-        SweepState p = previous.get();
-        if (!p.definitionSha256().equals(hash)) {
-          throw new IllegalArgumentException("the sweep in " + store.root() + " was started with a different definition (search space,"
-              + " objective, sampler, scheduler or base job): use another sweep directory, or the original sweep file");
-        }
-        List<TrialRecord> trials = new ArrayList<>();
-        for (TrialRecord t : p.trials()) {
-          // a trial left running by a session that ended (crash, SIGKILL) is continued
-          if (t.status() == TrialRecord.Status.RUNNING) {
-            stopLeftover(t);
-            trials.add(t.interrupted(false, 0, TrialRecord.Status.PENDING));
-          } else {
-            trials.add(t);
-          }
-        }
-        earlierSessions = p.elapsedSeconds();
-        state = new SweepState(SweepState.FORMAT, cfg.name(), hash, p.created(), now, "running", p.elapsedSeconds(), p.sessions() + 1, trials,
-            null);
-        long done = trials.stream().filter(TrialRecord::terminal).count();
-        LOG.info("continuing sweep {} in {}: {} of {} trials finished, {} to resume", cfg.name(), store.root(), done, maxTrials(),
-            trials.size() - done);
-      } else {
-        store.writeString(store.definition(), loaded.toYaml().replace("base: " + cfg.base(), "base: " + basePath));
-        state = new SweepState(SweepState.FORMAT, cfg.name(), hash, now, now, "running", 0, 1, List.of(), null);
-        LOG.info("starting sweep {} in {}: {} trials, {}", cfg.name(), store.root(), maxTrials(), launcher.describe());
-      }
-      if (asha != null) {
-        for (TrialRecord t : state.trials()) {
-          t.rungs().forEach((rung, v) -> asha.restore(t.id(), Integer.parseInt(rung), v == null ? Double.NaN : v));
-        }
-      }
-      save();
+      begin(hash);
       // prepared once here, so that trials starting together do not each prepare the same dataset
-      dev.tandem.trainer.train.Datasets.resolve(baseJob, cacheRoot, progress);
+      Datasets.resolve(baseJob, cacheRoot, progress);
       Thread hook = new Thread(this::interrupt, "sweep-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       try (Progress.Task task = progress.start("sweep " + cfg.name(), maxTrials(), "trials")) {
-        long reported = state.trials().stream().filter(TrialRecord::terminal).count();
+        long reported = current().terminalCount();
         task.advance(reported);
-        while (true) {
-          synchronized (lock) {
-            if (shuttingDown) {
-              return state;
-            }
-            boolean over = overTime();
-            poll(over);
-            if (!over) {
-              launch();
-            }
-            long done = state.trials().stream().filter(TrialRecord::terminal).count();
-            if (done > reported) {
-              task.advance(done - reported);
-              reported = done;
-            }
-            task.status(summary());
-            lease.beat();
-            if (running.isEmpty()) {
-              String status = over ? "time_limit" : "finished";
-              state = withTrials(state.trials(), status, over ? "wall-clock limit of " + cfg.budget().maxMinutes() + " min reached" : null);
-              save();
-              LOG.info("sweep {} {}: {}", cfg.name(), status, summary());
-              return state;
-            }
+        while (!shuttingDown) {
+          watch();
+          evaluate();
+          launch();
+          long done = current().terminalCount();
+          if (done > reported) {
+            task.advance(done - reported);
+            reported = done;
+          }
+          task.status(summary());
+          lease.beat();
+          if (processes.running().isEmpty() && toEvaluate.isEmpty() && end()) {
+            return current();
           }
           try {
             Thread.sleep(POLL_MILLIS);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             interrupt();
-            return state;
           }
         }
+        return current();
       } finally {
         try {
           Runtime.getRuntime().removeShutdownHook(hook);
@@ -291,290 +227,240 @@ public final class SweepRunner {
     }
   }
 
-  /**
-   * The process of a trial a previous session left running, if it is still alive on this host (its parent watchdog
-   * normally ends it within a second of the sweep's death): it is stopped before the trial is resumed.
-   */
-  private void stopLeftover(TrialRecord t) {
-    if (t.pid() == null || t.pid() <= 0 || !TrialStore.host().equals(t.host())) {
-      return;
-    }
-    ProcessHandle.of(t.pid()).filter(ProcessHandle::isAlive)
-        .filter(launcher::isTrialProcess)
-        .ifPresent(h -> {
-          LOG.warn("trial {}: its process {} from the previous session is still running: stopping it", t.id(), t.pid());
-          h.destroyForcibly();
-          try {
-            h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-          } catch (Exception e) {
-            LOG.warn("process {} did not stop: {}", t.pid(), e.toString());
+  /** Reads the previous session's state, if any, and writes this session's first. */
+  private void begin(String hash) {
+    String now = scheduler.now().toString();
+    Optional<SweepState> previous = store.read();
+    SweepState first;
+    if (previous.isPresent()) {
+      SweepState p = previous.get();
+      if (!p.definitionSha256().equals(hash)) {
+        throw new IllegalArgumentException("the sweep in " + store.root() + " was started with a different definition (search space,"
+            + " objective, sampler, scheduler or base job): use another sweep directory, or the original sweep file");
+      }
+      List<TrialRecord> trials = new ArrayList<>();
+      for (TrialRecord t : p.trials()) {
+        // a trial left running by a session that ended (crash, SIGKILL) is continued
+        if (t.status() == TrialRecord.Status.RUNNING) {
+          processes.stopLeftover(t);
+          trials.add(t.interrupted(false, 0, TrialRecord.Status.PENDING));
+        } else {
+          trials.add(t);
+          if (t.terminal() && t.value() == null && needsEvaluation(t)) {
+            toEvaluate.add(t.id()); // its session ended between its end and its evaluation
           }
-        });
-  }
-
-  /** Ctrl-C or SIGTERM: stops the trial processes and records them as to be continued. */
-  private void interrupt() {
-    shuttingDown = true;
-    synchronized (lock) {
-      if (state == null || running.isEmpty() && !"running".equals(state.status())) {
-        return;
-      }
-      List<TrialRecord> trials = new ArrayList<>(state.trials());
-      for (Map.Entry<String, Running> e : running.entrySet()) {
-        e.getValue().process.destroy();
-        int i = indexOf(trials, e.getKey());
-        trials.set(i, trials.get(i).interrupted(false, e.getValue().seconds(), TrialRecord.Status.PENDING));
-      }
-      for (Running r : running.values()) {
-        try {
-          r.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
         }
       }
-      running.clear();
-      state = withTrials(trials, "interrupted", "stopped by a signal; run the same command again to continue");
+      scheduler.startSession(p.elapsedSeconds(), trials);
+      first = new SweepState(SweepState.FORMAT, cfg.name(), hash, p.created(), now, "running", p.elapsedSeconds(), p.sessions() + 1, trials,
+          null);
+      long done = first.terminalCount();
+      LOG.info("continuing sweep {} in {}: {} of {} trials finished, {} to resume", cfg.name(), store.root(), done, maxTrials(),
+          trials.size() - done);
+    } else {
+      store.writeString(store.definition(), loaded.toYaml().replace("base: " + cfg.base(), "base: " + basePath));
+      scheduler.startSession(0, List.of());
+      first = new SweepState(SweepState.FORMAT, cfg.name(), hash, now, now, "running", 0, 1, List.of(), null);
+      LOG.info("starting sweep {} in {}: {} trials, {}", cfg.name(), store.root(), maxTrials(), launcher.describe());
+    }
+    synchronized (lock) {
+      state = first;
       save();
+    }
+  }
+
+  /** Records the sweep's end; false when a shutdown got there first. */
+  private boolean end() {
+    boolean over = scheduler.timeBudgetSpent();
+    String status = over ? "time_limit" : "finished";
+    String message = over ? "wall-clock limit of " + cfg.budget().maxMinutes() + " min reached" : null;
+    if (!change(s -> s.with(s.trials(), status, message))) {
+      return false;
+    }
+    LOG.info("sweep {} {}: {}", cfg.name(), status, summary());
+    return true;
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: no trial starts any more, the trial processes are ended (SIGTERM, SIGKILL after a grace), and
+   * state.json records the sweep as interrupted, its running trials as to be continued and the trials it had decided
+   * to stop as stopped. Returns within about 4 s whatever the loop is doing (evaluating a trial, waiting for a process
+   * to stop); callable from any thread, and more than once.
+   */
+  public void interrupt() {
+    synchronized (shutdown) {
+      synchronized (lock) {
+        if (shuttingDown) {
+          return;
+        }
+        shuttingDown = true;
+      }
+      Map<String, Double> ran = processes.closeAll(SHUTDOWN_GRACE);
+      synchronized (lock) {
+        if (closed || state == null || !"running".equals(state.status())) {
+          closed = true;
+          return;
+        }
+        String now = scheduler.now().toString();
+        List<TrialRecord> trials = new ArrayList<>(state.trials());
+        for (int i = 0; i < trials.size(); i++) {
+          TrialRecord t = trials.get(i);
+          if (t.status() != TrialRecord.Status.RUNNING) {
+            continue;
+          }
+          double seconds = ran.getOrDefault(t.id(), 0.0);
+          SweepScheduler.Verdict v = stopping.get(t.id());
+          trials.set(i, v != null ? ended(v.trial(), TrialRecord.Status.STOPPED, now, seconds, v.stopReason(), null)
+              : t.interrupted(false, seconds, TrialRecord.Status.PENDING));
+        }
+        state = state.with(trials, "interrupted", INTERRUPTED);
+        save();
+        closed = true;
+      }
       LOG.warn("sweep {} interrupted: run the same command again to continue", cfg.name());
     }
   }
 
-  private boolean overTime() {
-    Double max = cfg.budget().maxMinutes();
-    return max != null && elapsed() >= max * 60;
-  }
-
-  private double elapsed() {
-    return earlierSessions + (System.nanoTime() - sessionStart) / 1e9;
-  }
-
-  /** Reads the running trials' metrics, applies ASHA, and records the trials whose process ended. */
-  private void poll(boolean overTime) {
-    List<TrialRecord> trials = new ArrayList<>(state.trials());
-    boolean changed = false;
-    boolean ended = false;
-    for (var it = running.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Running> e = it.next();
-      int i = indexOf(trials, e.getKey());
-      TrialRecord t = trials.get(i);
-      Running r = e.getValue();
-      TrialRecord updated = readMetrics(t);
-      if (asha != null && r.stopReason == null) {
-        for (int rung : asha.rungs()) {
-          if (updated.epochs() >= rung && !asha.judged(t.id(), rung)) {
-            double v = bestUpTo(updated.curve(), rung);
-            AshaScheduler.Decision d = asha.report(t.id(), rung, v);
-            updated = updated.judgedAt(rung, v);
-            LOG.info("trial {}: {}", t.id(), d.explain(cfg.objective().metric()));
-            if (!d.proceed()) {
-              r.stopReason = "ASHA: " + d.explain(cfg.objective().metric());
-              stop(r.process);
-              break;
-            }
+  /** Reads the running trials' metrics, applies the scheduler's verdicts, and records the trials whose process ended. */
+  private void watch() {
+    for (String id : processes.running()) {
+      if (shuttingDown) {
+        return;
+      }
+      RunDirectory run = runOf(id);
+      SweepScheduler.Verdict verdict;
+      synchronized (lock) {
+        verdict = stopping.get(id);
+      }
+      if (verdict == null) {
+        verdict = scheduler.judge(metrics.update(trial(id), run));
+        for (AshaScheduler.Decision d : verdict.decisions()) {
+          LOG.info("trial {}: {}", id, d.explain(cfg.objective().metric()));
+        }
+        if (verdict.stop()) {
+          synchronized (lock) {
+            stopping.put(id, verdict);
           }
-        }
-      }
-      if (overTime && r.stopReason == null) {
-        r.stopReason = "wall-clock limit of the sweep reached";
-        stop(r.process);
-      }
-      if (!r.process.isAlive()) {
-        int code = r.process.exitValue();
-        updated = readMetrics(updated); // the epochs it finished between the last look and its exit
-        String now = Instant.now().toString();
-        copyLog(t, r);
-        if (r.stopReason != null || code == 0) {
-          updated = testObjective(updated);
-        }
-        if (r.stopReason != null) {
-          updated = updated.end(TrialRecord.Status.STOPPED, now, r.seconds(), r.stopReason, null);
-          LOG.info("trial {} stopped after {} epoch(s): {}", t.id(), updated.epochs(), r.stopReason);
-        } else if (code == 0) {
-          updated = updated.end(TrialRecord.Status.COMPLETED, now, r.seconds(), null, null);
-          LOG.info("trial {} completed: {} {} after {} epoch(s)", t.id(), cfg.objective().metric(), updated.value(), updated.epochs());
+          processes.stop(id);
         } else {
-          String err = errorOf(r.log, code);
-          updated = updated.end(TrialRecord.Status.FAILED, now, r.seconds(), null, err);
-          LOG.warn("trial {} failed: {}", t.id(), err);
+          record(verdict.trial());
         }
-        it.remove();
-        ended = true;
       }
-      if (!updated.equals(t)) {
-        trials.set(i, updated);
-        changed = true;
+      OptionalInt exit = processes.exitCode(id);
+      if (exit.isPresent()) {
+        ended(id, verdict);
       }
     }
-    if (changed) {
-      state = withTrials(trials, "running", null);
-      save();
+  }
+
+  /** Records the end of a trial's process: stopped (if it was to be), completed, or failed. */
+  private void ended(String id, SweepScheduler.Verdict verdict) {
+    TrialProcesses.Ended e = processes.finish(id);
+    TrialRecord t = metrics.update(verdict.stop() ? verdict.trial() : trial(id), runOf(id)); // the epochs since the last look
+    String now = scheduler.now().toString();
+    TrialRecord done;
+    if (verdict.stop()) {
+      done = ended(t, TrialRecord.Status.STOPPED, now, e.seconds(), verdict.stopReason(), null);
+      LOG.info("trial {} stopped after {} epoch(s): {}", id, done.epochs(), verdict.stopReason());
+    } else if (e.exitCode() == 0) {
+      done = ended(t, TrialRecord.Status.COMPLETED, now, e.seconds(), null, null);
+      LOG.info("trial {} completed after {} epoch(s): {} {}", id, done.epochs(), cfg.objective().metric(),
+          needsEvaluation(done) ? "to be evaluated on the test split" : done.value());
+    } else {
+      done = ended(t, TrialRecord.Status.FAILED, now, e.seconds(), null, e.error());
+      LOG.warn("trial {} failed: {}", id, e.error());
     }
-    if (ended) {
-      // a line per finished trial, for logs without a terminal (the progress bar shows the same live)
-      LOG.info("sweep {}: {} of {} trials finished; {}", cfg.name(), state.trials().stream().filter(TrialRecord::terminal).count(),
-          maxTrials(), summary());
+    if (!record(done)) {
+      return; // shutting down: the shutdown path records the trial
     }
+    if (done.value() == null && needsEvaluation(done)) {
+      toEvaluate.add(id);
+    }
+    // a line per finished trial, for logs without a terminal (the progress bar shows the same live)
+    LOG.info("sweep {}: {} of {} trials finished; {}", cfg.name(), current().terminalCount(), maxTrials(), summary());
+  }
+
+  /** A trial's final record; a test-split objective is left to be evaluated (null until then). */
+  private TrialRecord ended(TrialRecord t, TrialRecord.Status status, String now, double seconds, String reason, String error) {
+    TrialRecord done = t.end(status, now, seconds, reason, error);
+    return needsEvaluation(done) ? done.withValue(null) : done;
+  }
+
+  /** Whether a finished trial's objective comes from an evaluation rather than its validation curve. */
+  private boolean needsEvaluation(TrialRecord t) {
+    return cfg.objective().split().equals("test") && t.status() != TrialRecord.Status.FAILED && t.epochs() > 0;
   }
 
   /**
    * With {@code objective.split: test}, a finished trial's value is its best checkpoint's on the test split (the
-   * validation curve still drives ASHA).
+   * validation curve still drives ASHA). No lock is held meanwhile: a shutdown does not wait for an evaluation, and a
+   * trial it cut short is evaluated by the next session.
    */
-  private TrialRecord testObjective(TrialRecord t) {
-    if (!cfg.objective().split().equals("test") || t.epochs() == 0) {
-      return t;
-    }
-    RunDirectory run = new RunDirectory(store.trialRun(t.id()));
-    try {
-      ConfigLoader.Loaded<JobConfig> job = JobConfig.load(run.job().toString(), List.of());
-      var ds = dev.tandem.trainer.train.Datasets.resolve(job, cacheRoot, Progress.NONE);
-      Map<String, Object> eval = dev.tandem.trainer.eval.Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST,
-          job.value().eval(), "best");
-      Object v = eval.get(cfg.objective().metric());
-      if (!(v instanceof Number n)) {
-        throw new IllegalArgumentException("the test evaluation has no " + cfg.objective().metric() + " (it has " + eval.keySet() + ")");
+  private void evaluate() {
+    while (!toEvaluate.isEmpty() && !shuttingDown) {
+      String id = toEvaluate.poll();
+      Double value;
+      try {
+        value = evaluation.evaluate(runOf(id), cfg.objective().metric());
+        LOG.info("trial {}: {} on the test split {}", id, cfg.objective().metric(), value);
+      } catch (RuntimeException e) {
+        LOG.warn("trial {}: test evaluation failed: {}", id, e.toString());
+        value = null;
       }
-      LOG.info("trial {}: {} on the test split {}", t.id(), cfg.objective().metric(), n);
-      return t.withValue(n.doubleValue());
-    } catch (RuntimeException e) {
-      LOG.warn("trial {}: test evaluation failed: {}", t.id(), e.toString());
-      return t.withValue(null);
+      Double v = value;
+      change(s -> s.withTrial(s.trial(id).withValue(v)));
+    }
+  }
+
+  /** Starts trials while the scheduler has one to start: first those to continue, then new samples. */
+  private void launch() {
+    while (!shuttingDown) {
+      TrialRecord next;
+      synchronized (lock) {
+        if (shuttingDown) {
+          return;
+        }
+        Optional<TrialRecord> n = scheduler.next(state.trials(), processes.running());
+        if (n.isEmpty()) {
+          return;
+        }
+        next = n.get();
+        if (next.index() > state.trials().size()) {
+          LOG.info("trial {}: {}", next.id(), SearchSpace.overrides(next.params()));
+          state = state.withTrial(next);
+          save();
+        }
+      }
+      if (!record(start(next))) {
+        return;
+      }
     }
   }
 
   /**
-   * Ends a trial's process and waits for it, so that the decision to stop it and its end are recorded in the same
-   * state.json write: a sweep killed in between would otherwise resume a trial that ASHA had already stopped.
+   * Starts (or resumes) a trial's process; a trial whose job is invalid fails here without a process. Holds no lock:
+   * resuming may prepare a dataset.
+   *
+   * @return the trial running, failed, or (when the sweep is shutting down) as it was
    */
-  private static void stop(Process p) {
-    p.destroy();
-    try {
-      if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The best objective value among the first {@code epochs} epochs of a curve (NaN if none). */
-  private double bestUpTo(List<Double> curve, int epochs) {
-    double best = Double.NaN;
-    for (int e = 0; e < Math.min(epochs, curve.size()); e++) {
-      Double v = curve.get(e);
-      if (v != null && cfg.objective().better(v, best)) {
-        best = v;
-      }
-    }
-    return best;
-  }
-
-  /** The trial's objective per epoch from its run's metrics.jsonl. */
-  TrialRecord readMetrics(TrialRecord t) {
-    RunDirectory run = new RunDirectory(store.trialRun(t.id()));
-    List<Map<String, Object>> metrics;
-    try {
-      metrics = run.readMetrics();
-    } catch (RuntimeException e) {
-      LOG.debug("metrics of trial {} not readable yet: {}", t.id(), e.toString());
-      return t;
-    }
-    String key = "val_" + cfg.objective().metric();
-    List<Double> curve = new ArrayList<>();
-    for (Map<String, Object> m : metrics) {
-      int epoch = m.get("epoch") instanceof Number n ? n.intValue() : curve.size() + 1;
-      while (curve.size() < epoch - 1) {
-        curve.add(null);
-      }
-      Double v = m.get(key) instanceof Number n ? n.doubleValue() : null;
-      if (curve.size() >= epoch) {
-        curve.set(epoch - 1, v);
-      } else {
-        curve.add(v);
-      }
-    }
-    if (curve.equals(t.curve())) {
-      return t;
-    }
-    Double best = null;
-    Integer bestAt = null;
-    for (int e = 0; e < curve.size(); e++) {
-      Double v = curve.get(e);
-      if (v != null && (best == null || cfg.objective().better(v, best))) {
-        best = v;
-        bestAt = e + 1;
-      }
-    }
-    if (!metrics.isEmpty() && best == null && !metrics.get(0).containsKey(key)) {
-      LOG.warn("trial {}: metrics.jsonl has no {} (objective.metric); its metrics are {}", t.id(), key, metrics.get(0).keySet());
-    }
-    return t.progressed(curve.size(), best, bestAt, curve);
-  }
-
-  /** Starts trials while there is room: first those to continue, then new samples. */
-  private void launch() {
-    while (running.size() < cfg.budget().maxParallel()) {
-      List<TrialRecord> trials = new ArrayList<>(state.trials());
-      TrialRecord next = null;
-      for (TrialRecord t : trials) {
-        if (t.status() == TrialRecord.Status.PENDING && !running.containsKey(t.id())) {
-          next = t;
-          break;
-        }
-      }
-      if (next == null) {
-        if (trials.size() >= maxTrials()) {
-          return;
-        }
-        int index = trials.size() + 1;
-        Optional<Map<String, JsonNode>> params = sampler.next(index, history(trials));
-        if (params.isEmpty()) {
-          return;
-        }
-        next = TrialRecord.create(index, params.get(), Instant.now().toString());
-        trials.add(next);
-        LOG.info("trial {}: {}", next.id(), SearchSpace.overrides(next.params()));
-      }
-      int i = indexOf(trials, next.id());
-      trials.set(i, start(next));
-      state = withTrials(trials, "running", null);
-      save();
-    }
-  }
-
-  /** Observations for the sampler: finished trials with a value. */
-  private static List<Sampler.Observation> history(List<TrialRecord> trials) {
-    List<Sampler.Observation> out = new ArrayList<>();
-    for (TrialRecord t : trials) {
-      if (t.terminal() && t.value() != null) {
-        out.add(new Sampler.Observation(t.params(), t.value()));
-      }
-    }
-    return out;
-  }
-
-  /** Starts (or resumes) a trial's process; a trial whose job is invalid fails here without a process. */
   private TrialRecord start(TrialRecord t) {
-    String now = Instant.now().toString();
-    RunDirectory run = new RunDirectory(store.trialRun(t.id()));
+    String now = scheduler.now().toString();
+    RunDirectory run = runOf(t.id());
     List<String> args;
     try {
-      if (run.exists() && launcher.canResume() && hasCheckpoint(run)) {
+      if (run.exists() && launcher.canResume() && TrialMetrics.resumable(run)) {
         // the run's job.yaml holds absolute input paths, so its dataset may have another cache key than the base
         // job's: prepared here, once, rather than by several resumed trials at the same time
-        dev.tandem.trainer.train.Datasets.resolve(JobConfig.load(run.job().toString(), List.of()), cacheRoot, Progress.NONE);
-        args = List.of("train", "--resume", run.root().toString(), "--cache", cacheRoot);
+        Datasets.resolve(JobConfig.load(run.job().toString(), List.of()), cacheRoot, Progress.NONE);
+        args = commands.resume(run);
         LOG.info("trial {}: resuming from its last checkpoint", t.id());
       } else {
         if (Fs.exists(run.root())) {
           LOG.info("trial {}: restarting (nothing to resume from in {})", t.id(), run.root());
           Fs.delete(run.root());
         }
-        List<String> overrides = new ArrayList<>(fixedOverrides());
-        overrides.addAll(SearchSpace.overrides(t.params()));
-        JobConfig.load(basePath, overrides); // validates the trial's job: a bad value fails the trial, not the sweep
-        args = trainArgs(t);
+        JobConfig.load(basePath, commands.overrides(t)); // validates the trial's job: a bad value fails the trial, not the sweep
+        args = commands.train(t);
       }
     } catch (ConfigException e) {
       LOG.warn("trial {} failed: invalid job: {}", t.id(), e.getMessage());
@@ -582,98 +468,64 @@ public final class SweepRunner {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the run directory of trial " + t.id(), e);
     }
-    File log = localLog(t);
     try {
-      Process p = launcher.start(args, log);
-      running.put(t.id(), new Running(p, log));
-      return t.launched(p.pid(), TrialStore.host(), now);
+      return t.launched(processes.start(t.id(), args), TrialStore.host(), now);
     } catch (IOException e) {
       LOG.warn("trial {} failed: cannot start its process: {}", t.id(), e.toString());
       return t.launched(-1, TrialStore.host(), now).end(TrialRecord.Status.FAILED, now, 0, null, "cannot start: " + e.getMessage());
+    } catch (IllegalStateException e) {
+      return t; // the sweep is shutting down
     }
   }
 
-  private static boolean hasCheckpoint(RunDirectory run) {
-    try {
-      return Fs.exists(run.checkpoints()) && !Fs.list(run.checkpoints()).isEmpty() && Fs.exists(run.info());
-    } catch (IOException e) {
-      return false;
-    }
+  private RunDirectory runOf(String id) {
+    return new RunDirectory(store.trialRun(id));
   }
 
-  /** Where the trial process writes its output: train.log in the sweep directory, or a local file copied there. */
-  private File localLog(TrialRecord t) {
-    try {
-      if (store.isLocal()) {
-        File f = TrialStore.file(store.trialLog(t.id()));
-        Files.createDirectories(f.toPath().getParent());
-        return f;
+  /** Replaces a trial's record and writes the state; false (and nothing written) once the sweep is shutting down. */
+  private boolean record(TrialRecord t) {
+    return change(s -> s.withTrial(t));
+  }
+
+  /** Changes the state and writes it, unless the sweep is shutting down (then the shutdown path writes it). */
+  private boolean change(UnaryOperator<SweepState> how) {
+    synchronized (lock) {
+      if (shuttingDown || closed) {
+        return false;
       }
-      return File.createTempFile("tandem-trial-" + t.id() + "-", ".log");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the log of trial " + t.id(), e);
-    }
-  }
-
-  private void copyLog(TrialRecord t, Running r) {
-    if (store.isLocal()) {
-      return;
-    }
-    try {
-      Path target = store.trialLog(t.id());
-      byte[] previous = Fs.exists(target) ? Fs.readAll(target) : new byte[0];
-      byte[] now = Files.readAllBytes(r.log.toPath());
-      byte[] all = new byte[previous.length + now.length];
-      System.arraycopy(previous, 0, all, 0, previous.length);
-      System.arraycopy(now, 0, all, previous.length, now.length);
-      Fs.writeAtomically(target, all);
-      Files.deleteIfExists(r.log.toPath());
-    } catch (IOException e) {
-      LOG.warn("could not copy the log of trial {} to {}: {}", t.id(), store.trialLog(t.id()), e.toString());
-    }
-  }
-
-  /** The reason a trial process failed: its "error:" line, else the end of its output. */
-  static String errorOf(File log, int exitCode) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(log.toPath(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "exit code " + exitCode;
-    }
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (lines.get(i).startsWith("error: ")) {
-        return lines.get(i).substring(7) + " (exit code " + exitCode + ")";
+      SweepState next = how.apply(state);
+      for (TrialRecord t : next.trials()) {
+        if (t.terminal()) {
+          stopping.remove(t.id());
+        }
       }
-    }
-    List<String> tail = lines.stream().filter(l -> !l.isBlank()).toList();
-    tail = tail.subList(Math.max(0, tail.size() - 3), tail.size());
-    return "exit code " + exitCode + (tail.isEmpty() ? "" : ": " + String.join(" | ", tail));
-  }
-
-  private static int indexOf(List<TrialRecord> trials, String id) {
-    for (int i = 0; i < trials.size(); i++) {
-      if (trials.get(i).id().equals(id)) {
-        return i;
+      if (!next.equals(state)) {
+        state = next;
+        save();
       }
+      return true;
     }
-    throw new IllegalStateException("no trial " + id);
   }
 
-  private SweepState withTrials(List<TrialRecord> trials, String status, String message) {
-    return new SweepState(state.format(), state.name(), state.definitionSha256(), state.created(), Instant.now().toString(), status,
-        state.elapsedSeconds(), state.sessions(), trials, message);
+  private SweepState current() {
+    synchronized (lock) {
+      return state;
+    }
   }
 
-  /** Writes state.json, with the elapsed time of this session added. */
+  private TrialRecord trial(String id) {
+    return current().trial(id);
+  }
+
+  /** Writes state.json, stamped with now and the sweep's elapsed time. Under the lock. */
   private void save() {
-    state = new SweepState(state.format(), state.name(), state.definitionSha256(), state.created(), Instant.now().toString(),
-        state.status(), elapsed(), state.sessions(), state.trials(), state.message());
+    state = new SweepState(state.format(), state.name(), state.definitionSha256(), state.created(), scheduler.now().toString(), state.status(),
+        scheduler.elapsedSeconds(), state.sessions(), state.trials(), state.message());
     store.write(state);
   }
 
-  /** "done 3 · running 2 · stopped 1 · failed 0 · best recall@10 0.1234 (0003)". */
+  /** "done 3, running 2, stopped 1, failed 0, best recall@10 0.1234 (trial 0003)". */
   public String summary() {
-    return state.summary(cfg.objective(), running.size());
+    return current().summary(cfg.objective(), processes.running().size());
   }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.trainer.tune.sweep;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,6 +25,45 @@ public record SweepState(int format, String name, String definitionSha256, Strin
 
   public SweepState {
     trials = trials == null ? List.of() : List.copyOf(trials);
+  }
+
+  /**
+   * A trial's record.
+   *
+   * @throws IllegalArgumentException when the sweep has no such trial
+   */
+  public TrialRecord trial(String id) {
+    for (TrialRecord t : trials) {
+      if (t.id().equals(id)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("the sweep " + name + " has no trial " + id);
+  }
+
+  /** This state with a trial's record replaced, or added after the others if the trial is new. */
+  public SweepState withTrial(TrialRecord t) {
+    List<TrialRecord> out = new ArrayList<>(trials);
+    int i = 0;
+    while (i < out.size() && !out.get(i).id().equals(t.id())) {
+      i++;
+    }
+    if (i < out.size()) {
+      out.set(i, t);
+    } else {
+      out.add(t);
+    }
+    return with(out, status, message);
+  }
+
+  /** This state with other trials, status and message (the rest as it is). */
+  public SweepState with(List<TrialRecord> newTrials, String newStatus, String newMessage) {
+    return new SweepState(format, name, definitionSha256, created, updated, newStatus, elapsedSeconds, sessions, newTrials, newMessage);
+  }
+
+  /** How many trials reached a final status. */
+  public long terminalCount() {
+    return trials.stream().filter(TrialRecord::terminal).count();
   }
 
   /**
