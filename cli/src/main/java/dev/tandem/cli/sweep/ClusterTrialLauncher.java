@@ -15,6 +15,10 @@ public final class ClusterTrialLauncher implements TrialLauncher {
   private final String submitScript;
   private final String clusterConfig;
 
+  /**
+   * @param submitScript  scripts/submit.sh (see {@link #defaultScript})
+   * @param clusterConfig the cluster config every trial is submitted with
+   */
   public ClusterTrialLauncher(String submitScript, String clusterConfig) {
     this.submitScript = submitScript;
     this.clusterConfig = clusterConfig;

@@ -121,6 +121,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
       Check.oneOf(direction, List.of("max", "min"), "direction");
     }
 
+    /** Whether a larger value is better. */
     public boolean maximize() {
       return direction.equals("max");
     }

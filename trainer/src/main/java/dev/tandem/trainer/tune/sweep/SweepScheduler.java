@@ -215,6 +215,7 @@ public final class SweepScheduler {
       decisions = List.copyOf(decisions);
     }
 
+    /** Whether the trial is to be stopped. */
     public boolean stop() {
       return stopReason != null;
     }

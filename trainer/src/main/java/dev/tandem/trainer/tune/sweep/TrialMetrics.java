@@ -21,6 +21,7 @@ public final class TrialMetrics {
   private static final Logger LOG = LogManager.getLogger(TrialMetrics.class);
   private final SweepConfig.Objective objective;
 
+  /** Reads runs for this objective (its metric, and its direction for the best value). */
   public TrialMetrics(SweepConfig.Objective objective) {
     this.objective = objective;
   }

@@ -45,6 +45,7 @@ public final class TrialStore {
     return new TrialStore(Fs.path(location));
   }
 
+  /** The sweep directory itself. */
   public Path root() {
     return root;
   }
