@@ -1,13 +1,8 @@
 package dev.tandem.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.cli.sweep.SweepConfig;
+import dev.tandem.cli.sweep.ClusterTrialLauncher;
 import dev.tandem.cli.sweep.SweepReport;
-import dev.tandem.cli.sweep.SweepRunner;
-import dev.tandem.cli.sweep.SweepState;
-import dev.tandem.cli.sweep.TrialLauncher;
-import dev.tandem.cli.sweep.TrialRecord;
-import dev.tandem.cli.sweep.TrialStore;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
@@ -15,6 +10,14 @@ import dev.tandem.serving.bundle.BundleExporter;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelName;
 import dev.tandem.serving.registry.VersionManifest;
+import dev.tandem.trainer.tune.SearchSpace;
+import dev.tandem.trainer.tune.sweep.LocalTrialLauncher;
+import dev.tandem.trainer.tune.sweep.SweepConfig;
+import dev.tandem.trainer.tune.sweep.SweepRunner;
+import dev.tandem.trainer.tune.sweep.SweepState;
+import dev.tandem.trainer.tune.sweep.TrialLauncher;
+import dev.tandem.trainer.tune.sweep.TrialRecord;
+import dev.tandem.trainer.tune.sweep.TrialStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -61,8 +64,9 @@ final class SweepCommand implements Runnable {
       SweepConfig cfg = loaded.value();
       String sweepDir = dir != null ? dir : Context.home() + "/sweeps/" + cfg.name();
       int parallel = cfg.budget().maxParallel();
-      TrialLauncher launcher = cluster != null ? new TrialLauncher.Cluster(TrialLauncher.Cluster.defaultScript(), cluster)
-          : new TrialLauncher.Local(TrialLauncher.Local.coresPerTrial(cfg.trial().cores(), parallel), parallel, cfg.trial().jvmOptions());
+      TrialLauncher launcher = cluster != null ? new ClusterTrialLauncher(ClusterTrialLauncher.defaultScript(), cluster)
+          : new LocalTrialLauncher(Tandem.class.getName(), Tandem.PARENT_PID_ENV, LocalTrialLauncher.coresPerTrial(cfg.trial().cores(), parallel),
+              parallel, cfg.trial().jvmOptions());
       SweepRunner runner = new SweepRunner(loaded, sweepDir, launcher, cache != null ? cache : Context.home() + "/cache");
       PrintWriter out = spec.commandLine().getOut();
       if (dryRun) {
@@ -89,7 +93,7 @@ final class SweepCommand implements Runnable {
         break;
       }
       int rank = report.rankOf(r);
-      t.row(rank == 0 ? "" : rank, r.id(), r.status().key(), r.value(), r.epochs(), dev.tandem.trainer.tune.SearchSpace.overrides(r.params()));
+      t.row(rank == 0 ? "" : rank, r.id(), r.status().key(), r.value(), r.epochs(), SearchSpace.overrides(r.params()));
     }
     t.print(out);
   }

@@ -3,10 +3,10 @@ package dev.tandem.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tandem.cli.sweep.SweepState;
-import dev.tandem.cli.sweep.TrialRecord;
-import dev.tandem.cli.sweep.TrialStore;
 import dev.tandem.format.Persisted;
+import dev.tandem.trainer.tune.sweep.SweepState;
+import dev.tandem.trainer.tune.sweep.TrialRecord;
+import dev.tandem.trainer.tune.sweep.TrialStore;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.tune.ParamSpec;
+import dev.tandem.trainer.tune.sweep.SweepConfig;
+import dev.tandem.trainer.tune.sweep.SweepState;
+import dev.tandem.trainer.tune.sweep.TrialRecord;
+import dev.tandem.trainer.tune.sweep.TrialStore;
 import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -149,7 +153,7 @@ public final class SweepReport {
     root.put("elapsed_seconds", state.elapsedSeconds());
     root.set("objective", Persisted.json().valueToTree(cfg.objective()));
     root.set("space", Persisted.json().valueToTree(cfg.space()));
-    root.put("summary", SweepRunner.summary(state, cfg.objective(), 0));
+    root.put("summary", state.summary(cfg.objective(), 0));
     ArrayNode trials = root.putArray("trials");
     for (TrialRecord t : ranked) {
       ObjectNode n = Persisted.json().valueToTree(t);
@@ -161,7 +165,11 @@ public final class SweepReport {
       }
       trials.add(n);
     }
-    return TrialStore.json(root);
+    try {
+      return Persisted.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The self-contained HTML page. */
@@ -183,7 +191,7 @@ public final class SweepReport {
         .append(' ').append(esc(metric)).append(" (").append(esc(cfg.objective().split())).append(" split) · sampler ")
         .append(esc(cfg.sampler().type().key())).append(" · scheduler ").append(esc(cfg.scheduler().type().key())).append(" · status ")
         .append(esc(state.status())).append(String.format(" · %.1f min", state.elapsedSeconds() / 60)).append("<br>")
-        .append(esc(SweepRunner.summary(state, cfg.objective(), 0))).append("</p>\n");
+        .append(esc(state.summary(cfg.objective(), 0))).append("</p>\n");
 
     h.append("<h2>Leaderboard</h2>\n<div class=\"scroll\"><table id=\"leaderboard\"><thead><tr><th>rank</th><th>trial</th><th>status</th><th>")
         .append(esc(metric)).append("</th><th>best epoch</th><th>epochs</th><th>seconds</th>");

@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -21,7 +21,8 @@ import java.util.Map;
  * @param finished      when it reached a final status
  * @param seconds       time its processes ran, over all attempts
  * @param epochs        epochs it finished
- * @param value         its objective: the best epoch's value (so far, while running)
+ * @param value         its objective: the best epoch's value (so far, while running); with {@code objective.split: test},
+ *                      once it finished, its best checkpoint's value on the test split (null until that is evaluated)
  * @param bestEpoch     the epoch of that value
  * @param curve         the objective's validation value per epoch (index 0 = epoch 1; null where missing)
  * @param rungs         ASHA: the rungs it was judged at, with the value recorded there
@@ -48,13 +49,9 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
         null, null, null, null, null);
   }
 
+  /** Whether the trial reached a final status (completed, stopped or failed): a sweep never runs it again. */
   public boolean terminal() {
     return status == Status.COMPLETED || status == Status.STOPPED || status == Status.FAILED;
-  }
-
-  public TrialRecord withStatus(Status s) {
-    return new TrialRecord(id, index, s, params, attempts, interruptions, created, started, finished, seconds, epochs, value, bestEpoch, curve,
-        rungs, stopReason, error, pid, host);
   }
 
   /** Started again: one more attempt, running under {@code pid}. */

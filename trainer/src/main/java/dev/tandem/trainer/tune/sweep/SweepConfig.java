@@ -1,4 +1,4 @@
-package dev.tandem.cli.sweep;
+package dev.tandem.trainer.tune.sweep;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -121,6 +121,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
       Check.oneOf(direction, List.of("max", "min"), "direction");
     }
 
+    /** Whether a larger value is better. */
     public boolean maximize() {
       return direction.equals("max");
     }
