@@ -117,10 +117,17 @@ public final class RunDirectory {
     return Fs.exists(job());
   }
 
-  /** Run metadata. */
+  /**
+   * Run metadata.
+   *
+   * @param status     {@link #RUNNING}, {@link #FINISHED}, {@link #FAILED} or {@link #INTERRUPTED}
+   * @param stopReason why training stopped: all epochs done, early stopping (metric and patience), the time limit,
+   *                   the failure, or the interruption (null while running)
+   * @param error      the error a failed run stopped with (null otherwise)
+   */
   public record Info(String name, String model, String status, String created, String updated, String datasetPath,
       String datasetFingerprint, String codeVersion, String bestCheckpoint, Map<String, Object> bestMetrics, String stopReason,
-      double trainSeconds, int workers, String trainer) {}
+      double trainSeconds, int workers, String trainer, String error) {}
 
   public Info readInfo() {
     try {
