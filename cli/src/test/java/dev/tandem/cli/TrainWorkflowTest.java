@@ -188,7 +188,7 @@ class TrainWorkflowTest {
     }
     CliRunner.Result r = CliRunner.run("train", "--resume", run);
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("cannot resume: every checkpoint in " + Fs.path(run) + "/checkpoints is damaged");
+    assertThat(r.err()).startsWith("error: " + Fs.path(run) + "/checkpoints: every checkpoint is damaged, so wf cannot resume:");
     for (String id : ids) {
       assertThat(r.err()).contains("  " + id + ": " + Fs.path(run) + "/checkpoints/" + id + "/state.json: checksum mismatch");
     }

@@ -221,7 +221,7 @@ public final class TrainingLoop {
     }
     org.apache.hadoop.fs.Path dir = s.run().checkpoints();
     if (!fresh) {
-      StringBuilder sb = new StringBuilder(s.title() + ": cannot resume: every checkpoint in " + dir + " is damaged:");
+      StringBuilder sb = new StringBuilder("every checkpoint is damaged, so " + s.title() + " cannot resume:");
       refused.forEach((id, why) -> sb.append("\n  ").append(id).append(": ").append(why));
       sb.append("\nrestore them, or start the run over with: tandem train --resume ").append(s.run().root()).append(" --fresh");
       throw new CorruptDataException(dir.toString(), sb.toString());

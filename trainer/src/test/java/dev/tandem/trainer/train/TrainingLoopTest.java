@@ -158,7 +158,7 @@ class TrainingLoopTest {
     }
     assertThatThrownBy(() -> loop(c.job(), c.ds(), c.broken(), new SerialEpochs(c.every())).run(true))
         .isInstanceOf(dev.tandem.fs.CorruptDataException.class)
-        .hasMessageContaining("every checkpoint in " + c.broken().checkpoints() + " is damaged")
+        .hasMessageStartingWith(c.broken().checkpoints() + ": every checkpoint is damaged, so tt cannot resume:")
         .satisfies(e -> {
           for (String id : ids) {
             assertThat(e.getMessage()).contains(id + ": " + c.broken().checkpoints() + "/" + id + "/model.zip: checksum mismatch");
