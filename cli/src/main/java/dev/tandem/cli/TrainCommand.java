@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem train}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a job's model (and its baseline), with checkpoints, metrics.jsonl and training curves in the run directory.")
+    description = "Train a job's model (and its baseline), with checkpoints, per-epoch metrics and training curves in the run directory.")
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
