@@ -96,6 +96,9 @@ final class DataCommand implements Runnable {
       PrintWriter w = spec.commandLine().getOut();
       printSummary(w, ds);
       w.printf("%nprepared dataset: %s%n", ds.dir());
+      if (job.value().model() != null) {
+        w.printf("next: tandem train --config %s --data %s%n", config, ds.dir());
+      }
       w.flush();
       return 0;
     }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem evaluate}. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-    description = "Evaluate a run's model and its baseline on a split; prints a table and writes RUN/eval.json.")
+    description = "Evaluate a run's model and its baseline on a split; prints a table and writes RUN/eval-SPLIT.json (e.g. eval-test.json).")
 final class EvaluateCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -35,9 +35,9 @@ final class EvaluateCommand implements Callable<Integer> {
     PreparedDataset ds = PreparedDataset.open(info.datasetPath());
     SplitName s = SplitName.of(split);
     Map<String, Object> result = Evaluation.evaluate(dir, ds, s, job.eval(), checkpoint);
-    dir.writeJson(dir.eval(), result);
+    dir.writeJson(dir.eval(s), result);
     print(spec.commandLine().getOut(), result);
-    spec.commandLine().getOut().printf("%nwritten: %s%n", dir.eval());
+    spec.commandLine().getOut().printf("%nwritten: %s%n", dir.eval(s));
     if (dev.tandem.trainer.train.Refit.dir(dir).exists()) {
       spec.commandLine().getOut().printf("this run was refit on train + validation (train.refit): evaluate the model to deploy with "
           + "tandem evaluate --run %s --split %s%n", dev.tandem.trainer.train.Refit.dir(dir).root(), s.key());

@@ -76,7 +76,7 @@ final class QuickstartCommand implements Callable<Integer> {
       out.flush();
       new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
       Map<String, Object> eval = Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST, c.eval(), "best");
-      run.writeJson(run.eval(), eval);
+      run.writeJson(run.eval(dev.tandem.datasets.split.SplitName.TEST), eval);
       out.printf("%n== %s on the test split%n", c.name());
       EvaluateCommand.print(out, eval);
       results.add(new String[] {c.name(), run.root().toString()});
@@ -102,7 +102,7 @@ final class QuickstartCommand implements Callable<Integer> {
     for (String[] r : results) {
       RunDirectory run = RunDirectory.at(r[1]);
       out.printf("  %s%n    checkpoints: %s%n    metrics:     %s%n    curves:      %s%n    evaluation:  %s%n", r[0], run.checkpoints(),
-          run.metrics(), run.curves(), run.eval());
+          run.metrics(), run.curves(), run.eval(dev.tandem.datasets.split.SplitName.TEST));
     }
     out.printf("  registry: %s (tandem registry list %s)%n", reg.root(), reg.root());
     out.printf("%nnext: scripts/tandem serve --model %s --port 8080, then curl 'http://127.0.0.1:8080/recommend?user=%s&k=10'%n", ref, user);

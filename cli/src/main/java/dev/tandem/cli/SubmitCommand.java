@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem submit}: the spark-submit command for a job on a cluster, printed (--dry-run) or run. */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-    description = {"Submit a training job to the Spark cluster a cluster-config file describes (spark-submit with the",
-        "right master, deploy mode, resources, Java 17 and Aeron flags). --dry-run prints the exact command instead.",
-        "scripts/submit.sh builds the application jar first."})
+    description = "Submit a training job to the Spark cluster a cluster-config file describes (spark-submit with the right master,"
+        + " deploy mode, resources, Java 17 and Aeron flags). --dry-run prints the exact command instead. scripts/submit.sh builds the"
+        + " application jar first.")
 final class SubmitCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -4,11 +4,15 @@ import dev.tandem.CodeVersion;
 import dev.tandem.config.ConfigException;
 import dev.tandem.datasets.text.BadInputException;
 import dev.tandem.fs.CorruptDataException;
+import dev.tandem.fs.FileOperationException;
 import java.io.PrintWriter;
+import java.util.List;
+import org.apache.hadoop.fs.FSError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The single entry point: {@code tandem <command>}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Tandem.Version.class,
@@ -75,32 +79,88 @@ public final class Tandem implements Runnable {
     return commandLine().execute(args);
   }
 
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "On failure, print the stack trace too (else it is logged at DEBUG: TANDEM_LOG_LEVEL=DEBUG).")
+  boolean verbose;
+
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Tandem());
+    CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+    cl.setExecutionStrategy(parse -> {
+      try {
+        return run.execute(parse);
+      } catch (FSError e) {
+        // Hadoop's local file system reports a full disk as an Error, which picocli would let through to kill the JVM
+        List<CommandLine> chain = parse.asCommandLineList();
+        throw new CommandLine.ExecutionException(chain.get(chain.size() - 1), "a file system write failed", e);
+      }
+    });
     cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
       PrintWriter err = cmd.getErr();
-      Throwable cause = ex;
+      Throwable cause = ex instanceof CommandLine.ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
       while (cause instanceof java.io.UncheckedIOException && cause.getCause() != null && userError(cause.getCause())) {
         cause = cause.getCause();
       }
-      if (userError(cause)) {
-        err.println("error: " + cause.getMessage());
+      boolean known = userError(cause) || ioFailure(cause);
+      err.println("error: " + (userError(cause) ? cause.getMessage() : ioFailure(cause) ? ioMessage(cause) : cause.toString()));
+      if (verbose(parse)) {
+        cause.printStackTrace(err);
+      } else if (known) {
         LOG.debug("command failed", cause);
-        err.flush();
-        return 2;
+      } else {
+        LOG.error("command failed", cause); // not a known kind of failure: the stack trace is what a bug report needs
       }
-      err.println("error: " + cause);
-      LOG.error("command failed", cause);
       err.flush();
-      return 1;
+      return userError(cause) ? 2 : 1;
     });
     return cl;
+  }
+
+  private static boolean verbose(CommandLine.ParseResult parse) {
+    for (CommandLine c : parse.asCommandLineList()) {
+      if (c.getParseResult() != null && c.getParseResult().hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean userError(Throwable t) {
     return t instanceof ConfigException || t instanceof BadInputException || t instanceof CorruptDataException
         || t instanceof IllegalArgumentException || t instanceof java.io.FileNotFoundException
         || t instanceof dev.tandem.ps.StartupException;
+  }
+
+  /** A failed read or write of a file system: a full disk, a lost connection, a permission. */
+  static boolean ioFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.io.IOException || c instanceof java.io.UncheckedIOException || c instanceof FSError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * One line for a failed file operation: the operation and path that {@link FileOperationException} attaches, else the
+   * outermost message (Tandem's own, which names what it was doing) with the innermost (the system's reason).
+   */
+  static String ioMessage(Throwable t) {
+    String outer = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    String inner = null;
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof FileOperationException f) {
+        return oneLine(f.getMessage());
+      }
+      if (c.getMessage() != null && !c.getMessage().isBlank()) {
+        inner = c.getMessage();
+      }
+    }
+    return oneLine(inner == null || outer.contains(inner) ? outer : outer + ": " + inner);
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s*\\R\\s*", " ");
   }
 
   /** Prints the code version. */

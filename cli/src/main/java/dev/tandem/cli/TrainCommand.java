@@ -3,6 +3,7 @@ package dev.tandem.cli;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.fs.Fs;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.train.Datasets;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem train}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a job's model (and its baseline), with checkpoints, metrics.jsonl and training curves in the run directory.")
+    description = "Train a job's model (and its baseline), with checkpoints, per-epoch metrics and training curves in the run directory.")
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -30,6 +31,12 @@ final class TrainCommand implements Callable<Integer> {
   String run;
   @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its last good checkpoint (uses RUN/job.yaml).")
   String resume;
+  @Option(names = "--fresh", description = "With --resume: when every checkpoint of the run is damaged, start the run over (the damaged"
+      + " checkpoints are moved to RUN/checkpoints-damaged-TIME) instead of refusing.")
+  boolean fresh;
+  @Option(names = "--data", paramLabel = "DIR", description = "Train on the dataset prepared in DIR (tandem data prepare --out DIR) instead"
+      + " of preparing one; it must have been prepared from the job's dataset section (same as prepared: DIR in the job).")
+  String data;
   @Option(names = "--refit", paramLabel = "RUN", description = "Refit the finished run in RUN on train + validation for the epochs its"
       + " validation chose, into RUN/refit (what train.refit: true does after training; e.g. for the best trial of a sweep).")
   String refitOf;
@@ -48,9 +55,12 @@ final class TrainCommand implements Callable<Integer> {
     if (refitOf != null) {
       return refitOnly();
     }
+    if (fresh && !resuming) {
+      throw new ConfigException("", "--fresh goes with --resume RUN: it lets a run whose checkpoints are all damaged start over");
+    }
     if (resuming) {
-      if (config != null || !overrides.isEmpty()) {
-        throw new ConfigException("", "--resume continues a run with its own job.yaml: --config and --set are not allowed with it");
+      if (config != null || !overrides.isEmpty() || data != null) {
+        throw new ConfigException("", "--resume continues a run with its own job.yaml: --config, --set and --data are not allowed with it");
       }
       dir = RunDirectory.at(resume);
       if (!dir.exists()) {
@@ -61,17 +71,22 @@ final class TrainCommand implements Callable<Integer> {
       if (config == null) {
         throw new ConfigException("", "give --config JOB.yaml (or --resume RUN)");
       }
-      job = JobConfig.load(config, overrides);
+      List<String> all = new ArrayList<>(overrides);
+      if (data != null) {
+        all.add("prepared=" + Fs.path(data)); // recorded in the run's job.yaml, so --resume finds the same dataset
+      }
+      job = JobConfig.load(config, all);
       dir = RunDirectory.at(run != null ? run : Context.home() + "/runs/" + job.value().name());
       if (dir.exists()) {
         throw new IllegalArgumentException("run directory " + dir.root() + " already holds a run: continue it with --resume "
             + dir.root() + " or choose another --run");
       }
     }
+    job.value().requireModel(); // the rest of the job was checked on load: nothing is read or prepared for a job that cannot train
     dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
     String cacheRoot = cacheRoot(job);
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
-    TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress()));
+    TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress(), fresh));
     PrintWriter out = spec.commandLine().getOut();
     report(out, job.value(), dir, state);
     if (job.value().train().refit()) {

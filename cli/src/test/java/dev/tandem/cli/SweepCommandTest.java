@@ -129,7 +129,7 @@ class SweepCommandTest {
     assertThat(t.status()).isEqualTo(TrialRecord.Status.COMPLETED);
     CliRunner.Result e = CliRunner.run("evaluate", "--run", sweepDir.resolve("trials/0001/run").toString(), "--split", "test");
     assertThat(e.exit()).as(e.err()).isZero();
-    JsonNode eval = Persisted.json().readTree(sweepDir.resolve("trials/0001/run/eval.json").toFile());
+    JsonNode eval = Persisted.json().readTree(sweepDir.resolve("trials/0001/run/eval-test.json").toFile());
     assertThat(t.value()).isEqualTo(eval.get("recall@10").asDouble());
     // and not the validation value the curve holds
     assertThat(t.curve()).doesNotContain(t.value());

@@ -56,7 +56,7 @@ class TrainCommandTest {
     assertThat(Files.readString(Path.of(run, "job.yaml"))).contains("seed: 9");
     CliRunner.Result e = CliRunner.run("evaluate", "--run", run, "--split", "test");
     assertThat(e.exit()).as(e.err()).isZero();
-    JsonNode eval = Persisted.json().readTree(new File(run, "eval.json"));
+    JsonNode eval = Persisted.json().readTree(new File(run, "eval-test.json"));
     for (String k : List.of("recall@10", "recall@50", "ndcg@10")) {
       assertThat(eval.get(k).isNumber()).as(k).isTrue();
       assertThat(eval.get("baseline").get(k).isNumber()).as("baseline " + k).isTrue();
@@ -69,7 +69,7 @@ class TrainCommandTest {
     assertThat(r.exit()).as(r.err()).isZero();
     e = CliRunner.run("evaluate", "--run", runRk, "--split", "test");
     assertThat(e.exit()).as(e.err()).isZero();
-    eval = Persisted.json().readTree(new File(runRk, "eval.json"));
+    eval = Persisted.json().readTree(new File(runRk, "eval-test.json"));
     assertThat(eval.get("auc").asDouble()).isBetween(0.5, 1.0);
     assertThat(eval.get("logloss").isNumber()).isTrue();
     assertThat(eval.get("baseline").get("name").asText()).isEqualTo("logistic_regression");
@@ -101,7 +101,7 @@ class TrainCommandTest {
     assertThat(e.out()).contains("tandem evaluate --run " + RunDirectory.at(refit).root());
     e = CliRunner.run("evaluate", "--run", refit, "--split", "test");
     assertThat(e.exit()).as(e.err()).isZero();
-    JsonNode eval = Persisted.json().readTree(new File(refit, "eval.json"));
+    JsonNode eval = Persisted.json().readTree(new File(refit, "eval-test.json"));
     assertThat(eval.get("recall@10").isNumber()).isTrue();
     assertThat(eval.get("baseline").get("recall@10").isNumber()).isTrue();
 

@@ -16,11 +16,13 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.Syncable;
 
 /**
  * Every file Tandem reads or writes goes through here, so that a plain path, {@code file://} and {@code hdfs://}
@@ -151,8 +153,21 @@ public final class Fs {
     return new String(readAll(p), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Creates a directory and its parents.
+   *
+   * @throws FileOperationException naming the directory when it could not be created
+   */
   public static void mkdirs(Path p) throws IOException {
-    fs(p).mkdirs(p);
+    boolean made;
+    try {
+      made = fs(p).mkdirs(p);
+    } catch (IOException | FSError e) {
+      throw new FileOperationException("create directory", p.toString(), e);
+    }
+    if (!made && !isDirectory(p)) {
+      throw new FileOperationException("create directory", p.toString(), new IOException("the file system refused"));
+    }
   }
 
   public static boolean delete(Path p) throws IOException {
@@ -170,6 +185,91 @@ public final class Fs {
     return new ArrayList<>(Arrays.asList(st));
   }
 
+  /**
+   * Creates (or replaces) a file for writing. Every failure of the returned stream, on write, flush, sync or close, is
+   * a {@link FileOperationException} naming the file, including the local file system's {@code FSError} for a full
+   * disk, which would otherwise escape every {@code catch (IOException)} as an {@link Error} naming nothing. The
+   * caller closes the stream.
+   */
+  public static FSDataOutputStream create(Path p) throws IOException {
+    FSDataOutputStream out;
+    try {
+      out = fs(p).create(p, true);
+    } catch (IOException | FSError e) {
+      throw new FileOperationException("create", p.toString(), e);
+    }
+    return new FSDataOutputStream(new NamedStream(out, p), null);
+  }
+
+  /** A stream that names its file in every failure (see {@link #create}). */
+  private static final class NamedStream extends OutputStream implements Syncable {
+    private final FSDataOutputStream out;
+    private final Path path;
+
+    NamedStream(FSDataOutputStream out, Path path) {
+      this.out = out;
+      this.path = path;
+    }
+
+    private FileOperationException failed(Throwable e) {
+      return e instanceof FileOperationException f ? f : new FileOperationException("write", path.toString(), e);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void hflush() throws IOException {
+      try {
+        out.hflush();
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void hsync() throws IOException {
+      try {
+        out.hsync();
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        out.close();
+      } catch (IOException | FSError e) {
+        throw failed(e);
+      }
+    }
+  }
+
   /** Something that writes a file's content to a stream. */
   @FunctionalInterface
   public interface Writer {
@@ -179,27 +279,32 @@ public final class Fs {
   /**
    * Writes a file atomically: the content goes to a hidden temporary file in the target directory, which is then
    * renamed over the target. Readers see the old file or the new one, never a half-written one.
+   *
+   * @throws FileOperationException naming the file and the operation when writing or renaming fails (a full disk,
+   *     a lost connection); the temporary file is then removed
    */
   public static void writeAtomically(Path target, Writer writer) throws IOException {
-    FileSystem fs = fs(target);
     Path parent = target.getParent();
     if (parent != null) {
-      fs.mkdirs(parent);
+      mkdirs(parent);
     }
     Path tmp = new Path(parent, "._tmp." + target.getName() + "." + UUID.randomUUID());
+    boolean done = false;
     try {
-      try (FSDataOutputStream out = fs.create(tmp, true)) {
+      try (FSDataOutputStream out = create(tmp)) {
         writer.write(out);
         out.hsync();
       }
       renameOverwrite(tmp, target);
-    } catch (IOException | RuntimeException e) {
-      try {
-        fs.delete(tmp, false);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
+      done = true;
+    } finally {
+      if (!done) {
+        try {
+          fs(tmp).delete(tmp, false);
+        } catch (IOException | RuntimeException suppressed) {
+          // the write's own failure is what the caller needs to see; the temporary file is hidden and swept later
+        }
       }
-      throw e;
     }
   }
 
@@ -216,15 +321,19 @@ public final class Fs {
    * itself renamed into place when complete (and whose files are checksummed in a manifest).
    */
   public static void writeStaged(Path target, byte[] content) throws IOException {
-    try (FSDataOutputStream out = fs(target).create(target, true)) {
+    try (FSDataOutputStream out = create(target)) {
       out.write(content);
     }
   }
 
   /** Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it. */
   public static void renameOverwrite(Path src, Path dst) throws IOException {
-    FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
-    fc.rename(src, dst, Options.Rename.OVERWRITE);
+    try {
+      FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
+      fc.rename(src, dst, Options.Rename.OVERWRITE);
+    } catch (IOException | FSError e) {
+      throw new FileOperationException("rename", src + " to " + dst, e);
+    }
   }
 
   /**

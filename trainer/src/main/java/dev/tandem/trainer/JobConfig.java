@@ -3,12 +3,20 @@ package dev.tandem.trainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.DatasetConfig;
+import dev.tandem.datasets.Entity;
+import dev.tandem.datasets.FeatureKind;
+import dev.tandem.datasets.features.FeatureTransform;
+import dev.tandem.datasets.features.FittedFeature;
 import dev.tandem.trainer.eval.EvalConfig;
 import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.train.TrainConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -17,7 +25,9 @@ import java.util.regex.Pattern;
  * @param name     a short name for runs and registry entries
  * @param seed     the seed of every random choice (data order, initialisation, sampling)
  * @param dataset  where the data comes from and how it is featurised and split
- * @param prepared optional: an already prepared dataset to train on (skips preparation)
+ * @param prepared optional: an already prepared dataset to train on (skips preparation; {@code tandem train --data DIR}
+ *                 sets it). With a dataset section too, it must have been prepared from that section and the same raw
+ *                 files (checked when it is opened)
  * @param model    the model (required to train)
  * @param train    the training loop
  * @param eval     evaluation settings
@@ -35,6 +45,110 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
     train = Check.orDefault(train, TrainConfig.DEFAULT);
     eval = Check.orDefault(eval, EvalConfig.DEFAULT);
     cluster = Check.orDefault(cluster, ClusterSection.LOCAL);
+    if (model != null) {
+      checkEarlyStoppingMetric(model, train, eval);
+      if (dataset != null) {
+        // every reference of the model to the dataset is checked on load, before any data is read
+        checkModel(model, Feature.of(dataset), "dataset.features");
+      }
+    }
+  }
+
+  /**
+   * What a model section may refer to: a feature's name, the entity it describes, and whether it is an index into an
+   * embedding table (categorical or bucketized; multi-hot ones are bags of indices).
+   */
+  public record Feature(String name, Entity entity, boolean indexed, boolean multiHot) {
+    /** The features a job's dataset section declares. */
+    public static List<Feature> of(DatasetConfig dataset) {
+      return dataset.features().stream()
+          .map(f -> new Feature(f.name(), f.entity(), f.isIndexed(), f.kind() == FeatureKind.MULTI_HOT)).toList();
+    }
+
+    /** The features a prepared dataset was encoded with. */
+    public static List<Feature> of(FeatureTransform transform) {
+      return transform.features().stream()
+          .map(f -> new Feature(f.name(), f.entity(), f.cardinality() > 0, f instanceof FittedFeature.MultiHot)).toList();
+    }
+  }
+
+  /** Fails unless the job has a model section: preparing data for a job that cannot train would be wasted. */
+  public void requireModel() {
+    if (model == null) {
+      throw new ConfigException("model", "is required to train (a model section with type: two_tower or ranking; see examples/)");
+    }
+  }
+
+  /**
+   * Checks the model section against the features of the dataset it will train on (for a job with only
+   * {@code prepared:}, the prepared dataset's): every feature it names exists and suits where it is used.
+   *
+   * @param where names the feature list in errors, e.g. {@code dataset.features}
+   * @throws ConfigException naming the key, e.g. {@code model.user_features[2]: no feature 'income' in dataset.features
+   *     (known: user_id, country, item_id)}
+   */
+  public void checkModelAgainst(List<Feature> features, String where) {
+    if (model != null) {
+      checkModel(model, features, where);
+    }
+  }
+
+  private static void checkModel(ModelConfig model, List<Feature> features, String where) {
+    Map<String, Feature> byName = new LinkedHashMap<>();
+    features.forEach(f -> byName.put(f.name(), f));
+    String known = " (known: " + String.join(", ", byName.keySet()) + ")";
+    boolean twoTower = model.type() == ModelConfig.Type.TWO_TOWER;
+    List<String> user = model.userFeatures() == null ? List.of() : model.userFeatures();
+    for (int i = 0; i < user.size(); i++) {
+      Feature f = byName.get(user.get(i));
+      String key = "model.user_features[" + i + "]";
+      if (f == null) {
+        throw new ConfigException(key, "no feature '" + user.get(i) + "' in " + where + known);
+      }
+      if (twoTower && f.entity() == Entity.ITEM) {
+        throw new ConfigException(key, "'" + f.name() + "' is an item feature; the user tower takes user and context features");
+      }
+    }
+    List<String> item = model.itemFeatures() == null ? List.of() : model.itemFeatures();
+    for (int i = 0; i < item.size(); i++) {
+      Feature f = byName.get(item.get(i));
+      String key = "model.item_features[" + i + "]";
+      if (f == null) {
+        throw new ConfigException(key, "no feature '" + item.get(i) + "' in " + where + known);
+      }
+      if (f.entity() != Entity.ITEM) {
+        throw new ConfigException(key, "'" + f.name() + "' is a " + f.entity().name().toLowerCase(java.util.Locale.ROOT)
+            + " feature; the item tower takes item features only");
+      }
+    }
+    for (String name : new java.util.TreeSet<>(model.featureDropout().keySet())) {
+      Feature f = byName.get(name);
+      String key = "model.feature_dropout." + name;
+      if (f == null) {
+        throw new ConfigException(key, "no feature '" + name + "' in " + where + known);
+      }
+      if (!f.indexed() || f.multiHot()) {
+        throw new ConfigException(key, "is not a categorical or bucketized feature (dropout replaces one id by 'unknown')");
+      }
+    }
+  }
+
+  /** The metric early stopping watches must be one that validation computes for this model. */
+  private static void checkEarlyStoppingMetric(ModelConfig model, TrainConfig train, EvalConfig eval) {
+    String metric = train.earlyStopping().metric();
+    if (metric == null) {
+      return;
+    }
+    List<String> known = new ArrayList<>();
+    if (model.type() == ModelConfig.Type.TWO_TOWER) {
+      for (String m : List.of("recall", "ndcg", "hitrate")) {
+        eval.k().forEach(k -> known.add(m + "@" + k));
+      }
+    } else {
+      known.addAll(List.of("auc", "logloss"));
+    }
+    Check.that(known.contains(metric), "train.early_stopping.metric", "'" + metric + "' is not a validation metric of a "
+        + model.type().key() + " model with eval.k " + eval.k() + " (known: " + String.join(", ", known) + ")");
   }
 
   /**

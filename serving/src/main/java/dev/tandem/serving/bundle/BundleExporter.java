@@ -162,8 +162,8 @@ public final class BundleExporter {
     // read as a tree, not as Map<String, Object>: on the CLI's class path Jackson also finds its Scala module, which turns
     // nested untyped objects into Scala maps
     JsonNode eval = null;
-    if (Fs.exists(run.eval())) {
-      JsonNode e = Persisted.readTree(Fs.readAll(run.eval()), RunDirectory.FORMAT, run.eval().toString());
+    JsonNode e = run.readEval(SplitName.TEST).orElse(null); // the manifest holds test metrics only
+    if (e != null) {
       if (c.id().equals(e.path("checkpoint").asText()) && ds.fingerprint().equals(e.path("dataset").asText())) {
         eval = e;
       }

@@ -206,7 +206,7 @@ public final class FsModelRegistry implements ModelRegistry {
 
   /** Writes a file of a staging directory durably (the directory becomes visible by rename, with no further sync). */
   public static void writeSynced(Path p, byte[] bytes) throws IOException {
-    try (FSDataOutputStream out = Fs.fs(p).create(p, true)) {
+    try (FSDataOutputStream out = Fs.create(p)) {
       out.write(bytes);
       out.hsync();
     }

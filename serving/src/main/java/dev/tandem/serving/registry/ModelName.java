@@ -28,7 +28,7 @@ public final class ModelName {
 
   /** Returns {@code alias} if it is a valid alias name (e.g. staging, production). */
   public static String checkAlias(String alias) {
-    if (alias == null || !ALIAS.matcher(alias).matches() || isVersion(alias) || alias.equals("latest")) {
+    if (alias == null || !ALIAS.matcher(alias).matches() || alias.matches("v[0-9]+") || alias.equals("latest")) {
       throw new IllegalArgumentException("invalid alias '" + printable(alias) + "': use 1-32 lower-case letters, digits, '_' or '-',"
           + " starting with a letter; 'latest' and v<N> are reserved");
     }

@@ -15,13 +15,22 @@ public interface CheckpointStore {
   /** The newest checkpoint that verifies; damaged newer ones are reported and skipped. */
   Optional<Checkpoint> latestGood();
 
+  /**
+   * As {@link #latestGood()}, and records in {@code refused} each newer checkpoint that was skipped (id, newest first)
+   * with the reason: when none verifies, it says what was found and why each was refused.
+   */
+  Optional<Checkpoint> latestGood(java.util.Map<String, String> refused);
+
   /** A checkpoint by id, verified; throws {@link dev.tandem.fs.CorruptDataException} if damaged. */
   Checkpoint load(String id);
 
-  /** Records which checkpoint is the best so far (kept by pruning). */
+  /** Records which checkpoint is the best so far (kept by pruning), checksummed. */
   void markBest(String id);
 
-  /** The best checkpoint's id, if one was marked. */
+  /**
+   * The best checkpoint's id, if one was marked. A damaged record is rebuilt from the checkpoints' training state (with
+   * a warning naming the file) rather than failing.
+   */
   Optional<String> best();
 
   /** Ids of all complete checkpoints, oldest first. */

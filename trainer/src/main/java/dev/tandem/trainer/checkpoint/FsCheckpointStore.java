@@ -97,7 +97,7 @@ public final class FsCheckpointStore implements CheckpointStore {
 
   private static void write(Path dir, String name, byte[] bytes, Map<String, FileEntry> files) throws IOException {
     Path p = new Path(dir, name);
-    try (FSDataOutputStream out = Fs.fs(p).create(p, true)) {
+    try (FSDataOutputStream out = Fs.create(p)) {
       out.write(bytes);
       out.hsync();
     }
@@ -133,12 +133,18 @@ public final class FsCheckpointStore implements CheckpointStore {
 
   @Override
   public Optional<Checkpoint> latestGood() {
+    return latestGood(new LinkedHashMap<>());
+  }
+
+  @Override
+  public Optional<Checkpoint> latestGood(Map<String, String> refused) {
     List<String> ids = list();
     for (int i = ids.size() - 1; i >= 0; i--) {
       try {
         return Optional.of(load(ids.get(i)));
       } catch (CorruptDataException e) {
         LOG.warn("checkpoint {} is damaged and was skipped: {}", ids.get(i), e.getMessage());
+        refused.put(ids.get(i), e.getMessage());
       }
     }
     return Optional.empty();
@@ -173,26 +179,119 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
   }
 
+  /**
+   * {@code best.json}: which checkpoint is the best so far, with the SHA-256 of that id so that a damaged file is
+   * recognised as such (format 1, written before, has no checksum and is trusted when its checkpoint exists).
+   */
+  record Best(String id, String sha256) {}
+
+  /** The version of {@code best.json}'s format (see {@link Persisted}); 2 added the checksum. */
+  static final int BEST_FORMAT = 2;
+  static final String BEST = "best.json";
+
   @Override
   public void markBest(String id) {
+    Path p = new Path(dir, BEST);
     try {
-      Fs.writeAtomically(new Path(dir, "best.json"), Persisted.write(Map.of("id", id), 1));
+      Fs.writeAtomically(p, Persisted.write(new Best(id, Checksums.sha256(id)), BEST_FORMAT));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot mark best checkpoint in " + dir, e);
     }
   }
 
+  /**
+   * The best checkpoint's id. A damaged {@code best.json} (not JSON, a checksum that does not match, a checkpoint that
+   * is not there) is rebuilt from the checkpoints themselves, with a warning naming the file: every checkpoint's
+   * training state records the best checkpoint as of its step, so the newest readable state says which one it is.
+   */
   @Override
   public Optional<String> best() {
-    Path p = new Path(dir, "best.json");
+    Path p = new Path(dir, BEST);
     if (!Fs.exists(p)) {
       return Optional.empty();
     }
+    String damage;
+    String id = null;
     try {
-      return Optional.ofNullable(Persisted.readTree(Fs.readAll(p), 1, p.toString()).path("id").asText(null));
+      com.fasterxml.jackson.databind.JsonNode tree = Persisted.readTree(Fs.readAll(p), BEST_FORMAT, p.toString());
+      id = tree.path("id").asText(null);
+      damage = id == null || id.isEmpty() ? "no checkpoint id"
+          : Persisted.versionOf(tree, p.toString()) >= 2 && !Checksums.sha256(id).equals(tree.path("sha256").asText())
+              ? "checksum mismatch for id '" + printable(id) + "'"
+          : !Fs.exists(new Path(new Path(dir, id), MANIFEST)) ? "names checkpoint '" + printable(id) + "', which is not in " + dir
+          : null;
+    } catch (dev.tandem.format.UnsupportedFormatException e) {
+      throw e; // written by a newer Tandem: not ours to rewrite
+    } catch (CorruptDataException e) {
+      damage = e.getMessage().startsWith(p + ": ") ? e.getMessage().substring(p.toString().length() + 2) : e.getMessage();
     } catch (IOException e) {
-      throw new CorruptDataException(p.toString(), "unreadable: " + e.getMessage(), e);
+      damage = "unreadable: " + e.getMessage();
     }
+    if (damage == null) {
+      return Optional.of(id);
+    }
+    Optional<String> rebuilt = rebuildBest();
+    LOG.warn("{} is damaged ({}); rebuilt from the checkpoints' training state: best is {}", p, damage,
+        rebuilt.orElse("none (no checkpoint records one)"));
+    try {
+      if (rebuilt.isPresent()) {
+        markBest(rebuilt.get());
+      } else {
+        Fs.delete(p);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not rewrite {}: {}", p, e.getMessage());
+    }
+    return rebuilt;
+  }
+
+  /**
+   * The best checkpoint according to the checkpoints: the best recorded in the newest readable training state, if that
+   * checkpoint is still there; else the newest checkpoint whose epoch improved the validation metric.
+   */
+  private Optional<String> rebuildBest() {
+    List<String> ids = list();
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      Optional<TrainingState> st = verifiedState(ids.get(i));
+      if (st.isPresent()) {
+        String b = st.get().bestCheckpoint();
+        if (b != null && ids.contains(b) && verifiedState(b).isPresent()) {
+          return Optional.of(b);
+        }
+        break;
+      }
+    }
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      Optional<TrainingState> st = verifiedState(ids.get(i));
+      if (st.isPresent() && st.get().stepInEpoch() == 0 && !st.get().history().isEmpty()
+          && Boolean.TRUE.equals(st.get().history().get(st.get().history().size() - 1).get("improved"))) {
+        return Optional.of(ids.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** A checkpoint's training state, checked against its manifest, without loading the model; empty if damaged. */
+  private Optional<TrainingState> verifiedState(String id) {
+    Path cp = new Path(dir, id);
+    Path mf = new Path(cp, MANIFEST);
+    try {
+      Manifest m = Persisted.read(Fs.readAll(mf), Manifest.class, FORMAT, mf.toString());
+      FileEntry e = m.files().get("state.json");
+      if (e == null) {
+        return Optional.empty();
+      }
+      Path sp = new Path(cp, "state.json");
+      return Optional.of(Persisted.read(Checksums.readVerified(sp, e.bytes(), e.sha256()), TrainingState.class, TrainingState.FORMAT,
+          sp.toString()));
+    } catch (IOException | CorruptDataException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String printable(String s) {
+    String p = s.replaceAll("\\p{Cntrl}", "?");
+    return p.length() > 60 ? p.substring(0, 60) + "..." : p;
   }
 
   private void prune(int keep) {

@@ -1,7 +1,6 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.CodeVersion;
-import dev.tandem.config.ConfigException;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.model.ModelConfig;
@@ -32,43 +31,107 @@ public class LocalTrainer implements Trainer {
     return "local";
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code run.json} says how it ended: {@code finished} with the stop reason (all epochs, early stopping, the time
+   * limit), {@code failed} with the error (a full disk, a damaged checkpoint, a diverging loss), or {@code interrupted}
+   * when the process is asked to stop (Ctrl-C, SIGTERM) while training. Only SIGKILL leaves {@code running} behind.
+   */
   @Override
   public TrainingState train(RunRequest req) {
     JobConfig job = req.config();
-    if (job.model() == null) {
-      throw new ConfigException("model", "is required to train (type: two_tower or ranking)");
-    }
-    ModelSpec spec = spec(job, req.dataset());
+    job.requireModel();
+    job.checkModelAgainst(JobConfig.Feature.of(req.dataset().transform()), "the prepared dataset at " + req.dataset().dir());
     RunDirectory run = req.run();
     String yaml = JobConfig.runYaml(req.job());
-    String sha = Datasets.configSha(req.job());
-    long started = System.nanoTime();
     String created = req.resume() && run.exists() ? run.readInfo().created() : Instant.now().toString();
+    long started = System.nanoTime();
     run.writeString(run.job(), yaml);
-    writeInfo(run, job, req, "running", created, null, null, 0);
+    writeInfo(run, job, req, RunDirectory.RUNNING, created, null, null, 0, null, null);
+    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable onSignal = () -> {
+      interrupted.set(true);
+      LOG.warn("{}: interrupted: the process was asked to stop during training", job.name());
+      writeInfo(run, job, req, RunDirectory.INTERRUPTED, created, null, null, (System.nanoTime() - started) / 1e9,
+          "interrupted: the process was asked to stop (Ctrl-C or SIGTERM); continue with tandem train --resume " + run.root(), null);
+    };
+    // before Hadoop closes its file systems at exit, so run.json can still be written to HDFS
+    org.apache.hadoop.util.ShutdownHookManager hooks = org.apache.hadoop.util.ShutdownHookManager.get();
+    hooks.addShutdownHook(onSignal, org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
+    try {
+      TrainingState state = trainModels(req, job, run, yaml);
+      Map<String, Object> best = state.history().stream()
+          .filter(m -> Boolean.TRUE.equals(m.get("improved"))).reduce((a, b) -> b).orElse(Map.of());
+      if (!stopWatching(hooks, onSignal)) {
+        return state; // the process is exiting: run.json says interrupted (its last checkpoint may be the final one)
+      }
+      writeInfo(run, job, req, RunDirectory.FINISHED, created, state.bestCheckpoint(), best, (System.nanoTime() - started) / 1e9,
+          state.stopReason(), null);
+      LOG.info("run {} finished: {}; best checkpoint {}", run.root(), state.stopReason(), state.bestCheckpoint());
+      return state;
+    } catch (RuntimeException | Error e) {
+      if (!stopWatching(hooks, onSignal) || interrupted.get()) {
+        throw e; // a failure of a process that is stopping anyway: the interruption is what run.json records
+      }
+      String error = describe(e);
+      try {
+        writeInfo(run, job, req, RunDirectory.FAILED, created, null, null, (System.nanoTime() - started) / 1e9, "failed: " + error, error);
+      } catch (RuntimeException | Error unrecorded) {
+        e.addSuppressed(unrecorded);
+        LOG.warn("could not record the failure in {}: {}", run.info(), describe(unrecorded));
+      }
+      throw e;
+    }
+  }
 
+  /** Removes the interruption hook; false when the JVM is already shutting down (the hook runs or has run). */
+  private static boolean stopWatching(org.apache.hadoop.util.ShutdownHookManager hooks, Runnable hook) {
+    try {
+      hooks.removeShutdownHook(hook);
+      return true;
+    } catch (IllegalStateException shuttingDown) {
+      return false;
+    }
+  }
+
+  private TrainingState trainModels(RunRequest req, JobConfig job, RunDirectory run, String yaml) {
+    ModelSpec spec = spec(job, req.dataset());
+    String sha = Datasets.configSha(req.job());
     EpochRunner steps = epochRunner(req, spec);
     TrainingLoop main = new TrainingLoop(new TrainingLoop.Setup(job.name(), spec, job.train(), job.eval(), job.seed(), req.dataset(),
         run, yaml, sha, req.progress(), steps));
-    TrainingState state = main.run(req.resume());
+    TrainingState state = main.run(req.resume(), req.fresh());
 
     List<Map<String, Object>> baselineHistory = null;
     if (!spec.isTwoTower()) {
       TrainingLoop baseline = new TrainingLoop(new TrainingLoop.Setup(job.name() + " baseline (logistic regression)",
           ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTraining(job.train()), job.eval(), job.seed(),
           req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(0)));
-      baselineHistory = baseline.run(req.resume()).history();
+      baselineHistory = baseline.run(req.resume(), req.fresh()).history();
     }
     try {
       TrainingCurves.write(run.curves(), job.name(), state.history(), main.metricName(), baselineHistory);
     } catch (Exception e) {
       LOG.warn("could not draw training curves: {}", e.toString());
     }
-    Map<String, Object> best = state.history().stream()
-        .filter(m -> Boolean.TRUE.equals(m.get("improved"))).reduce((a, b) -> b).orElse(Map.of());
-    writeInfo(run, job, req, "finished", created, state.bestCheckpoint(), best, (System.nanoTime() - started) / 1e9);
-    LOG.info("run {} finished: {}; best checkpoint {}", run.root(), state.stopReason(), state.bestCheckpoint());
     return state;
+  }
+
+  /** One line for run.json: the innermost message that says what failed, with its outermost context. */
+  static String describe(Throwable e) {
+    Throwable named = e;
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof dev.tandem.fs.FileOperationException) {
+        return c.getMessage();
+      }
+      if (c.getMessage() != null) {
+        named = c;
+      }
+    }
+    String outer = e.getMessage() != null ? e.getMessage() : e.toString();
+    String inner = named.getMessage() != null ? named.getMessage() : named.toString();
+    return outer.contains(inner) ? outer : outer + ": " + inner;
   }
 
   /** The model spec of a job on a dataset, with ordinal targets fitted on the train split when asked for. */
@@ -79,7 +142,7 @@ public class LocalTrainer implements Trainer {
     dev.tandem.datasets.LabelRule rule = dev.tandem.datasets.LabelRule.parse(ds.manifest().label(), "dataset.label");
     float[] values = ds.read(dev.tandem.datasets.split.SplitName.TRAIN).signals().get(rule.column());
     if (values == null) {
-      throw new ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
+      throw new dev.tandem.config.ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
     }
     return ModelSpec.of(job.model(), ds.transform(), ModelSpec.ordinalTargets(rule, values));
   }
@@ -92,13 +155,13 @@ public class LocalTrainer implements Trainer {
     boolean fixed = t.baselineEpochs() != null;
     return new TrainConfig(fixed ? t.baselineEpochs() : Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM,
         0.01, 0, TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", fixed ? 0 : 2, 0.0, 0), 0, 2, 1,
-        t.evalBatchUsers(), false, null);
+        t.evalBatchUsers(), false, null, null);
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
-      Map<String, Object> bestMetrics, double seconds) {
+      Map<String, Object> bestMetrics, double seconds, String stopReason, String error) {
     run.writeInfo(new RunDirectory.Info(job.name(), job.model().type().key(), status, created, Instant.now().toString(),
-        req.dataset().dir().toString(), req.dataset().fingerprint(), CodeVersion.get(), best, bestMetrics, null, seconds,
-        job.train().workers(), name()));
+        req.dataset().dir().toString(), req.dataset().fingerprint(), CodeVersion.get(), best, bestMetrics, stopReason, seconds,
+        job.train().workers(), name(), error));
   }
 }

@@ -59,12 +59,15 @@ public final class Refit {
    * @param baselineEpochs epochs the baseline's validation chose, or null when the job has no baseline
    */
   public static List<String> overrides(JobConfig job, int epochs, Integer baselineEpochs) {
-    if (job.prepared() != null || job.dataset() == null) {
-      throw new ConfigException("train.refit", "needs the job's dataset section to fold validation into train; a job with 'prepared:' has "
-          + "its split fixed at preparation");
+    if (job.dataset() == null) {
+      throw new ConfigException("train.refit", "needs the job's dataset section to fold validation into train; a job with only 'prepared:' "
+          + "has its split fixed at preparation");
     }
     SplitConfig split = job.dataset().split();
     List<String> out = new ArrayList<>();
+    if (job.prepared() != null) {
+      out.add("prepared=null"); // the selection run's prepared dataset has the other split: the refit prepares its own
+    }
     if (split.byFraction()) {
       // rounded so that 0.8 + 0.1 reads 0.9 in the refit's job.yaml
       out.add("dataset.split.train=" + Math.round((split.train() + split.validation()) * 1e9) / 1e9);

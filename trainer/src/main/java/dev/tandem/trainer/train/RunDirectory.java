@@ -1,7 +1,9 @@
 package dev.tandem.trainer.train;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.datasets.split.SplitName;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -17,18 +20,28 @@ import org.apache.hadoop.fs.Path;
  *
  * <pre>
  *   job.yaml        the resolved job (overrides included): what --resume reads
- *   run.json        status, dataset, best checkpoint, timings
+ *   run.json        status (running, finished, failed, interrupted), why it stopped, the error of a failed run,
+ *                   dataset, best checkpoint, timings
  *   metrics.jsonl   one JSON object per finished epoch
- *   curves.png      training loss and validation metric per epoch
+ *   curves.png      training loss (left axis) and validation metric (right axis) per epoch
  *   checkpoints/    see FsCheckpointStore
  *   baseline/       the ranking baseline (logistic regression): its own checkpoints and metrics
- *   eval.json       written by `tandem evaluate`
+ *   eval-test.json, eval-validation.json, eval-train.json   written by `tandem evaluate`, one per split
+ *                   (runs of earlier versions have one eval.json, read for the split it names)
  *   refit/          with train.refit: the same job trained again on train + validation (see Refit), a run of its own
  * </pre>
  */
 public final class RunDirectory {
-  /** The version of the format of {@code run.json} and {@code eval.json} (see {@link Persisted}). */
+  /** The version of the format of {@code run.json} and the {@code eval-*.json} files (see {@link Persisted}). */
   public static final int FORMAT = 1;
+  /** {@code run.json} status while training runs (or when the process was killed with no chance to say so). */
+  public static final String RUNNING = "running";
+  /** {@code run.json} status once training ended by itself: all epochs, early stopping or the time limit. */
+  public static final String FINISHED = "finished";
+  /** {@code run.json} status after an error; {@code error} says which. */
+  public static final String FAILED = "failed";
+  /** {@code run.json} status after the process was asked to stop (Ctrl-C, SIGTERM) during training. */
+  public static final String INTERRUPTED = "interrupted";
   private static final ObjectMapper JSON = Persisted.json();
   private final Path root;
 
@@ -64,8 +77,35 @@ public final class RunDirectory {
     return new Path(root, "checkpoints");
   }
 
-  public Path eval() {
+  /** Where {@code tandem evaluate --split SPLIT} writes its result: one file per split. */
+  public Path eval(SplitName split) {
+    return new Path(root, "eval-" + split.key() + ".json");
+  }
+
+  /** The single evaluation file of runs evaluated before there was one per split; its {@code split} says which. */
+  public Path legacyEval() {
     return new Path(root, "eval.json");
+  }
+
+  /**
+   * The stored evaluation of a split, if any: {@code eval-SPLIT.json}, else an older run's {@code eval.json} when its
+   * {@code split} field names this split.
+   */
+  public Optional<JsonNode> readEval(SplitName split) {
+    try {
+      if (Fs.exists(eval(split))) {
+        return Optional.of(Persisted.readTree(Fs.readAll(eval(split)), FORMAT, eval(split).toString()));
+      }
+      if (Fs.exists(legacyEval())) {
+        JsonNode old = Persisted.readTree(Fs.readAll(legacyEval()), FORMAT, legacyEval().toString());
+        if (split.key().equals(old.path("split").asText())) {
+          return Optional.of(old);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the evaluation in " + root, e);
+    }
+    return Optional.empty();
   }
 
   /** The sub-run holding the baseline model. */
@@ -77,10 +117,17 @@ public final class RunDirectory {
     return Fs.exists(job());
   }
 
-  /** Run metadata. */
+  /**
+   * Run metadata.
+   *
+   * @param status     {@link #RUNNING}, {@link #FINISHED}, {@link #FAILED} or {@link #INTERRUPTED}
+   * @param stopReason why training stopped: all epochs done, early stopping (metric and patience), the time limit,
+   *                   the failure, or the interruption (null while running)
+   * @param error      the error a failed run stopped with (null otherwise)
+   */
   public record Info(String name, String model, String status, String created, String updated, String datasetPath,
       String datasetFingerprint, String codeVersion, String bestCheckpoint, Map<String, Object> bestMetrics, String stopReason,
-      double trainSeconds, int workers, String trainer) {}
+      double trainSeconds, int workers, String trainer, String error) {}
 
   public Info readInfo() {
     try {

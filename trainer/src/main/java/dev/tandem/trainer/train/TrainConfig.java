@@ -27,6 +27,8 @@ import java.util.Locale;
  *                         validation split has then seen its most recent events (see {@link Refit})
  * @param baselineEpochs   ranking: epochs of the logistic-regression baseline (default: up to 15, stopped early on
  *                         validation AUC); a refit sets it to the epoch the baseline's own validation chose
+ * @param maxMinutes       optional wall-clock limit of one training session, checked at the end of each epoch: once
+ *                         it is spent, the run stops there, finished, with the time limit as its stop reason
  */
 public record TrainConfig(
     Integer epochs,
@@ -44,10 +46,11 @@ public record TrainConfig(
     Integer workers,
     Integer evalBatchUsers,
     Boolean refit,
-    Integer baselineEpochs) {
+    Integer baselineEpochs,
+    Double maxMinutes) {
 
   public static final TrainConfig DEFAULT = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-      null, null);
+      null, null, null);
 
   public TrainConfig {
     epochs = Check.orDefault(epochs, 10);
@@ -80,6 +83,9 @@ public record TrainConfig(
     refit = Check.orDefault(refit, false);
     if (baselineEpochs != null) {
       Check.positive(baselineEpochs, "baseline_epochs");
+    }
+    if (maxMinutes != null) {
+      Check.positive(maxMinutes, "max_minutes");
     }
   }
 

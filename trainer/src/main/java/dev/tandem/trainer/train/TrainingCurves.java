@@ -19,6 +19,13 @@ public final class TrainingCurves {
   private TrainingCurves() {}
 
   public static byte[] png(String title, List<Map<String, Object>> metrics, String metric, List<Map<String, Object>> baselineMetrics) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BitmapEncoder.saveBitmap(chart(title, metrics, metric, baselineMetrics), out, BitmapEncoder.BitmapFormat.PNG);
+    return out.toByteArray();
+  }
+
+  /** The loss on the left axis, the validation metric (and the baseline's) on the right one: their scales differ. */
+  static XYChart chart(String title, List<Map<String, Object>> metrics, String metric, List<Map<String, Object>> baselineMetrics) {
     XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("epoch").yAxisTitle("training loss").build();
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
@@ -41,6 +48,7 @@ public final class TrainingCurves {
     v.setMarker(SeriesMarkers.DIAMOND);
     v.setYAxisGroup(1);
     chart.setYAxisGroupTitle(1, "validation " + metric);
+    chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
     if (baselineMetrics != null && !baselineMetrics.isEmpty()) {
       Object b = baselineMetrics.get(baselineMetrics.size() - 1).get("val_" + metric);
       if (b instanceof Number n) {
@@ -53,9 +61,7 @@ public final class TrainingCurves {
         bs.setYAxisGroup(1);
       }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-    return out.toByteArray();
+    return chart;
   }
 
   public static void write(Path target, String title, List<Map<String, Object>> metrics, String metric, List<Map<String, Object>> baseline)

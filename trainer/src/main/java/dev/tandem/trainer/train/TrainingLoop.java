@@ -3,6 +3,7 @@ package dev.tandem.trainer.train;
 import dev.tandem.CodeVersion;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.fs.CorruptDataException;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.checkpoint.CheckpointStore;
@@ -71,6 +72,17 @@ public final class TrainingLoop {
 
   /** Trains from scratch, or from the latest good checkpoint if {@code resume}. Returns the final state. */
   public TrainingState run(boolean resume) {
+    return run(resume, false);
+  }
+
+  /**
+   * Trains from scratch, or from the latest good checkpoint if {@code resume}. Returns the final state.
+   *
+   * @param fresh when resuming finds checkpoints but every one is damaged: start over (moving them aside) instead of
+   *              refusing with what was found
+   * @throws CorruptDataException when resuming finds only damaged checkpoints and {@code fresh} is false
+   */
+  public TrainingState run(boolean resume, boolean fresh) {
     long wallStart = System.nanoTime();
     Examples split = Examples.of(s.dataset(), s.dataset().read(SplitName.TRAIN));
 
@@ -90,7 +102,7 @@ public final class TrainingLoop {
 
     RecommenderModel model;
     TrainingState state;
-    Checkpoint from = resume ? store.latestGood().orElse(null) : null;
+    Checkpoint from = resume ? resumePoint(fresh) : null;
     if (from != null) {
       model = RecommenderModel.wrap(from.spec(), from.graph(), logq);
       state = from.state();
@@ -158,9 +170,18 @@ public final class TrainingLoop {
         history.add(line);
         int without = improved || !watched ? 0 : state.epochsWithoutImprovement() + 1;
         String id = FsCheckpointStore.idFor(globalStep);
-        boolean stop = s.train().earlyStopping().patience() > 0 && without >= s.train().earlyStopping().patience();
+        TrainConfig.EarlyStopping early = s.train().earlyStopping();
         boolean last = epoch + 1 >= s.train().epochs();
-        String reason = stop ? "early stopping: no " + metric + " improvement for " + without + " epochs" : last ? "completed " + s.train().epochs() + " epochs" : null;
+        boolean stop = !last && early.patience() > 0 && without >= early.patience();
+        double minutes = (System.nanoTime() - wallStart) / 60e9;
+        boolean outOfTime = !last && !stop && s.train().maxMinutes() != null && minutes >= s.train().maxMinutes();
+        String reason = last ? "completed all " + s.train().epochs() + " epochs"
+            : stop ? String.format("early stopping after epoch %d of %d: no val_%s improvement for %d epoch%s (patience %d, min_delta %s)",
+                epoch + 1, s.train().epochs(), metric, without, without == 1 ? "" : "s", early.patience(), early.minDelta())
+            : outOfTime ? String.format("time limit: train.max_minutes %s reached after epoch %d of %d (%.1f minutes)",
+                s.train().maxMinutes(), epoch + 1, s.train().epochs(), minutes)
+            : null;
+        stop = stop || outOfTime;
         state = new TrainingState(epoch + 1, 0, globalStep, s.seed(), improved ? value : state.bestMetric(),
             improved ? id : state.bestCheckpoint(), without, stop || last, reason, List.copyOf(history), 0, 0);
         save(model, state, line);
@@ -184,6 +205,37 @@ public final class TrainingLoop {
     }
     LOG.info("{}: {} in {} s", s.title(), state.stopReason(), String.format("%.1f", (System.nanoTime() - wallStart) / 1e9));
     return state;
+  }
+
+  /**
+   * The checkpoint to resume from: the newest that verifies; null when there is none at all. When there are checkpoints
+   * but every one is damaged, starting over silently would throw away the run's progress in the name of resuming it:
+   * that is refused, naming each checkpoint and why it was refused, unless {@code fresh} asks for the new start (the
+   * damaged checkpoints are then moved aside, kept for inspection).
+   */
+  private Checkpoint resumePoint(boolean fresh) {
+    Map<String, String> refused = new LinkedHashMap<>();
+    Checkpoint from = store.latestGood(refused).orElse(null);
+    if (from != null || refused.isEmpty()) {
+      return from;
+    }
+    org.apache.hadoop.fs.Path dir = s.run().checkpoints();
+    if (!fresh) {
+      StringBuilder sb = new StringBuilder("every checkpoint is damaged, so " + s.title() + " cannot resume:");
+      refused.forEach((id, why) -> sb.append("\n  ").append(id).append(": ").append(why));
+      sb.append("\nrestore them, or start the run over with: tandem train --resume ").append(s.run().root()).append(" --fresh");
+      throw new CorruptDataException(dir.toString(), sb.toString());
+    }
+    org.apache.hadoop.fs.Path aside = new org.apache.hadoop.fs.Path(dir.getParent(), "checkpoints-damaged-"
+        + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC).format(Instant.now()));
+    try {
+      dev.tandem.fs.Fs.renameOverwrite(dir, aside);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot move the damaged checkpoints aside", e);
+    }
+    LOG.info("{}: every checkpoint was damaged ({}); --fresh: starting over, the damaged checkpoints are kept in {}", s.title(),
+        String.join(", ", refused.keySet()), aside);
+    return null;
   }
 
   /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */

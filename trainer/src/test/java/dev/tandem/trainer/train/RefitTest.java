@@ -75,7 +75,7 @@ class RefitTest {
     ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.ranking("dcn", 2), dir);
     RunDirectory run = RunDirectory.at(dir.resolve("run").toString());
     new LocalTrainer().train(new RunRequest(job, run, SmallJobs.dataset(job, dir), false, Progress.NONE));
-    run.writeInfo(new RunDirectory.Info("rk", "ranking", "running", null, null, null, null, null, null, null, null, 0, 1, "local"));
+    run.writeInfo(new RunDirectory.Info("rk", "ranking", "running", null, null, null, null, null, null, null, null, 0, 1, "local", null));
     assertThatThrownBy(() -> Refit.run(new LocalTrainer(), run, dir.resolve("cache").toString(), Progress.NONE))
         .hasMessageContaining("has not finished").hasMessageContaining("--resume");
   }
