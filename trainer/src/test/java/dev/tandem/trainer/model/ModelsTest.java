@@ -102,13 +102,12 @@ class ModelsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.temperature");
     assertThatThrownBy(() -> SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "model.architecture=transformer"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.architecture");
-    ConfigLoader.Loaded<JobConfig> bad = SmallJobs.load(SmallJobs.twoTower(1), dir, "model.item_features=[item_id, country]");
-    PreparedDataset ds = SmallJobs.dataset(bad, dir);
-    assertThatThrownBy(() -> ModelSpec.of(bad.value().model(), ds.transform()))
+    // the model's references to the dataset's features are checked when the job is loaded, before any data is read
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.twoTower(1), dir, "model.item_features=[item_id, country]"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.item_features").hasMessageContaining("country");
-    ConfigLoader.Loaded<JobConfig> drop = SmallJobs.load(SmallJobs.twoTower(1), dir, "model.feature_dropout={tags: 0.5}");
-    assertThatThrownBy(() -> ModelSpec.of(drop.value().model(), ds.transform()))
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.twoTower(1), dir, "model.feature_dropout={tags: 0.5}"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.feature_dropout.tags");
+    PreparedDataset ds = SmallJobs.dataset(SmallJobs.load(SmallJobs.ranking("dcn", 1), dir), dir);
     ConfigLoader.Loaded<JobConfig> ada = SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "train.optimizer=adagrad", "train.decay=cosine");
     assertThatThrownBy(() -> RankingModel.create(LocalTrainer.spec(ada.value(), ds), ada.value().train(), 1, 10))
         .isInstanceOf(ConfigException.class).hasMessageContaining("train.optimizer").hasMessageContaining("adagrad");
