@@ -113,9 +113,9 @@ final class RecommendCommand implements Callable<Integer> {
 
   static void print(PrintWriter out, Recommendations r, ModelRef ref) {
     String how = switch (r.path()) {
-      case "known" -> "a known user";
-      case "cold_features" -> "an unknown user: cold start from the request's attributes";
-      default -> "an unknown user without attributes: most popular items";
+      case KNOWN -> "a known user";
+      case COLD_FEATURES -> "an unknown user: cold start from the request's attributes";
+      case POPULARITY -> "an unknown user without attributes: most popular items";
     };
     out.printf("%s v%d (%s) for user %s, %s%n%n", r.model(), r.version(), ref.ref(), r.user(), how);
     if (r.details() == null) {

@@ -128,7 +128,7 @@ final class Endpoints {
     Map<String, String> attributes = new LinkedHashMap<>(q);
     attributes.keySet().removeAll(RESERVED);
     Recommendations r = recommender.recommend(new RecommendRequest(user, k, attributes, exclude, explain, true));
-    metrics.answered(r.path());
+    metrics.answered(r.path().value());
     return Answer.json(200, r);
   }
 }
