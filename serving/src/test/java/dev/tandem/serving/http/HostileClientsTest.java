@@ -83,6 +83,21 @@ class HostileClientsTest {
     return after.getOrDefault(series, 0.0) - before.getOrDefault(series, 0.0);
   }
 
+  /**
+   * The counters once {@code series} has grown by {@code expected} since {@code before} (or after 10 s): a request is
+   * counted when its answer has been written, which may be just after the client has read it.
+   */
+  private static Map<String, Double> countersOnce(URI server, Map<String, Double> before, String series, double expected)
+      throws Exception {
+    Map<String, Double> after = counters(server);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (delta(before, after, series) < expected && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      after = counters(server);
+    }
+    return after;
+  }
+
   private static String user(int i) {
     return URLEncoder.encode(bundle.users().id(i % bundle.users().size()), StandardCharsets.UTF_8);
   }
@@ -162,12 +177,7 @@ class HostileClientsTest {
       }
       Thread.sleep(200); // let the resets arrive before the answers are written
       controlled.release();
-      Map<String, Double> after = counters(server.uri());
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (delta(before, after, "tandem_client_disconnects_total{endpoint=\"recommend\"}") < clients && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-        after = counters(server.uri());
-      }
+      Map<String, Double> after = countersOnce(server.uri(), before, "tandem_client_disconnects_total{endpoint=\"recommend\"}", clients);
       assertThat(delta(before, after, "tandem_client_disconnects_total{endpoint=\"recommend\"}")).isEqualTo(clients);
       assertThat(delta(before, after, "tandem_requests_total{endpoint=\"recommend\",status=\"500\"}")).isZero();
       assertThat(delta(before, after, "tandem_requests_total{endpoint=\"recommend\",status=\"200\"}")).isZero();
@@ -192,8 +202,8 @@ class HostileClientsTest {
       RawHttp.Response half = RawHttp.get(server.uri(), "/recommend?user=a%4&k=5");
       assertThat(half.status()).isEqualTo(400);
       assertThat(Persisted.json().readTree(half.body()).get("error").asText()).contains("'a%4'");
-      Map<String, Double> after = counters(server.uri());
-      assertThat(delta(before, after, "tandem_requests_total{endpoint=\"recommend\",status=\"400\"}")).isEqualTo(3);
+      String bad = "tandem_requests_total{endpoint=\"recommend\",status=\"400\"}";
+      assertThat(delta(before, countersOnce(server.uri(), before, bad, 3), bad)).isEqualTo(3);
     }
   }
 
@@ -214,7 +224,8 @@ class HostileClientsTest {
         assertThat(e.message()).contains(id);
         assertThat(e.thrown()).isNotNull().hasMessageContaining(ControlledRecommender.SECRET);
       });
-      assertThat(delta(before, counters(server.uri()), "tandem_requests_total{endpoint=\"recommend\",status=\"500\"}")).isEqualTo(1);
+      String failed = "tandem_requests_total{endpoint=\"recommend\",status=\"500\"}";
+      assertThat(delta(before, countersOnce(server.uri(), before, failed, 1), failed)).isEqualTo(1);
     }
   }
 
@@ -338,7 +349,7 @@ class HostileClientsTest {
         HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       }
-      Map<String, Double> after = counters(server.uri());
+      Map<String, Double> after = countersOnce(server.uri(), before, "tandem_requests_total{endpoint=\"recommend\",status=\"200\"}", 2);
       assertThat(delta(before, after, "tandem_requests_total{endpoint=\"recommend\",status=\"503\"}")).isEqualTo(1);
       assertThat(delta(before, after, "tandem_requests_rejected_total{reason=\"overloaded\"}")).isEqualTo(1);
       assertThat(delta(before, after, "tandem_requests_total{endpoint=\"recommend\",status=\"200\"}")).isEqualTo(2);
