@@ -9,6 +9,8 @@ import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.registry.ModelRef;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +19,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "recommend", mixinStandardHelpOptions = true,
     description = "Recommend items from a registry version: for one user (--user), or the top K of every known user into a file (--all-users --out).")
 final class RecommendCommand implements Callable<Integer> {
+  private static final Logger LOG = LogManager.getLogger(RecommendCommand.class);
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
   @Option(names = "--model", required = true, paramLabel = "REF", description = "REGISTRY/NAME@REF, e.g. /models/recs@production (REF defaults to production).")
@@ -65,7 +70,18 @@ final class RecommendCommand implements Callable<Integer> {
     try (BundleRecommender rec = rules == null ? new BundleRecommender(bundle) : new BundleRecommender(bundle, ServingConfig.load(rules))) {
       if (allUsers) {
         long t0 = System.nanoTime();
-        long n = OfflinePredictions.write(rec, Arrays.asList(bundle.users().ids()), k, Fs.path(out), threads);
+        long n;
+        try {
+          n = OfflinePredictions.write(rec, Arrays.asList(bundle.users().ids()), k, Fs.path(out), threads);
+        } catch (FileNotFoundException e) {
+          throw e; // a location the user can fix: reported in one line with exit code 2, like every bad path
+        } catch (IOException e) {
+          // the message names --out and the reason; the stack trace is for the log, not the terminal
+          LOG.debug("batch predictions failed", e);
+          spec.commandLine().getErr().println("error: " + e.getMessage());
+          spec.commandLine().getErr().flush();
+          return 1;
+        }
         pw.printf("wrote the top %d of %,d users from %s v%d to %s in %.1f s%n", k, n, bundle.name(), bundle.version(), Fs.path(out),
             (System.nanoTime() - t0) / 1e9);
         pw.flush();
@@ -97,9 +113,9 @@ final class RecommendCommand implements Callable<Integer> {
 
   static void print(PrintWriter out, Recommendations r, ModelRef ref) {
     String how = switch (r.path()) {
-      case "known" -> "a known user";
-      case "cold_features" -> "an unknown user: cold start from the request's attributes";
-      default -> "an unknown user without attributes: most popular items";
+      case KNOWN -> "a known user";
+      case COLD_FEATURES -> "an unknown user: cold start from the request's attributes";
+      case POPULARITY -> "an unknown user without attributes: most popular items";
     };
     out.printf("%s v%d (%s) for user %s, %s%n%n", r.model(), r.version(), ref.ref(), r.user(), how);
     if (r.details() == null) {

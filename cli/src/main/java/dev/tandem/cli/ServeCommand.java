@@ -5,7 +5,9 @@ import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.http.RecommendServer;
 import dev.tandem.serving.registry.ModelRef;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -26,6 +28,18 @@ final class ServeCommand implements Callable<Integer> {
   String host;
   @Option(names = "--threads", description = "Request threads (default: 2 x cores).")
   Integer threads;
+  @Option(names = "--queue", description = "Requests that may wait for a request thread; beyond threads + queue, requests get 503"
+      + " (default: 8 per thread).")
+  Integer queue;
+  @Option(names = "--read-timeout", defaultValue = "10", paramLabel = "SECONDS",
+      description = "Time a request may take to arrive, from its first byte to its last (default: ${DEFAULT-VALUE}).")
+  double readTimeout;
+  @Option(names = "--idle-timeout", defaultValue = "60", paramLabel = "SECONDS",
+      description = "Time a connection may stay open without a request (default: ${DEFAULT-VALUE}).")
+  double idleTimeout;
+  @Option(names = "--drain-timeout", defaultValue = "10", paramLabel = "SECONDS",
+      description = "On stop, time given to requests in flight to finish (default: ${DEFAULT-VALUE}).")
+  double drainTimeout;
   @Option(names = "--rules", paramLabel = "FILE", description = "A serving configuration overriding the one shipped with the version.")
   String rules;
 
@@ -33,10 +47,23 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ModelRef ref = ModelRef.parse(model, null).orElse("production");
     ServingBundle bundle = ServingBundle.load(ref);
+    RecommendServer.Settings settings = RecommendServer.Settings.defaults(threads != null ? threads : 2 * Runtime.getRuntime().availableProcessors())
+        .withReadTimeout(seconds("--read-timeout", readTimeout)).withIdleTimeout(seconds("--idle-timeout", idleTimeout))
+        .withDrainTimeout(seconds("--drain-timeout", drainTimeout));
+    if (queue != null) {
+      settings = settings.withQueue(queue);
+    }
     BundleRecommender rec = rules == null ? new BundleRecommender(bundle) : new BundleRecommender(bundle, ServingConfig.load(rules));
-    RecommendServer server = RecommendServer.start(rec, host, port, threads != null ? threads : 2 * Runtime.getRuntime().availableProcessors());
+    RecommendServer server;
+    try {
+      server = RecommendServer.start(rec, host, port, settings);
+    } catch (IOException | RuntimeException e) {
+      rec.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     PrintWriter out = spec.commandLine().getOut();
+    // the server does not own the recommender: drain the server first, then close the recommender it was using
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       rec.caches().forEach((name, c) -> out.printf("cache %s: %d hits, %d misses (hit rate %s)%n", name, c.hits(), c.misses(),
@@ -52,5 +79,12 @@ final class ServeCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  private static Duration seconds(String option, double s) {
+    if (!(s > 0) || Double.isInfinite(s)) {
+      throw new IllegalArgumentException(option + " must be a positive number of seconds, was " + s);
+    }
+    return Duration.ofNanos(Math.round(s * 1e9));
   }
 }

@@ -104,6 +104,11 @@ class ServingCommandsTest {
     List<String> lines = Files.readAllLines(batch);
     assertThat(lines.get(0)).isEqualTo("user_id,rank,item_id,score");
     assertThat(lines).hasSize(1 + 10 * Integer.parseInt(all.out().replaceAll("(?s).*top 10 of ([0-9,]+) users.*", "$1").replace(",", "")));
+    if (new java.io.File("/proc/self").isDirectory()) { // Linux: /proc takes no new files, not even root's
+      CliRunner.Result unwritable = CliRunner.run("recommend", "--model", reg + "/recs@production", "--all-users", "--out", "/proc/top.csv");
+      assertThat(unwritable.exit()).isNotZero();
+      assertThat(unwritable.err().strip()).isEqualTo("error: cannot write the predictions to /proc/top.csv: No such file or directory");
+    }
 
     CliRunner.Result bench = CliRunner.run("bench", "serve", "--model", reg + "/recs@v1", "--items", "2000", "--threads", "1,2", "--requests",
         "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString());

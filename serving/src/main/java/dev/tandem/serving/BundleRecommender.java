@@ -25,37 +25,40 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The {@link Recommender} of a {@link ServingBundle}:
+ * The {@link Recommender} of a {@link ServingBundle}. A request goes through these stages, each a method below:
  *
  * <ol>
- *   <li>the request is encoded by the bundle's feature transform: a known user from the raw attributes stored in the
- *       bundle, an unknown user from the request's attributes (cold start), context from the request;</li>
- *   <li>the user tower computes the user vector (cached per user and request attributes);</li>
- *   <li>maximum inner product over the precomputed item vectors (exact, or HNSW for large catalogues) retrieves the
- *       candidates, skipping items the user has seen;</li>
- *   <li>the ranking model scores the candidates (when the bundle has one);</li>
- *   <li>the business rules pick the K results: at most M items per attribute value, a share of exploration items.</li>
+ *   <li>{@link #subject}: choose the path from what the bundle knows: a known user is encoded from the raw attributes
+ *       the bundle stores, an unknown user from the request's attributes (cold start), or, without attributes, gets
+ *       the most popular items; context comes from the request;</li>
+ *   <li>{@link #userVector(Subject, RecommendRequest, boolean)}: the user tower's vector (cached per user and request
+ *       attributes);</li>
+ *   <li>{@link #candidates}: maximum inner product over the precomputed item vectors (exact, or HNSW for large
+ *       catalogues), or the most popular items, skipping what the rules exclude;</li>
+ *   <li>{@link #rank}: the ranking model's probabilities for the candidates (when the bundle has one), and their order;</li>
+ *   <li>{@link BusinessRules#select}: the business rules pick the K results;</li>
+ *   <li>{@link #assemble}: scores, details and the explanation of the answer.</li>
  * </ol>
  *
- * An unknown user with no attributes gets the most popular items instead. Results are cached (LRU with TTL).
+ * Whole results are cached too (LRU with TTL). {@link #close()} releases what the recommender made: its copies of the
+ * models, the retrieval index it built, and the caches; the bundle stays its owner's.
  */
 public final class BundleRecommender implements Recommender {
   private static final Logger LOG = LogManager.getLogger(BundleRecommender.class);
-  private static final String KNOWN = "known";
-  private static final String COLD = "cold_features";
-  private static final String POPULARITY = "popularity";
 
   private final ServingBundle bundle;
   private final ServingConfig config;
   private final FeatureTransform transform;
   private final CandidateIndex index;
+  /** Whether {@link #index} was built here (and is closed here) rather than handed in by the caller. */
+  private final boolean ownsIndex;
   private final GraphPool userTowers;
   private final GraphPool rankers;
   private final BusinessRules rules;
@@ -64,8 +67,21 @@ public final class BundleRecommender implements Recommender {
   private final int[] popularOrder;
   private final Cache<UserKey, float[]> userVectors;
   private final Cache<RecommendRequest, Recommendations> results;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private record UserKey(String user, Map<String, String> attributes) {}
+
+  /**
+   * Who a request is for, once the path is chosen.
+   *
+   * @param row            the user's row in the bundle, or -1 for an unknown user
+   * @param userAttributes the raw user attributes the user vector is encoded from (sorted)
+   * @param context        the request's context attributes (sorted)
+   */
+  private record Subject(int row, RecommendationPath path, Map<String, String> userAttributes, Map<String, String> context) {}
+
+  /** Candidates in ranked order: the ranking model's scores by candidate position (null when not ranked). */
+  private record Ranked(float[] scores, int[] order) {}
 
   /** Serves {@code bundle} with its own serving configuration (or the defaults). */
   public BundleRecommender(ServingBundle bundle) {
@@ -73,11 +89,15 @@ public final class BundleRecommender implements Recommender {
         : ServingConfig.parse(bundle.servingYaml(), bundle.name() + " v" + bundle.version() + "/" + ServingBundle.SERVING));
   }
 
+  /** Serves {@code bundle} with {@code config}, building the retrieval index the configuration asks for. */
   public BundleRecommender(ServingBundle bundle, ServingConfig config) {
     this(bundle, config, null);
   }
 
-  /** With a retrieval index built beforehand over the bundle's item vectors (null: build one per the configuration). */
+  /**
+   * With a retrieval index built beforehand over the bundle's item vectors (null: build one per the configuration). An
+   * index handed in stays the caller's: {@link #close()} does not close it.
+   */
   public BundleRecommender(ServingBundle bundle, ServingConfig config, CandidateIndex index) {
     if (index != null && index.size() != bundle.itemVectors().size()) {
       throw new IllegalArgumentException("the index holds " + index.size() + " items, the bundle " + bundle.itemVectors().size());
@@ -85,7 +105,8 @@ public final class BundleRecommender implements Recommender {
     this.bundle = bundle;
     this.config = config;
     this.transform = bundle.transform();
-    this.rules = new BusinessRules(config.rules(), bundle.items(), transform);
+    this.rules = new BusinessRules(config.rules(), bundle.items(), transform, bundle::seen);
+    this.ownsIndex = index == null;
     this.index = index != null ? index : buildIndex(bundle, config.retrieval());
     this.userTowers = new GraphPool(bundle.userTower());
     this.rankers = bundle.hasRanking() && config.ranking().enabled() ? new GraphPool(bundle.ranking()) : null;
@@ -125,6 +146,9 @@ public final class BundleRecommender implements Recommender {
 
   @Override
   public Recommendations recommend(RecommendRequest req) {
+    if (closed.get()) {
+      throw new IllegalStateException("the recommender of " + bundle.name() + " v" + bundle.version() + " is closed");
+    }
     validate(req);
     boolean cache = req.useCache() && config.cache().enabled();
     RecommendRequest key = cache ? req.withExplain(false) : null;
@@ -167,115 +191,95 @@ public final class BundleRecommender implements Recommender {
     return out;
   }
 
+  /** The pipeline, stage by stage; each stage's time goes into the explanation. */
   private Recommendations compute(RecommendRequest req, boolean cache) {
+    Subject who = subject(req);
+    BitSet excluded = rules.excluded(who.row(), req.exclude());
+    int n = Math.max(config.retrieval().candidates(), req.k() + rules.explorationSlots(req.k()));
+    long t0 = System.nanoTime();
+    float[] userVector = who.path() == RecommendationPath.POPULARITY ? null : userVector(who, req, cache);
+    long t1 = System.nanoTime();
+    Candidates cands = candidates(userVector, n, excluded);
+    long t2 = System.nanoTime();
+    Ranked ranked = rank(who, cands);
+    long t3 = System.nanoTime();
+    BusinessRules.Selection picked = rules.select(ranked.order(), cands.rows(), req.k(), req.user(), excluded);
+    List<Recommendations.Detail> details = details(who, cands, ranked, picked, userVector);
+    long t4 = System.nanoTime();
+    Map<String, Double> stages = new LinkedHashMap<>();
+    stages.put("user_vector", (t1 - t0) / 1e6);
+    stages.put("retrieval", (t2 - t1) / 1e6);
+    stages.put("ranking", (t3 - t2) / 1e6);
+    stages.put("rules", (t4 - t3) / 1e6);
+    return assemble(req, who, cands, ranked, picked, details, excluded, stages);
+  }
+
+  /** Chooses the path: what the bundle knows about the user decides how the request is encoded. */
+  private Subject subject(RecommendRequest req) {
     EntityTable users = bundle.users();
-    EntityTable items = bundle.items();
     int row = users.row(req.user());
     Map<String, String> context = new TreeMap<>();
     Map<String, String> userAttributes = new TreeMap<>();
     for (Map.Entry<String, String> e : req.attributes().entrySet()) {
       (contextSources.contains(e.getKey()) ? context : userAttributes).put(e.getKey(), e.getValue());
     }
-    String path;
-    if (row >= 0) {
-      userAttributes = new TreeMap<>(users.attributes(row)); // a known user is encoded from what the bundle holds
-      path = KNOWN;
-    } else {
-      path = userAttributes.isEmpty() ? POPULARITY : COLD;
-      userAttributes.put("user_id", req.user());
+    if (row >= 0) { // a known user is encoded from what the bundle holds, whatever the request says about them
+      return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context);
     }
+    RecommendationPath path = userAttributes.isEmpty() ? RecommendationPath.POPULARITY : RecommendationPath.COLD_FEATURES;
+    userAttributes.put("user_id", req.user());
+    return new Subject(row, path, userAttributes, context);
+  }
 
-    BitSet excluded = new BitSet(); // grows to the highest excluded row only: no catalogue-sized allocation per request
-    if (rules.excludeSeen() && row >= 0) {
-      for (int it : bundle.seen(row)) {
-        excluded.set(it);
-      }
-    }
-    for (String id : req.exclude()) {
-      int it = items.row(id);
-      if (it >= 0) {
-        excluded.set(it);
-      }
-    }
-    int k = req.k();
-    int explore = rules.explorationSlots(k);
-    int n = Math.max(config.retrieval().candidates(), k + explore);
+  private float[] userVector(Subject who, RecommendRequest req, boolean cache) {
+    return cache ? userVectors.get(new UserKey(req.user(), req.attributes()), key -> userVector(who.userAttributes(), who.context()))
+        : userVector(who.userAttributes(), who.context());
+  }
 
-    long t0 = System.nanoTime();
-    float[] userVector = null;
-    Candidates cands;
-    long t1 = t0;
-    if (path.equals(POPULARITY)) {
-      cands = popular(n, excluded);
-    } else {
-      Map<String, String> ua = userAttributes;
-      userVector = cache ? userVectors.get(new UserKey(req.user(), req.attributes()), key -> userVector(ua, context))
-          : userVector(ua, context);
-      t1 = System.nanoTime();
-      cands = index.search(userVector, n, excluded);
-    }
-    long t2 = System.nanoTime();
-    float[] ranking = rankers != null && !path.equals(POPULARITY) ? rank(userAttributes, context, cands.rows()) : null;
-    long t3 = System.nanoTime();
+  /** Retrieval: the n best items by inner product with the user vector, or the n most popular without one. */
+  private Candidates candidates(float[] userVector, int n, BitSet excluded) {
+    return userVector == null ? popular(n, excluded) : index.search(userVector, n, excluded);
+  }
 
+  /** Ranking: the ranking model's scores, and the candidates by score (ties keep the retrieval order). */
+  private Ranked rank(Subject who, Candidates cands) {
+    float[] scores = rankers != null && who.path() != RecommendationPath.POPULARITY ? rank(who.userAttributes(), who.context(), cands.rows())
+        : null;
     Integer[] order = new Integer[cands.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    if (ranking != null) {
-      final float[] s = ranking;
-      // stable: equal ranking scores keep the retrieval order
-      Arrays.sort(order, (a, b) -> Float.compare(s[b], s[a]));
+    if (scores != null) {
+      Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a])); // a stable sort: equal scores keep retrieval order
     }
+    return new Ranked(scores, Arrays.stream(order).mapToInt(Integer::intValue).toArray());
+  }
 
-    BusinessRules.Caps caps = rules.caps();
-    List<Integer> chosen = new ArrayList<>();
-    List<Integer> rest = new ArrayList<>();
-    for (int pos : order) {
-      if (chosen.size() >= k - explore) {
-        rest.add(pos);
-      } else if (caps.take(cands.rows()[pos], items.id(cands.rows()[pos]))) {
-        chosen.add(pos);
+  /** Each picked item explained: its final score and its scores and rank at each stage. */
+  private List<Recommendations.Detail> details(Subject who, Candidates cands, Ranked ranked, BusinessRules.Selection picked,
+      float[] userVector) {
+    EntityTable items = bundle.items();
+    List<Recommendations.Detail> out = new ArrayList<>(picked.picks().size());
+    for (BusinessRules.Pick p : picked.picks()) {
+      if (p.position() < 0) { // from the catalogue: scored here, as retrieval would have
+        int it = p.item();
+        float score = userVector != null ? bundle.itemVectors().dot(it, userVector) : bundle.popularity()[it];
+        out.add(new Recommendations.Detail(items.id(it), score, userVector != null ? (double) score : null, null, null, true,
+            items.attributes(it)));
+        continue;
       }
+      int pos = p.position();
+      double retrieval = cands.scores()[pos];
+      Double rank = ranked.scores() == null ? null : (double) ranked.scores()[pos];
+      out.add(new Recommendations.Detail(items.id(p.item()), rank != null ? rank : retrieval,
+          who.path() == RecommendationPath.POPULARITY ? null : retrieval, pos + 1, rank, p.explore(), items.attributes(p.item())));
     }
+    return out;
+  }
 
-    List<Recommendations.Detail> details = new ArrayList<>();
-    for (int pos : chosen) {
-      details.add(detail(cands, pos, ranking, false, path, items));
-    }
-    if (explore > 0) {
-      SplittableRandom rnd = rules.random(req.user());
-      List<Recommendations.Detail> extra = new ArrayList<>();
-      if (rules.exploreFromCatalogue()) {
-        BitSet taken = (BitSet) excluded.clone();
-        for (int pos : chosen) {
-          taken.set(cands.rows()[pos]);
-        }
-        int free = items.size() - taken.cardinality();
-        for (int attempts = 0; extra.size() < Math.min(explore, free) && attempts < 100 * explore; attempts++) {
-          int it = rnd.nextInt(items.size());
-          if (!taken.get(it)) {
-            taken.set(it);
-            float score = userVector != null ? bundle.itemVectors().dot(it, userVector) : bundle.popularity()[it];
-            extra.add(new Recommendations.Detail(items.id(it), score, userVector != null ? (double) score : null, null, null, true,
-                items.attributes(it)));
-          }
-        }
-      } else {
-        List<Integer> pool = new ArrayList<>(rest);
-        for (int j = 0; j < explore && !pool.isEmpty(); j++) {
-          int pick = pool.remove(rnd.nextInt(pool.size()));
-          extra.add(detail(cands, pick, ranking, true, path, items));
-        }
-      }
-      // exploration items go to evenly spaced slots, so they are seen without taking the top positions
-      int total = details.size() + extra.size();
-      for (int j = 0; j < extra.size(); j++) {
-        int at = Math.min(details.size(), (int) ((long) (j + 1) * total / (extra.size() + 1)));
-        details.add(at, extra.get(j));
-      }
-    }
-
+  /** The answer: ids and scores in order, exploration items, details and the explanation. */
+  private Recommendations assemble(RecommendRequest req, Subject who, Candidates cands, Ranked ranked, BusinessRules.Selection picked,
+      List<Recommendations.Detail> details, BitSet excluded, Map<String, Double> stages) {
     List<String> ids = new ArrayList<>(details.size());
     List<Double> scores = new ArrayList<>(details.size());
     List<String> exploration = new ArrayList<>();
@@ -286,27 +290,13 @@ public final class BundleRecommender implements Recommender {
         exploration.add(d.id());
       }
     }
-    long t4 = System.nanoTime();
-    Map<String, String> features = new LinkedHashMap<>(userAttributes);
-    features.putAll(context);
-    Map<String, Double> stages = new LinkedHashMap<>();
-    stages.put("user_vector", (t1 - t0) / 1e6);
-    stages.put("retrieval", (t2 - t1) / 1e6);
-    stages.put("ranking", (t3 - t2) / 1e6);
-    stages.put("rules", (t4 - t3) / 1e6);
-    Recommendations.Explanation why = new Recommendations.Explanation(features, path.equals(POPULARITY) ? "popularity" : index.kind(),
-        cands.size(), excluded.cardinality(), ranking != null, caps.capped(), explore, stages);
-    return new Recommendations(bundle.name(), bundle.version(), req.user(), path, List.copyOf(ids), List.copyOf(scores),
+    Map<String, String> features = new LinkedHashMap<>(who.userAttributes());
+    features.putAll(who.context());
+    Recommendations.Explanation why = new Recommendations.Explanation(features,
+        who.path() == RecommendationPath.POPULARITY ? "popularity" : index.kind(), cands.size(), excluded.cardinality(),
+        ranked.scores() != null, picked.capped(), rules.explorationSlots(req.k()), stages);
+    return new Recommendations(bundle.name(), bundle.version(), req.user(), who.path(), List.copyOf(ids), List.copyOf(scores),
         List.copyOf(exploration), false, List.copyOf(details), why);
-  }
-
-  private Recommendations.Detail detail(Candidates cands, int pos, float[] ranking, boolean explore, String path, EntityTable items) {
-    int it = cands.rows()[pos];
-    double retrieval = cands.scores()[pos];
-    Double rank = ranking == null ? null : (double) ranking[pos];
-    boolean popularity = path.equals(POPULARITY);
-    return new Recommendations.Detail(items.id(it), rank != null ? rank : retrieval, popularity ? null : retrieval, pos + 1, rank, explore,
-        items.attributes(it));
   }
 
   private Candidates popular(int n, BitSet excluded) {
@@ -397,10 +387,12 @@ public final class BundleRecommender implements Recommender {
     return index;
   }
 
+  /** The bundle served (the caller's: closing the recommender leaves it usable). */
   public ServingBundle bundle() {
     return bundle;
   }
 
+  /** The serving configuration in force. */
   public ServingConfig config() {
     return config;
   }
@@ -419,9 +411,29 @@ public final class BundleRecommender implements Recommender {
     return new CacheReport(s.hitCount(), s.missCount(), lookups == 0 ? Double.NaN : s.hitRate(), c.estimatedSize());
   }
 
+  /**
+   * Releases the copies of the user tower and ranking model made for concurrent requests, the retrieval index if it was
+   * built here, and the caches. Requests in progress finish; later ones throw {@link IllegalStateException}. The
+   * bundle's own models and item vectors stay with the bundle. Harmless when called again.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    userTowers.close();
+    if (rankers != null) {
+      rankers.close();
+    }
+    if (ownsIndex) {
+      index.close();
+    }
     userVectors.invalidateAll();
     results.invalidateAll();
+  }
+
+  /** The pools of model copies, for tests. */
+  GraphPool userTowerPool() {
+    return userTowers;
   }
 }

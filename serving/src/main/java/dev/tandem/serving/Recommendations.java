@@ -11,8 +11,8 @@ import java.util.Map;
  * @param model       the registry name of the bundle
  * @param version     its version
  * @param user        the user asked about
- * @param path        known (a user the bundle knows), cold_features (unknown user, encoded from request attributes) or
- *                    popularity (unknown user without attributes)
+ * @param path        how the user was served: known (a user the bundle knows), cold_features (unknown user, encoded from
+ *                    request attributes) or popularity (unknown user without attributes)
  * @param items       item ids, best first
  * @param scores      their scores: the ranking model's probability when ranked, else the inner product of user and item
  *                    vectors (popularity path: the item's train positives)
@@ -22,7 +22,7 @@ import java.util.Map;
  * @param explain     what the pipeline did (explain only)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Recommendations(String model, int version, String user, String path, List<String> items, List<Double> scores,
+public record Recommendations(String model, int version, String user, RecommendationPath path, List<String> items, List<Double> scores,
     List<String> exploration, boolean cached, List<Detail> details, Explanation explain) {
 
   /**

@@ -5,33 +5,49 @@ import java.util.Map;
 /**
  * Recommendations for one user at a time: encode the request, compute the user vector, retrieve candidates by maximum
  * inner product, score them with the ranking model, apply the business rules. Safe for concurrent use.
+ *
+ * <p>Whoever creates a recommender closes it, after everything that uses it (an HTTP server, a batch job) has stopped.
  */
 public interface Recommender extends AutoCloseable {
 
   /**
-   * The top items for a request. Throws {@link IllegalArgumentException} for a malformed request (empty user, k out
-   * of range, unknown attribute); an unknown user is not an error: it takes the cold-start path.
+   * The top {@code request.k()} items for a request, best first (fewer only if the catalogue, less the excluded items,
+   * has fewer). An unknown user is not an error: it takes a cold-start path ({@link Recommendations#path()}). The
+   * result is immutable and the caller's to keep; it may be shared with other callers through the cache.
+   *
+   * @throws IllegalArgumentException a malformed request: empty user, k out of range, an attribute the model does not
+   *                                  read; the message says which and is fit to show the client
+   * @throws IllegalStateException    the recommender is closed
    */
   Recommendations recommend(RecommendRequest request);
 
-  /** The model name and version served. */
+  /** The registry name of the model served. */
   String model();
 
+  /** The registry version of the model served. */
   int version();
 
-  /** Items in the catalogue. */
+  /** Items in the catalogue, every one of which may be recommended. */
   int catalogueSize();
 
-  /** Statistics of each cache ("user_vectors", "results"). */
+  /**
+   * Statistics of each cache by name ("user_vectors", "results"), in a new map the caller may keep; cheap enough to be
+   * read at every metrics scrape. Works after {@link #close()} too.
+   */
   Map<String, CacheReport> caches();
 
   /**
    * Hits and misses of one cache since start.
    *
    * @param hitRate hits / (hits + misses); NaN before the first lookup
+   * @param size    entries held now (approximate)
    */
   record CacheReport(long hits, long misses, double hitRate, long size) {}
 
+  /**
+   * Releases what the recommender holds beyond its bundle (model copies, indexes, caches). Requests in progress finish;
+   * later ones throw {@link IllegalStateException}. Calling it again does nothing; it throws nothing.
+   */
   @Override
   void close();
 }

@@ -89,7 +89,7 @@ class BundleEquivalenceTest {
 
         String user = ds.users().id(u);
         Recommendations r = retrievalOnly.recommend(RecommendRequest.of(user, K).withExplain(true));
-        assertThat(r.path()).isEqualTo("known");
+        assertThat(r.path()).isEqualTo(RecommendationPath.KNOWN);
         List<String> expectedRetrieval = new ArrayList<>();
         for (int i = 0; i < K; i++) {
           expectedRetrieval.add(ds.items().id(candidates[i]));

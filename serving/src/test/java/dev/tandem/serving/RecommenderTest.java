@@ -120,19 +120,19 @@ class RecommenderTest {
   void unknownUsersTakeTheColdStartPaths() {
     try (BundleRecommender rec = new BundleRecommender(bundle)) {
       Recommendations popular = rec.recommend(RecommendRequest.of("nobody-knows-me", 10));
-      assertThat(popular.path()).isEqualTo("popularity");
+      assertThat(popular.path()).isEqualTo(RecommendationPath.POPULARITY);
       assertThat(popular.items()).hasSize(10);
       for (int i = 1; i < 10; i++) {
         assertThat(popular.scores().get(i)).isLessThanOrEqualTo(popular.scores().get(i - 1));
       }
       Recommendations cold = rec.recommend(RecommendRequest.of("new-user", 10).withAttributes(Map.of("country", "fr", "age", "31")));
-      assertThat(cold.path()).isEqualTo("cold_features");
+      assertThat(cold.path()).isEqualTo(RecommendationPath.COLD_FEATURES);
       assertThat(cold.items()).hasSize(10);
       Recommendations other = rec.recommend(RecommendRequest.of("new-user-2", 10).withAttributes(Map.of("country", "jp", "age", "62")));
       assertThat(other.items()).as("features change the answer").isNotEqualTo(cold.items());
       // context goes with any user
       String known = bundle.users().id(0);
-      assertThat(rec.recommend(RecommendRequest.of(known, 10).withAttributes(Map.of("device", "tv"))).path()).isEqualTo("known");
+      assertThat(rec.recommend(RecommendRequest.of(known, 10).withAttributes(Map.of("device", "tv"))).path()).isEqualTo(RecommendationPath.KNOWN);
     }
   }
 
@@ -176,6 +176,56 @@ class RecommenderTest {
       sleep(1300);
       assertThat(rec.recommend(RecommendRequest.of(user, 10)).cached()).as("expired after its TTL").isFalse();
     }
+  }
+
+  @Test
+  void closeFreesTheModelCopiesAndTheIndexItBuiltAndIsHarmlessTwice() {
+    ServingConfig hnsw = ServingConfig.defaults().withRetrieval(new ServingConfig.Retrieval(50, ServingConfig.IndexKind.HNSW, null,
+        new ServingConfig.Hnsw(8, 40, 60)));
+    BundleRecommender rec = new BundleRecommender(bundle, hnsw);
+    String user = bundle.users().id(4);
+    // a request made while the bundle's own tower is borrowed needs a copy of it: one copy, made deterministically
+    Recommendations nested = rec.userTowerPool().with(g -> rec.recommend(RecommendRequest.of(user, 5).withCache(false)));
+    assertThat(nested.items()).hasSize(5);
+    List<org.deeplearning4j.nn.graph.ComputationGraph> copies = new ArrayList<>(rec.userTowerPool().idleGraphs());
+    copies.remove(bundle.userTower());
+    assertThat(copies).as("copies of the user tower").hasSize(1);
+    assertThat(rec.index().kind()).isEqualTo("hnsw");
+
+    rec.close();
+    assertThat(copies).allMatch(GraphPool::freed);
+    assertThat(GraphPool.freed(bundle.userTower())).as("the bundle's own tower is the bundle's").isFalse();
+    assertThatThrownBy(() -> rec.index().search(rec.userVector(user), 5, null)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> rec.recommend(RecommendRequest.of(user, 5))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    rec.close(); // again: nothing happens
+    assertThat(rec.caches().get("results").size()).isZero();
+
+    // the bundle serves on, and an index handed in stays its owner's
+    try (BundleRecommender again = new BundleRecommender(bundle, ServingConfig.defaults())) {
+      dev.tandem.serving.retrieval.CandidateIndex shared = again.index();
+      try (BundleRecommender borrowing = new BundleRecommender(bundle, ServingConfig.defaults(), shared)) {
+        assertThat(borrowing.recommend(RecommendRequest.of(user, 5)).items()).hasSize(5);
+      }
+      assertThat(again.recommend(RecommendRequest.of(user, 5)).items()).hasSize(5);
+    }
+  }
+
+  @Test
+  void aCopyBorrowedWhileThePoolClosesIsFreedWhenItComesBack() {
+    GraphPool pool = new GraphPool(bundle.userTower());
+    org.deeplearning4j.nn.graph.ComputationGraph[] copy = new org.deeplearning4j.nn.graph.ComputationGraph[1];
+    pool.with(prototype -> pool.with(g -> {
+      copy[0] = g;
+      pool.close();
+      assertThat(GraphPool.freed(g)).as("not freed while in use").isFalse();
+      return null;
+    }));
+    assertThat(copy[0]).isNotSameAs(bundle.userTower());
+    assertThat(GraphPool.freed(copy[0])).as("freed once given back").isTrue();
+    assertThat(GraphPool.freed(bundle.userTower())).isFalse();
+    assertThatThrownBy(() -> pool.with(g -> null)).isInstanceOf(IllegalStateException.class);
+    pool.close();
   }
 
   private static void sleep(long ms) {

@@ -14,13 +14,19 @@ import java.util.Map;
 /**
  * The endpoint's Prometheus metrics, in a registry of its own (not the JVM-global default one, so two servers in a JVM,
  * as in tests, do not mix): request latency histogram and counts by endpoint and status, recommendations by path,
- * cache hits and misses by cache, and the model name and version served.
+ * cache hits and misses by cache, and the model name and version served. Beside them, what clients did rather than what
+ * the server answered: requests whose client left before the answer was written (not errors of the server), requests
+ * refused because the server was full or shutting down (also counted by their 503 status), and connections closed
+ * because a request took too long to arrive or the connection sat idle.
  */
 public final class ServingMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram latency;
   private final Counter requests;
   private final Counter paths;
+  private final Counter disconnects;
+  private final Counter rejected;
+  private final Counter closed;
 
   public ServingMetrics(Recommender recommender) {
     latency = Histogram.builder().name("tandem_request_duration_seconds").help("Time to answer an HTTP request, by endpoint")
@@ -31,6 +37,15 @@ public final class ServingMetrics {
         .labelNames("endpoint", "status").register(registry);
     paths = Counter.builder().name("tandem_recommendations").help("Answered recommendation requests by path (known, cold_features, popularity)")
         .labelNames("path").register(registry);
+    disconnects = Counter.builder().name("tandem_client_disconnects")
+        .help("Requests whose client closed the connection before the answer was written, by endpoint").labelNames("endpoint")
+        .register(registry);
+    rejected = Counter.builder().name("tandem_requests_rejected")
+        .help("Requests answered 503 without being served: overloaded (threads and queue full) or draining (shutting down)")
+        .labelNames("reason").register(registry);
+    closed = Counter.builder().name("tandem_connections_closed")
+        .help("Connections the server closed: read_timeout (a request did not arrive in time) or idle_timeout").labelNames("reason")
+        .register(registry);
     CounterWithCallback.builder().name("tandem_cache_hits").help("Cache hits by cache").labelNames("cache")
         .callback(cb -> recommender.caches().forEach((name, r) -> cb.call(r.hits(), name))).register(registry);
     CounterWithCallback.builder().name("tandem_cache_misses").help("Cache misses by cache").labelNames("cache")
@@ -51,6 +66,18 @@ public final class ServingMetrics {
 
   void answered(String path) {
     paths.labelValues(path).inc();
+  }
+
+  void disconnected(String endpoint) {
+    disconnects.labelValues(endpoint).inc();
+  }
+
+  void rejected(String reason) {
+    rejected.labelValues(reason).inc();
+  }
+
+  void connectionClosed(String reason) {
+    closed.labelValues(reason).inc();
   }
 
   /** Writes every metric in the Prometheus text exposition format (version 0.0.4). */

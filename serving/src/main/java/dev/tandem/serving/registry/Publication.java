@@ -9,7 +9,12 @@ import org.apache.hadoop.fs.Path;
 @FunctionalInterface
 public interface Publication {
 
-  /** Writes every file of the version into {@code staging} (a fresh, private directory) and describes them. */
+  /**
+   * Writes every file of the version into {@code staging} (a fresh, private directory the registry owns and renames
+   * into place, or removes if this throws) and describes them. Called once per publication, on the publishing thread.
+   *
+   * @throws IOException to abandon the publication; {@link ModelRegistry#publish} reports it with the registry's location
+   */
   Contents write(Path staging) throws IOException;
 
   /**

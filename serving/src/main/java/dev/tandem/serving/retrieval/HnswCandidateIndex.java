@@ -16,7 +16,8 @@ import java.util.List;
  */
 public final class HnswCandidateIndex implements CandidateIndex {
   private final ItemVectors vectors;
-  private final HnswIndex<Integer, float[], VectorItem, Float> index;
+  /** The graph; null once closed (searches in progress keep their own reference). */
+  private volatile HnswIndex<Integer, float[], VectorItem, Float> index;
 
   /** One catalogue item in the graph. */
   record VectorItem(Integer id, float[] vector) implements Item<Integer, float[]> {
@@ -72,6 +73,10 @@ public final class HnswCandidateIndex implements CandidateIndex {
 
   @Override
   public Candidates search(float[] query, int n, BitSet excluded) {
+    HnswIndex<Integer, float[], VectorItem, Float> index = graph();
+    if (query.length != vectors.dim()) {
+      throw new IllegalArgumentException("query has dimension " + query.length + ", items " + vectors.dim());
+    }
     int size = vectors.size();
     int excludedCount = excluded == null ? 0 : excluded.cardinality();
     int want = Math.min(n, size - excludedCount);
@@ -99,7 +104,7 @@ public final class HnswCandidateIndex implements CandidateIndex {
    * index is built once rather than at every start.
    */
   public void save(java.io.OutputStream out) throws java.io.IOException {
-    index.save(out);
+    graph().save(out);
   }
 
   /** Reads a graph written by {@link #save} for the same item vectors; refuses one of another size or dimension. */
@@ -114,7 +119,21 @@ public final class HnswCandidateIndex implements CandidateIndex {
 
   /** Sets the search beam (at least the number of candidates asked for is always used). */
   public void ef(int ef) {
-    index.setEf(ef);
+    graph().setEf(ef);
+  }
+
+  private HnswIndex<Integer, float[], VectorItem, Float> graph() {
+    HnswIndex<Integer, float[], VectorItem, Float> g = index;
+    if (g == null) {
+      throw new IllegalStateException("the HNSW index is closed");
+    }
+    return g;
+  }
+
+  /** Drops the graph, so its heap can be reclaimed; searches in progress finish, later ones throw. */
+  @Override
+  public void close() {
+    index = null;
   }
 
   @Override
