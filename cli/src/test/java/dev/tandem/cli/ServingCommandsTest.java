@@ -107,7 +107,7 @@ class ServingCommandsTest {
     if (new java.io.File("/proc/self").isDirectory()) { // Linux: /proc takes no new files, not even root's
       CliRunner.Result unwritable = CliRunner.run("recommend", "--model", reg + "/recs@production", "--all-users", "--out", "/proc/top.csv");
       assertThat(unwritable.exit()).isNotZero();
-      assertThat(unwritable.err().strip()).isEqualTo("error: cannot write the predictions to /proc/top.csv: No such file or directory");
+      assertThat(unwritable.err().strip()).isEqualTo("error: cannot write /proc/top.csv: No such file or directory");
     }
 
     CliRunner.Result bench = CliRunner.run("bench", "serve", "--model", reg + "/recs@v1", "--items", "2000", "--threads", "1,2", "--requests",

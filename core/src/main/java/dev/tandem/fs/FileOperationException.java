@@ -12,6 +12,7 @@ public class FileOperationException extends IOException {
   private static final long serialVersionUID = 1L;
   private final String operation;
   private final String path;
+  private final String reason;
 
   /**
    * @param operation what was being done, as a verb: {@code write}, {@code create}, {@code rename}, ...
@@ -19,9 +20,14 @@ public class FileOperationException extends IOException {
    * @param cause     the underlying failure; its message becomes the reason
    */
   public FileOperationException(String operation, String path, Throwable cause) {
-    super("cannot " + operation + " " + path + ": " + reason(cause), cause);
+    this(operation, path, reason(cause), cause);
+  }
+
+  private FileOperationException(String operation, String path, String reason, Throwable cause) {
+    super("cannot " + operation + " " + path + ": " + reason, cause);
     this.operation = operation;
     this.path = path;
+    this.reason = reason;
   }
 
   /** The operation that failed, e.g. {@code write}. */
@@ -34,17 +40,37 @@ public class FileOperationException extends IOException {
     return path;
   }
 
+  /** Why it failed, in the operating system's or file system's own words (without the path). */
+  public String reason() {
+    return reason;
+  }
+
+  /**
+   * The same failure told of another path: a write that went to a temporary file is a failure to write the file the
+   * caller asked for, which is the only one the user knows.
+   */
+  public FileOperationException about(String operation, String path) {
+    return new FileOperationException(operation, path, reason, getCause());
+  }
+
+  /** java.io's "PATH (REASON)", e.g. "/proc/x (No such file or directory)". */
+  private static final java.util.regex.Pattern JAVA_IO = java.util.regex.Pattern.compile("^\\S+ \\(([^()]+)\\)$");
+
   /** The innermost message of a failure chain: the operating system's or file system's own words. */
   static String reason(Throwable t) {
     String last = null;
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof FileOperationException f) {
+        return f.reason(); // already stripped of its path
+      }
       if (c.getMessage() != null && !c.getMessage().isBlank()) {
         last = c.getMessage();
       }
-      if (c instanceof FileOperationException f) {
-        return f.getMessage(); // already says what and where
-      }
     }
-    return last != null ? last : t.getClass().getSimpleName();
+    if (last == null) {
+      return t.getClass().getSimpleName();
+    }
+    java.util.regex.Matcher io = JAVA_IO.matcher(last);
+    return io.matches() ? io.group(1) : last;
   }
 }

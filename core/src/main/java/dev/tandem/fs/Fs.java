@@ -54,6 +54,11 @@ public final class Fs {
     return new Configuration(CONF);
   }
 
+  /** A path as a person would write it: a local one without {@code file:}, any other as its URI (for messages). */
+  public static String shown(Path p) {
+    return "file".equals(p.toUri().getScheme()) ? p.toUri().getPath() : p.toString();
+  }
+
   /** A location string as a fully qualified Hadoop path: plain relative paths are made absolute against the CWD. */
   public static Path path(String location) {
     if (location == null || location.isBlank()) {
@@ -163,10 +168,10 @@ public final class Fs {
     try {
       made = fs(p).mkdirs(p);
     } catch (IOException | FSError e) {
-      throw new FileOperationException("create directory", p.toString(), e);
+      throw new FileOperationException("create directory", shown(p), e);
     }
     if (!made && !isDirectory(p)) {
-      throw new FileOperationException("create directory", p.toString(), new IOException("the file system refused"));
+      throw new FileOperationException("create directory", shown(p), new IOException("the file system refused"));
     }
   }
 
@@ -196,7 +201,7 @@ public final class Fs {
     try {
       out = fs(p).create(p, true);
     } catch (IOException | FSError e) {
-      throw new FileOperationException("create", p.toString(), e);
+      throw new FileOperationException("create", shown(p), e);
     }
     return new FSDataOutputStream(new NamedStream(out, p), null);
   }
@@ -212,7 +217,7 @@ public final class Fs {
     }
 
     private FileOperationException failed(Throwable e) {
-      return e instanceof FileOperationException f ? f : new FileOperationException("write", path.toString(), e);
+      return e instanceof FileOperationException f ? f : new FileOperationException("write", shown(path), e);
     }
 
     @Override
@@ -297,6 +302,9 @@ public final class Fs {
       }
       renameOverwrite(tmp, target);
       done = true;
+    } catch (FileOperationException e) {
+      // the temporary file is ours, not the caller's: name the file they asked for
+      throw e.about("write", shown(target));
     } finally {
       if (!done) {
         try {
@@ -332,7 +340,7 @@ public final class Fs {
       FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
       fc.rename(src, dst, Options.Rename.OVERWRITE);
     } catch (IOException | FSError e) {
-      throw new FileOperationException("rename", src + " to " + dst, e);
+      throw new FileOperationException("rename", shown(src) + " to " + shown(dst), e);
     }
   }
 

@@ -39,7 +39,7 @@ public final class OfflinePredictions {
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
     long[] written = {0};
     try {
-      writeAtomically(out, stream -> {
+      Fs.writeAtomically(out, stream -> {
         if (csv) {
           stream.write("user_id,rank,item_id,score\n".getBytes(StandardCharsets.UTF_8));
         }
@@ -61,41 +61,6 @@ public final class OfflinePredictions {
       pool.shutdownNow();
     }
     return written[0];
-  }
-
-  /**
-   * {@link Fs#writeAtomically}, with errors that name the file the caller asked for: the atomic writer works on a
-   * temporary file beside it, and the file system's own message names that one, which the user never heard of.
-   */
-  private static void writeAtomically(Path out, Fs.Writer writer) throws IOException {
-    try {
-      Fs.writeAtomically(out, writer);
-    } catch (IOException e) {
-      String message = "cannot write the predictions to " + shown(out) + ": " + reason(e, out);
-      IOException named = e instanceof FileNotFoundException ? new FileNotFoundException(message) : new IOException(message);
-      named.initCause(e);
-      throw named;
-    }
-  }
-
-  /** A local path as the user wrote it (without {@code file:}), anything else as its URI. */
-  static String shown(Path p) {
-    return "file".equals(p.toUri().getScheme()) ? p.toUri().getPath() : p.toString();
-  }
-
-  /** Why writing failed, in words that do not name the temporary file. */
-  static String reason(IOException e, Path out) {
-    String m = e.getMessage();
-    if (m == null || m.isBlank()) {
-      return e.getClass().getSimpleName();
-    }
-    // java.io's "FILE (REASON)", e.g. "/proc/._tmp.top.csv.<uuid> (No such file or directory)": the reason alone
-    java.util.regex.Matcher io = java.util.regex.Pattern.compile("^\\S+ \\(([^()]+)\\)$").matcher(m);
-    if (io.matches()) {
-      return io.group(1);
-    }
-    // other messages may quote the temporary file ("._tmp.NAME.UUID" beside the target): name the target instead
-    return m.replaceAll("\\S*\\._tmp\\." + java.util.regex.Pattern.quote(out.getName()) + "\\.[0-9a-fA-F-]{36}", shown(out));
   }
 
   private static void write(OutputStream stream, Future<byte[]> f) throws IOException {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.tandem.fs.FileOperationException;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.bundle.ServingBundle;
 import java.io.File;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,15 +33,15 @@ class OfflinePredictionsTest {
       // a directory that takes no new files: the error names the file asked for, never the temporary one beside it
       assumeThat(new File("/proc/self").isDirectory()).as("a Linux /proc").isTrue();
       assertThatThrownBy(() -> OfflinePredictions.write(rec, users, 3, Fs.path("/proc/top.csv"), 2))
-          .isInstanceOf(FileNotFoundException.class)
-          .hasMessage("cannot write the predictions to /proc/top.csv: No such file or directory");
+          .isInstanceOf(FileOperationException.class)
+          .hasMessage("cannot write /proc/top.csv: No such file or directory");
 
       // a "directory" that is a file
       Path file = Files.writeString(dir.resolve("plain"), "x");
       Throwable notADirectory = org.assertj.core.api.Assertions.catchThrowable(
           () -> OfflinePredictions.write(rec, users, 3, Fs.path(file.resolve("top.csv").toString()), 2));
       assertThat(notADirectory).isInstanceOf(IOException.class)
-          .hasMessageStartingWith("cannot write the predictions to " + file.resolve("top.csv") + ": ")
+          .hasMessageStartingWith("cannot create directory " + file + ": ")
           .hasMessageNotContaining("._tmp");
     }
   }
