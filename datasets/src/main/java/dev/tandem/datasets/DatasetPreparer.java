@@ -24,6 +24,7 @@ import dev.tandem.datasets.source.SideTableData;
 import dev.tandem.datasets.source.SideTableReader;
 import dev.tandem.datasets.source.SourceConfig;
 import dev.tandem.datasets.source.SyntheticSource;
+import dev.tandem.datasets.source.Timestamps;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.datasets.split.TemporalSplit;
 import dev.tandem.datasets.synth.SyntheticGenerator;
@@ -36,6 +37,7 @@ import dev.tandem.progress.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,19 +66,29 @@ public final class DatasetPreparer {
   private final String baseDir;
   private final String cacheRoot;
   private final Progress progress;
+  private final Clock clock;
 
   /**
    * @param cfg       the dataset section
    * @param cfgTree   the same section as a YAML tree (recorded in the manifest)
    * @param baseDir   directory relative paths in the configuration are resolved against
    * @param cacheRoot where generated synthetic logs go when the source names no directory
+   * @param progress  receives the progress of long phases
+   * @param clock     the moment of preparation: the manifest's creation time and the default end of
+   *                  {@code dataset.timestamp_range}
    */
-  public DatasetPreparer(DatasetConfig cfg, JsonNode cfgTree, String baseDir, String cacheRoot, Progress progress) {
+  public DatasetPreparer(DatasetConfig cfg, JsonNode cfgTree, String baseDir, String cacheRoot, Progress progress, Clock clock) {
     this.cfg = cfg;
     this.cfgTree = cfgTree;
     this.baseDir = baseDir;
     this.cacheRoot = cacheRoot;
     this.progress = progress;
+    this.clock = clock;
+  }
+
+  /** A preparer on the system clock. */
+  public DatasetPreparer(DatasetConfig cfg, JsonNode cfgTree, String baseDir, String cacheRoot, Progress progress) {
+    this(cfg, cfgTree, baseDir, cacheRoot, progress, Clock.systemUTC());
   }
 
   /** The event log and side tables a source amounts to, with the directory their paths are relative to. */
@@ -96,9 +108,9 @@ public final class DatasetPreparer {
 
   private Resolved resolveEventLog(EventLogSource ev, String base) {
     SideTableReader users = ev.users() == null ? null
-        : new SideTableReader(ev.users().table(), ev.users().key(), base, "dataset.source.users");
+        : new SideTableReader(ev.users().table(), ev.users().key(), base, "dataset.source.users", ev.replaceInvalidEncoding());
     SideTableReader items = ev.items() == null ? null
-        : new SideTableReader(ev.items().table(), ev.items().key(), base, "dataset.source.items");
+        : new SideTableReader(ev.items().table(), ev.items().key(), base, "dataset.source.items", ev.replaceInvalidEncoding());
     return new Resolved(ev, users, items, base);
   }
 
@@ -121,7 +133,7 @@ public final class DatasetPreparer {
   public String cacheKey() {
     Resolved r = resolve();
     StringBuilder sb = new StringBuilder(cfgTree.toString());
-    List<Path> files = new ArrayList<>(new EventLogReader(r.events().events(), r.base(), 1, eventsKey()).files());
+    List<Path> files = new ArrayList<>(new EventLogReader(r.events().events(), r.base(), 1, eventsKey(), r.events().replaceInvalidEncoding()).files());
     for (Path p : files) {
       sb.append('|').append(p);
       try {
@@ -157,7 +169,7 @@ public final class DatasetPreparer {
     LabelRule rule = cfg.labelRule();
 
     // 1. Work out which columns are needed and where each feature's values come from.
-    EventLogReader reader = new EventLogReader(r.events().events(), r.base(), cfg.threads(), eventsKey());
+    EventLogReader reader = new EventLogReader(r.events().events(), r.base(), cfg.threads(), eventsKey(), r.events().replaceInvalidEncoding());
     List<String> header = reader.header();
     Map<String, String> logical = r.events().columns();
     String eventsFile = reader.files().get(0).getName();
@@ -232,7 +244,11 @@ public final class DatasetPreparer {
 
     // 2. Read.
     phases.lap("plan");
-    EventLogReader.Result read = reader.read(new EventLogReader.Plan(userCol, itemCol, tsCol, r.events().timestampFormat(),
+    Timestamps.Decision tsFormat = reader.timestamps(tsCol, r.events().timestampFormat());
+    Instant now = clock.instant();
+    long earliest = cfg.timestampRange().fromSeconds();
+    long latest = cfg.timestampRange().toSeconds(now);
+    EventLogReader.Result read = reader.read(new EventLogReader.Plan(userCol, itemCol, tsCol, tsFormat, earliest, latest,
         numeric, strings, required, nonNegative), bad, progress);
     long eventRejected = bad.total();
     RawEvents ev = read.events();
@@ -261,8 +277,8 @@ public final class DatasetPreparer {
 
     // 3. Entities in canonical order; events ordered by (timestamp, user, item).
     phases.lap("read");
-    String[] userIds = universe(ev.userIds(), usersTable);
-    String[] itemIds = universe(ev.itemIds(), itemsTable);
+    String[] userIds = universe(ev.userIds(), ev.user(), usersTable);
+    String[] itemIds = universe(ev.itemIds(), ev.item(), itemsTable);
     int[] userRowByCode = rowsByCode(ev.userIds(), userIds);
     int[] itemRowByCode = rowsByCode(ev.itemIds(), itemIds);
     int[] userRow = new int[n];
@@ -423,13 +439,15 @@ public final class DatasetPreparer {
       }
       long eventRowsRejected = eventRejected;
       PrepareSummary summary = new PrepareSummary(fingerprint, read.rowsRead(), n, eventRowsRejected, bad.byReason(), sample,
-          splitCounts, n - testEnd, sideSummaries, entities, positive, times, (System.nanoTime() - started) / 1e9, phases.seconds);
+          splitCounts, n - testEnd, sideSummaries, entities, positive, times, (System.nanoTime() - started) / 1e9, phases.seconds,
+          new PrepareSummary.TimestampSummary(header.get(tsCol), r.events().timestampFormat(), tsFormat.format(), tsFormat.reason(),
+              Timestamps.describe(earliest), Timestamps.describe(latest)));
       Fs.writeStaged(new Path(tmp, PrepareSummary.FILE), Persisted.write(summary, PrepareSummary.FORMAT));
 
       Map<String, String> files = new LinkedHashMap<>();
       files.put("transform.json", Checksums.sha256(transformJson));
       files.put("profile.json", Checksums.sha256(profileJson));
-      Manifest manifest = new Manifest(Manifest.FORMAT, fingerprint, key, Instant.now().toString(), CodeVersion.get(), rule.toString(),
+      Manifest manifest = new Manifest(Manifest.FORMAT, fingerprint, key, now.toString(), CodeVersion.get(), rule.toString(),
           signalNames, cfgTree, shards, usersFile, itemsFile, files, inputs);
       Fs.writeStaged(new Path(tmp, Manifest.FILE), Persisted.write(manifest, Manifest.FORMAT));
       if (!Fs.renameNoOverwrite(tmp, out)) {
@@ -484,9 +502,21 @@ public final class DatasetPreparer {
     return header.indexOf(name);
   }
 
-  /** Every id seen in events or in the side table, in canonical order. */
-  private static String[] universe(String[] eventIds, SideTableData table) {
-    Set<String> all = new HashSet<>(Arrays.asList(eventIds));
+  /**
+   * Every id of an event or of the side table, in canonical order. The dictionary may hold ids no event refers to
+   * (from rows rejected after their user id was coded): those are left out.
+   */
+  private static String[] universe(String[] byCode, int[] codes, SideTableData table) {
+    boolean[] used = new boolean[byCode.length];
+    for (int c : codes) {
+      used[c] = true;
+    }
+    Set<String> all = new HashSet<>();
+    for (int c = 0; c < byCode.length; c++) {
+      if (used[c]) {
+        all.add(byCode[c]);
+      }
+    }
     if (table != null) {
       all.addAll(table.rows().keySet());
     }
@@ -502,7 +532,8 @@ public final class DatasetPreparer {
     }
     int[] out = new int[byCode.length];
     for (int c = 0; c < byCode.length; c++) {
-      out[c] = row.get(byCode[c]);
+      Integer r = row.get(byCode[c]);
+      out[c] = r == null ? -1 : r; // an id no event refers to
     }
     return out;
   }

@@ -30,7 +30,7 @@ public final class MovieLens100k {
   }
 
   public static SideTableReader users(MovieLensSource src, String baseDir) {
-    return new SideTableReader(new TextTable(src.path() + "/u.user", "|", false, USER_COLUMNS, "UTF-8"), "user_id", baseDir, "dataset.source.path");
+    return new SideTableReader(new TextTable(src.path() + "/u.user", "|", false, USER_COLUMNS, "UTF-8"), "user_id", baseDir, "dataset.source.path", false);
   }
 
   public static SideTableReader items(MovieLensSource src, String baseDir) {
@@ -40,7 +40,7 @@ public final class MovieLens100k {
       fileNames.add("genre_" + g);
     }
     return new SideTableReader(new TextTable(src.path() + "/u.item", "|", false, fileNames, "ISO-8859-1"), "item_id", baseDir,
-        "dataset.source.path", all -> derive(all, genres), ITEM_COLUMNS);
+        "dataset.source.path", all -> derive(all, genres), ITEM_COLUMNS, false);
   }
 
   private static String[] derive(String[] all, List<String> genres) {
