@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * A generic interaction log in CSV or TSV, with optional user and item side tables. A new data set is usable by
@@ -38,7 +39,7 @@ public record EventLogSource(
   /** The optional logical columns: outcomes, kept in the event shards as signals ({@code sig.<name>}), in this order. */
   public static final List<String> OUTCOMES = List.of("rating", "watch_seconds", "click");
   /** Every logical column, in a fixed order (an order that is not fixed would change the shards from run to run). */
-  public static final List<String> LOGICAL = List.of("user_id", "item_id", "timestamp", "rating", "watch_seconds", "click");
+  public static final List<String> LOGICAL = Stream.concat(REQUIRED.stream(), OUTCOMES.stream()).toList();
 
   public EventLogSource {
     Check.required(events, "events");
