@@ -46,6 +46,7 @@ public record TextTable(String path, String delimiter, Boolean header, List<Stri
     return lower.endsWith(".tsv") || lower.endsWith(".tab") ? '\t' : ',';
   }
 
+  /** The file's character set. */
   public Charset charset() {
     return Charset.forName(encoding);
   }
