@@ -115,9 +115,11 @@ public final class Timestamps {
     }
   }
 
-  /** Epoch seconds as an instant when one exists, else the number (for messages about far-off values). */
+  /** Epoch seconds as an instant, for messages; values beyond any instant (they saturate a long) say so. */
   public static String describe(long seconds) {
-    return seconds >= Instant.MIN.getEpochSecond() && seconds <= Instant.MAX.getEpochSecond()
-        ? Instant.ofEpochSecond(seconds).toString() : seconds + " s";
+    if (seconds < Instant.MIN.getEpochSecond() || seconds > Instant.MAX.getEpochSecond()) {
+      return (seconds < 0 ? "before" : "after") + " any representable time";
+    }
+    return Instant.ofEpochSecond(seconds).toString();
   }
 }
