@@ -22,6 +22,8 @@ import java.util.Set;
  * @param minShards   each split is written as at least this many shards so it can be divided among workers
  *                    (default 4)
  * @param threads     parser threads (default: available processors)
+ * @param timestampRange the times events may plausibly have; others are bad rows (default 1990-01-01 to one day after
+ *                    preparation)
  */
 public record DatasetConfig(
     SourceConfig source,
@@ -32,7 +34,8 @@ public record DatasetConfig(
     Integer maxBadRows,
     Integer rowsPerShard,
     Integer minShards,
-    Integer threads) {
+    Integer threads,
+    TimestampRange timestampRange) {
 
   public DatasetConfig {
     Check.required(source, "source");
@@ -57,6 +60,7 @@ public record DatasetConfig(
     Check.positive(minShards, "min_shards");
     threads = Check.orDefault(threads, Runtime.getRuntime().availableProcessors());
     Check.positive(threads, "threads");
+    timestampRange = Check.orDefault(timestampRange, TimestampRange.DEFAULT);
   }
 
   public LabelRule labelRule() {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param sideTables     per side table: rows read, rejected, and events whose entity has no row there
  * @param outsideSplits  kept events after {@code split.test_end}, in no split
  * @param phaseSeconds   wall time of each phase of preparation
+ * @param timestamps     how the timestamp column was read and which times were plausible (null in summaries written
+ *                       before Tandem recorded it)
  */
 public record PrepareSummary(
     String fingerprint,
@@ -26,7 +28,8 @@ public record PrepareSummary(
     Map<String, Double> positiveRate,
     Map<String, String[]> timeRange,
     double seconds,
-    Map<String, Double> phaseSeconds) {
+    Map<String, Double> phaseSeconds,
+    TimestampSummary timestamps) {
 
   public static final String FILE = "summary.json";
   /** The version of this file's format (see {@link dev.tandem.format.Persisted}). */
@@ -34,6 +37,18 @@ public record PrepareSummary(
 
   /** One side table's accounting. */
   public record SideTableSummary(String file, long rowsRead, long rowsRejected, long keys, long eventsWithoutRow) {}
+
+  /**
+   * How event times were read.
+   *
+   * @param column     the file's timestamp column
+   * @param configured {@code timestamp_format} as configured ({@code auto} by default)
+   * @param readAs     the format every value of the column was read in: unix_seconds, unix_millis or iso8601
+   * @param decidedBy  why: configured, or what {@code auto} saw in the column's first values
+   * @param validFrom  the earliest plausible time; earlier events are bad rows ({@code bad_timestamp})
+   * @param validTo    the latest plausible time; later events are bad rows
+   */
+  public record TimestampSummary(String column, String configured, String readAs, String decidedBy, String validFrom, String validTo) {}
 
   /** Users or items: how many are known, how many have train events, how many evaluation events are cold. */
   public record EntitySummary(long total, long inTrain, long validationEventsUnseenInTrain, long testEventsUnseenInTrain) {}

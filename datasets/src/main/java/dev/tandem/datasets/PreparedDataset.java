@@ -21,6 +21,11 @@ import org.apache.hadoop.fs.Path;
 /**
  * A prepared dataset on any Hadoop file system: the reader side of {@link DatasetPreparer}. Training reads events
  * from here, never from raw text. Every shard is verified against its own checksums and the manifest's.
+ *
+ * <p>Opening reads the manifest and the feature transform; entity tables are read on first use and kept; shards are
+ * read on every call (nothing here holds a file open). Safe to share between threads. A file that is damaged, swapped
+ * for another or written by a newer Tandem in a format this one does not know is refused with
+ * {@link CorruptDataException} (or {@link dev.tandem.format.UnsupportedFormatException}) naming the file.
  */
 public final class PreparedDataset {
   private final Path dir;
@@ -35,7 +40,12 @@ public final class PreparedDataset {
     this.transform = transform;
   }
 
-  /** Opens a prepared dataset; fails clearly if the directory is missing, incomplete or of another format. */
+  /**
+   * Opens the prepared dataset at {@code location} (a path or any Hadoop URI).
+   *
+   * @throws IllegalArgumentException if there is no directory there, or no manifest in it (preparation did not finish)
+   * @throws CorruptDataException if the manifest or {@code transform.json} is unreadable or does not match its checksum
+   */
   public static PreparedDataset open(String location) {
     Path dir = Fs.path(location);
     Path mf = new Path(dir, Manifest.FILE);
@@ -64,26 +74,40 @@ public final class PreparedDataset {
     return new PreparedDataset(dir, m, FeatureTransform.fromJson(tj, tp.toString()));
   }
 
+  /** The dataset's directory. */
   public Path dir() {
     return dir;
   }
 
+  /** The manifest ({@code dataset.json}): files and checksums, inputs, configuration. */
   public Manifest manifest() {
     return manifest;
   }
 
+  /** Identifies the prepared content (every file's checksum); models trained on it record it in their provenance. */
   public String fingerprint() {
     return manifest.fingerprint();
   }
 
+  /** The feature transform fitted on the train split; the same object encodes serving requests. */
   public FeatureTransform transform() {
     return transform;
   }
 
+  /**
+   * {@code summary.json}, read anew on each call: what preparation read, kept and rejected, and how.
+   *
+   * @throws CorruptDataException if it is missing or unreadable
+   */
   public PrepareSummary summary() {
     return readJson(PrepareSummary.FILE, PrepareSummary.class, PrepareSummary.FORMAT);
   }
 
+  /**
+   * {@code profile.json}, read anew on each call: per split and feature statistics, the drift reference.
+   *
+   * @throws CorruptDataException if it is missing or unreadable
+   */
   public DatasetProfile profile() {
     return readJson("profile.json", DatasetProfile.class, DatasetProfile.FORMAT);
   }
@@ -97,6 +121,12 @@ public final class PreparedDataset {
     }
   }
 
+  /**
+   * Every known user (of any split or of the users table), with raw attributes and encoded features; read on first
+   * use and kept.
+   *
+   * @throws CorruptDataException if {@code users.tds} does not match the manifest
+   */
   public EntityTable users() {
     if (users == null) {
       synchronized (this) {
@@ -108,6 +138,11 @@ public final class PreparedDataset {
     return users;
   }
 
+  /**
+   * Every known item, like {@link #users}.
+   *
+   * @throws CorruptDataException if {@code items.tds} does not match the manifest
+   */
   public EntityTable items() {
     if (items == null) {
       synchronized (this) {
@@ -140,12 +175,12 @@ public final class PreparedDataset {
     return f;
   }
 
-  /** The shards of a split, in order. */
+  /** The shards of a split, in order (as the manifest lists them; nothing is read). */
   public List<ColumnFile.Written> shards(SplitName split) {
     return manifest.splits().getOrDefault(split.key(), List.of());
   }
 
-  /** Number of events in a split. */
+  /** Number of events in a split, from the manifest. */
   public long size(SplitName split) {
     return shards(split).stream().mapToLong(ColumnFile.Written::rows).sum();
   }
@@ -166,7 +201,11 @@ public final class PreparedDataset {
     return out;
   }
 
-  /** Reads one shard. */
+  /**
+   * Reads one shard of a split: its events in time order (every {@code shards}-th event of the split).
+   *
+   * @throws CorruptDataException if the shard is missing, damaged, or not the one the manifest lists
+   */
   public EventBatch read(SplitName split, ColumnFile.Written shard) {
     ColumnFile f = readVerified(new Path(new Path(dir, split.key()), shard.name()), shard);
     List<EncodedColumn> ctx = new ArrayList<>();
@@ -191,12 +230,20 @@ public final class PreparedDataset {
         EncodedTable.of(f.rows(), ctx), signals);
   }
 
-  /** Positions of a shard's events within their split (for restoring time order). */
+  /**
+   * Positions of a shard's events within their split (for restoring time order).
+   *
+   * @throws CorruptDataException like {@link #read(SplitName, ColumnFile.Written)}
+   */
   public int[] positions(SplitName split, ColumnFile.Written shard) {
     return readVerified(new Path(new Path(dir, split.key()), shard.name()), shard).ints("position");
   }
 
-  /** A whole split in time order. */
+  /**
+   * A whole split in time order: every shard read and interleaved back.
+   *
+   * @throws CorruptDataException if any shard is missing, damaged, or not the one the manifest lists
+   */
   public EventBatch read(SplitName split) {
     List<ColumnFile.Written> shards = shards(split);
     List<EventBatch> parts = new ArrayList<>();
@@ -217,7 +264,7 @@ public final class PreparedDataset {
     return all.select(order);
   }
 
-  /** Row counts of each split. */
+  /** Event counts of each split, from the manifest. */
   public Map<String, Long> sizes() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (SplitName s : SplitName.values()) {

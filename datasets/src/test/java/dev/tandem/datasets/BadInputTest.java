@@ -31,15 +31,15 @@ class BadInputTest {
   void writeLog() throws Exception {
     StringBuilder sb = new StringBuilder("user,item,rating,ts\n");
     for (int i = 0; i < 20; i++) {
-      sb.append("u").append(i % 3).append(",i").append(i).append(",").append(i % 5 + 1).append(",").append(1000 + i).append('\n');
+      sb.append("u").append(i % 3).append(",i").append(i).append(",").append(i % 5 + 1).append(",").append(1_600_000_000 + i).append('\n');
     }
-    sb.append("u1,i1,4\n");                       // line 22: wrong column count
-    sb.append("u1,i2,four,1100\n");               // line 23: unparsable number
-    sb.append(",i3,4,1101\n");                    // line 24: missing user id
-    sb.append("u2,i4,4,yesterday\n");             // line 25: bad timestamp
-    sb.append("u2,i5,,1102\n");                   // line 26: label value missing
-    sb.append("\"u3,i6,4,1103\n");                // line 27: unterminated quote
-    sb.append("\"u,4\",i7,5,1104\n");             // line 28: fine: quoted id with a comma
+    sb.append("u1,i1,4\n");                   // line 22: wrong column count
+    sb.append("u1,i2,four,1600000100\n");     // line 23: unparsable number
+    sb.append(",i3,4,1600000101\n");          // line 24: missing user id
+    sb.append("u2,i4,4,yesterday\n");         // line 25: bad timestamp
+    sb.append("u2,i5,,1600000102\n");         // line 26: label value missing
+    sb.append("\"u3,i6,4,1600000103\n");      // line 27: unterminated quote
+    sb.append("\"u,4\",i7,5,1600000104\n");   // line 28: fine: quoted id with a comma
     TestData.write(dir, "bad.csv", sb.toString());
   }
 
@@ -84,7 +84,7 @@ class BadInputTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("dataset.source.events.path")
         .hasMessageContaining("nope.csv");
-    TestData.write(dir, "good.csv", "user,item,rating,ts\nu,i,4,1\n");
+    TestData.write(dir, "good.csv", "user,item,rating,ts\nu,i,4,1600000001\n");
     assertThatThrownBy(() -> Prepare.dataset(CONFIG.formatted(0).replace("bad.csv", "good.csv").replace("rating >= 4", "stars >= 4"), dir, dir.resolve("out").toString()))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dataset.label")
@@ -101,7 +101,7 @@ class BadInputTest {
 
   @Test
   void badSideTableRowsAreCountedAndNamed() throws Exception {
-    TestData.write(dir, "good.csv", "user,item,rating,ts\nu1,i,4,1\nu2,i,3,2\n");
+    TestData.write(dir, "good.csv", "user,item,rating,ts\nu1,i,4,1600000001\nu2,i,3,1600000002\n");
     TestData.write(dir, "users.csv", "id,age\nu1,30\nu2,old\nu1,31\n");
     String cfg = CONFIG.formatted(5).replace("bad.csv", "good.csv")
         .replace("columns: {", "users: {path: users.csv, key: id}\n  columns: {")

@@ -126,11 +126,11 @@ class EventLogPrepareTest {
   void userFeaturesFromEventColumnsTakeTheEarliestEventsValue() throws Exception {
     TestData.write(dir, "e.csv", """
         u,i,t,country,genre
-        1,10,300,fr,drama
-        1,11,100,de,comedy
-        2,10,200,us,drama
-        1,12,400,,comedy
-        2,11,500,us,comedy
+        1,10,1600000300,fr,drama
+        1,11,1600000100,de,comedy
+        2,10,1600000200,us,drama
+        1,12,1600000400,,comedy
+        2,11,1600000500,us,comedy
         """);
     PreparedDataset ds = Prepare.dataset("""
         source:

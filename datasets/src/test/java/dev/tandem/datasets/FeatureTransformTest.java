@@ -79,7 +79,7 @@ class FeatureTransformTest {
 
   @Test
   void servingEncodingEqualsTrainingEncodingAndSurvivesJson() throws Exception {
-    TestData.write(dir, "e.csv", "u,i,t,r\n1,10,1,5\n2,10,2,3\n1,11,3,4\n3,12,4,5\n4,10,5,1\n");
+    TestData.write(dir, "e.csv", "u,i,t,r\n1,10,1600000001,5\n2,10,1600000002,3\n1,11,1600000003,4\n3,12,1600000004,5\n4,10,1600000005,1\n");
     TestData.write(dir, "u.csv", "id,country,age\n1,fr,30\n2,de,40\n3,fr,\n4,jp,22\n5,us,50\n");
     TestData.write(dir, "i.csv", "id,tags\n10,a|b\n11,b\n12,c|a|a\n");
     PreparedDataset ds = Prepare.dataset("""

@@ -30,7 +30,7 @@ class ForwardCompatibilityTest {
   void everyPersistedFileOfADatasetToleratesAnAddedField() throws Exception {
     StringBuilder sb = new StringBuilder("u,i,t,r\n");
     for (int k = 0; k < 300; k++) {
-      sb.append(k % 11).append(',').append(k % 7).append(',').append(k).append(',').append(k % 5).append('\n');
+      sb.append(k % 11).append(',').append(k % 7).append(',').append(1_600_000_000 + k).append(',').append(k % 5).append('\n');
     }
     TestData.write(dir, "e.csv", sb.toString());
     PreparedDataset original = Prepare.dataset("""

@@ -4,6 +4,7 @@ import dev.tandem.config.ConfigLoader;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 
 /** Test fixture: a dataset section given as YAML text (without the {@code dataset:} key), parsed or prepared. */
@@ -17,8 +18,13 @@ final class Prepare {
 
   /** Prepares a dataset section into {@code out}, with its cache under {@code baseDir/cache}. */
   static PreparedDataset dataset(String yaml, Path baseDir, String out) {
+    return dataset(yaml, baseDir, out, Clock.systemUTC());
+  }
+
+  /** Prepares as if at the moment {@code clock} tells. */
+  static PreparedDataset dataset(String yaml, Path baseDir, String out, Clock clock) {
     ConfigLoader.Loaded<DatasetConfig> cfg = config(yaml, baseDir);
-    return new DatasetPreparer(cfg.value(), cfg.tree(), baseDir.toString(), baseDir.resolve("cache").toString(), Progress.NONE)
+    return new DatasetPreparer(cfg.value(), cfg.tree(), baseDir.toString(), baseDir.resolve("cache").toString(), Progress.NONE, clock)
         .prepare(Fs.path(out), true);
   }
 }

@@ -22,7 +22,7 @@ class ShardIntegrityTest {
   private PreparedDataset prepared() throws Exception {
     StringBuilder sb = new StringBuilder("u,i,t,r\n");
     for (int k = 0; k < 400; k++) {
-      sb.append(k % 13).append(',').append(k % 17).append(',').append(k).append(',').append(k % 5).append('\n');
+      sb.append(k % 13).append(',').append(k % 17).append(',').append(1_600_000_000 + k).append(',').append(k % 5).append('\n');
     }
     TestData.write(dir, "e.csv", sb.toString());
     return Prepare.dataset("""

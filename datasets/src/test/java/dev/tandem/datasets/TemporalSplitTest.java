@@ -21,7 +21,7 @@ class TemporalSplitTest {
     StringBuilder sb = new StringBuilder("u,i,t,r\n");
     for (int k = 0; k < n; k++) {
       // many ties in time, written in random order
-      sb.append(r.nextInt(50)).append(',').append(r.nextInt(80)).append(',').append(1_000_000 + r.nextInt(n / 4)).append(',').append(1 + r.nextInt(5)).append('\n');
+      sb.append(r.nextInt(50)).append(',').append(r.nextInt(80)).append(',').append(1_600_000_000 + r.nextInt(n / 4)).append(',').append(1 + r.nextInt(5)).append('\n');
     }
     return TestData.write(dir, "log.csv", sb.toString());
   }

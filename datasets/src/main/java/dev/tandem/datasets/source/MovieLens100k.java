@@ -22,6 +22,7 @@ public final class MovieLens100k {
 
   private MovieLens100k() {}
 
+  /** {@code u.data} as an event log: tab-separated user, item, rating and unix seconds, without a header. */
   public static EventLogSource eventSource(MovieLensSource src) {
     return new EventLogSource(
         new TextTable(src.path() + "/u.data", "\t", false, EVENT_COLUMNS, "UTF-8"),
@@ -29,10 +30,21 @@ public final class MovieLens100k {
         "unix_seconds", null, null);
   }
 
+  /**
+   * A reader of {@code u.user} (age, gender, occupation, zip code by user id).
+   *
+   * @throws dev.tandem.datasets.text.BadInputException if the file does not exist
+   */
   public static SideTableReader users(MovieLensSource src, String baseDir) {
-    return new SideTableReader(new TextTable(src.path() + "/u.user", "|", false, USER_COLUMNS, "UTF-8"), "user_id", baseDir, "dataset.source.path");
+    return new SideTableReader(new TextTable(src.path() + "/u.user", "|", false, USER_COLUMNS, "UTF-8"), "user_id", baseDir, "dataset.source.path", false);
   }
 
+  /**
+   * A reader of {@code u.item} (ISO-8859-1), its genre flags named from {@code u.genre} and joined into {@code genres}.
+   *
+   * @throws dev.tandem.datasets.text.BadInputException if {@code u.item} or {@code u.genre} is missing or
+   *     {@code u.genre} does not list 19 genres
+   */
   public static SideTableReader items(MovieLensSource src, String baseDir) {
     List<String> genres = genres(src, baseDir);
     List<String> fileNames = new ArrayList<>(List.of("item_id", "title", "release_date", "video_release_date", "imdb_url"));
@@ -40,7 +52,7 @@ public final class MovieLens100k {
       fileNames.add("genre_" + g);
     }
     return new SideTableReader(new TextTable(src.path() + "/u.item", "|", false, fileNames, "ISO-8859-1"), "item_id", baseDir,
-        "dataset.source.path", all -> derive(all, genres), ITEM_COLUMNS);
+        "dataset.source.path", all -> derive(all, genres), ITEM_COLUMNS, false);
   }
 
   private static String[] derive(String[] all, List<String> genres) {

@@ -14,6 +14,7 @@ public record SideTableData(String file, List<String> columns, Map<String, Strin
     return columns.indexOf(column);
   }
 
+  /** The value of {@code column} in {@code key}'s row; null if blank or if there is no such row. */
   public String value(String key, int column) {
     String[] r = rows.get(key);
     return r == null ? null : r[column];

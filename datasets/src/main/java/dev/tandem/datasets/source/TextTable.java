@@ -8,7 +8,8 @@ import java.util.List;
  * How a delimited text file is laid out. Shared by the event log and side tables.
  *
  * @param path      a file, or a directory whose files are read in name order (hidden files and _SUCCESS skipped)
- * @param delimiter one character; "tab" or "\t" for TSV. Default: tab for .tsv/.tab files, else comma
+ * @param delimiter one character; "tab" or "\t" for TSV. Default: tab for .tsv/.tab files (also compressed, such
+ *                  as .tsv.gz), else comma
  * @param header    whether the first line names the columns
  * @param names     column names for files without a header
  * @param encoding  character set of the file (default UTF-8; MovieLens' u.item is ISO-8859-1)
@@ -27,6 +28,12 @@ public record TextTable(String path, String delimiter, Boolean header, List<Stri
     }
     Check.that(header || (names != null && !names.isEmpty()), "names",
         "a file without a header needs the column names (names: [...])");
+    if (names != null) {
+      for (int i = 0; i < names.size(); i++) {
+        int first = names.indexOf(names.get(i));
+        Check.that(first == i, "names", "'" + names.get(i) + "' is given twice (positions " + (first + 1) + " and " + (i + 1) + ")");
+      }
+    }
     names = names == null ? null : List.copyOf(names);
   }
 
@@ -35,10 +42,11 @@ public record TextTable(String path, String delimiter, Boolean header, List<Stri
     if (delimiter != null) {
       return delimiter.charAt(0);
     }
-    String lower = fileName.toLowerCase(java.util.Locale.ROOT);
-    return lower.endsWith(".tsv") || lower.endsWith(".tab") || lower.endsWith(".tsv.gz") ? '\t' : ',';
+    String lower = InputFiles.withoutCompression(fileName).toLowerCase(java.util.Locale.ROOT);
+    return lower.endsWith(".tsv") || lower.endsWith(".tab") ? '\t' : ',';
   }
 
+  /** The file's character set. */
   public Charset charset() {
     return Charset.forName(encoding);
   }

@@ -19,11 +19,16 @@ public final class BadRows {
   private final List<RowError> sample = new ArrayList<>();
   private long total;
 
+  /** @param maxBadRows rows that may be rejected before the next one fails ({@code dataset.max_bad_rows}) */
   public BadRows(long maxBadRows) {
     this.max = maxBadRows;
   }
 
-  /** Records a rejected row; throws {@link BadInputException} once more than {@code max_bad_rows} were seen. */
+  /**
+   * Records a rejected row.
+   *
+   * @throws BadInputException once more than {@code max_bad_rows} were seen, naming this row's file and line
+   */
   public void reject(RowError e) {
     total++;
     byReason.merge(e.reason(), 1L, Long::sum);
@@ -39,10 +44,12 @@ public final class BadRows {
     }
   }
 
+  /** Rows rejected so far. */
   public long total() {
     return total;
   }
 
+  /** Rows rejected so far by reason key ({@code summary.json}'s {@code rejected_by_reason}), in the reasons' order. */
   public Map<String, Long> byReason() {
     Map<String, Long> out = new LinkedHashMap<>();
     for (RejectReason r : RejectReason.values()) {
@@ -53,10 +60,12 @@ public final class BadRows {
     return out;
   }
 
+  /** Rows rejected so far by file. */
   public Map<String, Long> byFile() {
     return new LinkedHashMap<>(byFile);
   }
 
+  /** The first rejected rows (at most 20). */
   public List<RowError> sample() {
     return List.copyOf(sample);
   }

@@ -1,6 +1,10 @@
 package dev.tandem.datasets.text;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -18,6 +22,7 @@ public final class Fields {
   private boolean[] quoted = new boolean[16];
   private byte[] buf;
   private int count;
+  private CharsetDecoder strict;
 
   public Fields(char delimiter, Charset charset) {
     this.delimiter = (byte) delimiter;
@@ -94,6 +99,11 @@ public final class Fields {
     return count;
   }
 
+  /** The delimiter as a byte. */
+  public byte delimiter() {
+    return delimiter;
+  }
+
   /** Start of field {@code i} in {@link #buffer()}, after leading blanks. */
   public int trimmedStart(int i) {
     int s = starts[i];
@@ -148,6 +158,39 @@ public final class Fields {
     }
     String v = ascii && isAscii(s, e) ? new String(buf, s, e - s, StandardCharsets.ISO_8859_1) : new String(buf, s, e - s, charset);
     return quoted[i] && v.indexOf('"') >= 0 ? v.replace("\"\"", "\"") : v;
+  }
+
+  /**
+   * Field {@code i} as a trimmed string like {@link #string}, but {@code null} when its bytes are not valid in the
+   * charset (where {@link #string} would put U+FFFD in their place, so that two different values could read alike).
+   */
+  public String strictString(int i) {
+    int s = trimmedStart(i);
+    int e = trimmedEnd(i);
+    if (s == e || (ascii && isAscii(s, e))) {
+      return string(i);
+    }
+    if (strict == null) {
+      strict = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+    String v;
+    try {
+      v = strict.decode(ByteBuffer.wrap(buf, s, e - s)).toString();
+    } catch (CharacterCodingException ex) {
+      return null;
+    }
+    return quoted[i] && v.indexOf('"') >= 0 ? v.replace("\"\"", "\"") : v;
+  }
+
+  /** True if {@code b[from, to)} is valid text in {@code cs}. */
+  public static boolean isValid(byte[] b, int from, int to, Charset cs) {
+    try {
+      cs.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b, from, to - from));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
   }
 
   private boolean isAscii(int s, int e) {
@@ -254,10 +297,30 @@ public final class Fields {
     return neg ? -v : v;
   }
 
-  /** The raw text of the whole line, shortened, for error messages. */
+  /** The raw text of the whole line, shortened and {@link #printable}, for error messages. */
   public static String snippet(byte[] b, int from, int to, Charset cs) {
     int len = Math.min(to - from, 160);
-    String s = new String(b, from, len, cs);
+    String s = printable(new String(b, from, len, cs));
     return to - from > len ? s + "..." : s;
+  }
+
+  /** {@code s} with control characters other than tab written as {@code \\uXXXX}, so that messages show them. */
+  public static String printable(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean control = c != '\t' && Character.getType(c) == Character.CONTROL;
+      if (control && sb == null) {
+        sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+      }
+      if (sb != null) {
+        if (control) {
+          sb.append(String.format("\\u%04X", (int) c));
+        } else {
+          sb.append(c);
+        }
+      }
+    }
+    return sb == null ? s : sb.toString();
   }
 }

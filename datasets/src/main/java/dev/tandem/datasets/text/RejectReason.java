@@ -11,7 +11,15 @@ public enum RejectReason {
   MISSING_VALUE,
   NEGATIVE_WEIGHT,
   UNTERMINATED_QUOTE,
-  DUPLICATE_KEY;
+  DUPLICATE_KEY,
+  /** A number that is infinite or NaN, or too large for the 32-bit float it is stored as. */
+  NON_FINITE_NUMBER,
+  /** Bytes that are not valid in the file's encoding (with {@code invalid_encoding: reject}, the default). */
+  INVALID_ENCODING,
+  /** An id holding a control character (NUL, escape sequences, ...). */
+  INVALID_ID,
+  /** A quoted field holding a line break: one bad row, at the line where it starts. */
+  MULTILINE_FIELD;
 
   public String key() {
     return name().toLowerCase(Locale.ROOT);
