@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The history phase: every point-in-time feature's raw value for every ordered event, as of that event's time. It walks
@@ -48,7 +47,7 @@ record HistoryColumns(List<HistoryFeature> features, Map<String, float[]> scalar
       };
       features.add(HistoryFeature.of(f, prior));
       if (f.kind() == FeatureKind.HISTORY_SHARE) {
-        itemValues.computeIfAbsent(f.source(), s -> codes(attributes.items().get(s), f.separator()));
+        itemValues.computeIfAbsent(f.source(), s -> HistoryFeatures.codes(attributes.items().get(s), f.separator()));
       }
     }
     HistoryState state = new HistoryState(features, cfg.availabilityDelaySeconds(), cfg.historyMaxEvents(), itemValues);
@@ -152,20 +151,4 @@ record HistoryColumns(List<HistoryFeature> features, Map<String, float[]> scalar
     return k == 0 ? 0 : sum / k;
   }
 
-  /** Per item row, dense codes of the values of a (multi-valued) attribute. */
-  private static int[][] codes(String[] values, String separator) {
-    Pattern split = Pattern.compile(Pattern.quote(separator));
-    Map<String, Integer> dict = new HashMap<>();
-    int[][] out = new int[values == null ? 0 : values.length][];
-    for (int r = 0; r < out.length; r++) {
-      String v = values[r];
-      if (v == null || v.isBlank()) {
-        out[r] = new int[0];
-        continue;
-      }
-      out[r] = split.splitAsStream(v).map(String::trim).filter(x -> !x.isEmpty()).distinct()
-          .mapToInt(x -> dict.computeIfAbsent(x, k -> dict.size())).toArray();
-    }
-    return out;
-  }
 }

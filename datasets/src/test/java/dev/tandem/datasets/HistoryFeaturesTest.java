@@ -177,6 +177,47 @@ class HistoryFeaturesTest {
     assertThat(withAll.indexColumns().get(0)[first] - 1).isEqualTo((int) trainEventsOfUser);
   }
 
+  /**
+   * The code path of evaluation and serving ({@link HistoryFeatures}: events added one by one, the state advanced to
+   * each query's time) computes, for every prepared event, exactly the encoded values preparation wrote: value for value.
+   */
+  @Test
+  void replayingTheEventsReproducesThePreparedFeatures() throws Exception {
+    PreparedDataset ds = prepare("replay", log(), SPLIT + "\navailability_delay: 2h");
+    List<EventBatch> parts = new ArrayList<>();
+    for (SplitName s : SplitName.values()) {
+      parts.add(ds.read(s));
+    }
+    EventBatch all = EventBatch.concat(parts);
+    HistoryFeatures live = HistoryFeatures.of(ds.transform(), ds.items());
+    List<String> names = live.names();
+    assertThat(names).containsExactly("user_events", "user_positives_1d", "item_events", "user_rate", "user_mean_rating", "since_last",
+        "recent");
+    long last = Long.MIN_VALUE;
+    for (int i = 0; i < all.size(); i++) {
+      long t = all.timestamp()[i];
+      if (t != last) {
+        live.advance(t);
+        last = t;
+      }
+      var encoded = live.encode(new int[] {all.user()[i]}, new int[] {all.item()[i]}, t);
+      for (String name : names) {
+        EncodedColumn want = all.context().column(name);
+        EncodedColumn got = encoded.column(name);
+        if (want instanceof EncodedColumn.Index x) {
+          assertThat(((EncodedColumn.Index) got).values()[0]).as(name + " of event " + i).isEqualTo(x.values()[i]);
+        } else if (want instanceof EncodedColumn.Real x) {
+          assertThat(((EncodedColumn.Real) got).values()[0]).as(name + " of event " + i).isEqualTo(x.values()[i]);
+        } else {
+          EncodedColumn.MultiIndex x = (EncodedColumn.MultiIndex) want;
+          assertThat(((EncodedColumn.MultiIndex) got).values()).as(name + " of event " + i)
+              .containsExactly(Arrays.copyOfRange(x.values(), x.offsets()[i], x.offsets()[i + 1]));
+        }
+      }
+      live.addAll(all.slice(i, i + 1));
+    }
+  }
+
   @Test
   void historyConfigurationErrorsNameTheKey() {
     assertThatThrownBy(() -> Prepare.config("""

@@ -109,9 +109,14 @@ public final class FeatureTransform {
       if (raw.size() != rows) {
         throw new IllegalArgumentException("source " + f.source() + " has " + raw.size() + " rows, expected " + rows);
       }
-      cols.add(f instanceof FittedFeature.ItemSequence q ? encodeItems(q, raw) : encodeColumn(f, raw));
+      cols.add(encodeFeature(f, raw));
     }
     return EncodedTable.of(rows, cols);
+  }
+
+  /** Encodes one feature's raw values (one per row). */
+  public EncodedColumn encodeFeature(FittedFeature f, RawColumn raw) {
+    return f instanceof FittedFeature.ItemSequence q ? encodeItems(q, raw) : encodeColumn(f, raw);
   }
 
   /** An item list as indices of the item feature it names; ids it does not know take its out-of-vocabulary index. */
