@@ -27,7 +27,8 @@ import java.util.Set;
  * @param availabilityDelay how long after it happens an event can be used (default {@code 0s}): a history feature at
  *                    time t sees only events with timestamp {@code < t - availability_delay}. Pipelines deliver events
  *                    late; the delay keeps training honest about what serving will have seen.
- * @param historyMaxEvents events kept per user or item for the trailing windows of history features (default 10,000)
+ * @param historyMaxEvents events kept per user or item for the trailing windows of history features (default 1,000,000):
+ *                    memory grows with the events inside the windows; beyond the cap a window counts the newest only
  */
 public record DatasetConfig(
     SourceConfig source,
@@ -69,7 +70,7 @@ public record DatasetConfig(
     timestampRange = Check.orDefault(timestampRange, TimestampRange.DEFAULT);
     availabilityDelay = availabilityDelay == null || availabilityDelay.isBlank() ? "0s" : availabilityDelay.trim();
     Durations.seconds(availabilityDelay, "availability_delay");
-    historyMaxEvents = Check.orDefault(historyMaxEvents, 10_000);
+    historyMaxEvents = Check.orDefault(historyMaxEvents, 1_000_000);
     Check.positive(historyMaxEvents, "history_max_events");
     checkHistory(features);
   }

@@ -50,74 +50,150 @@ record HistoryColumns(List<HistoryFeature> features, Map<String, float[]> scalar
         itemValues.computeIfAbsent(f.source(), s -> HistoryFeatures.codes(attributes.items().get(s), f.separator()));
       }
     }
-    HistoryState state = new HistoryState(features, cfg.availabilityDelaySeconds(), cfg.historyMaxEvents(), itemValues);
-    List<String> meanSources = state.meanSources();
-    float[][] sourceColumns = new float[meanSources.size()][];
-    for (int s = 0; s < sourceColumns.length; s++) {
-      sourceColumns[s] = outcomes.signals().get(meanSources.get(s));
-    }
     Map<String, float[]> scalars = new LinkedHashMap<>();
-    Map<String, int[]> listOffsets = new LinkedHashMap<>();
-    Map<String, List<int[]>> listRows = new LinkedHashMap<>();
     float[][] out = new float[features.size()][];
-    for (int f = 0; f < features.size(); f++) {
-      if (features.get(f).kind() == FeatureKind.HISTORY_ITEMS) {
-        listOffsets.put(features.get(f).name(), new int[n + 1]);
-        listRows.put(features.get(f).name(), new ArrayList<>());
-      } else {
+    for (int f = 0; f < out.length; f++) {
+      if (features.get(f).kind() != FeatureKind.HISTORY_ITEMS) {
         out[f] = new float[n];
         scalars.put(features.get(f).name(), out[f]);
       }
     }
-    int[] user = events.user();
-    int[] item = events.item();
-    long[] ts = events.timestamp();
-    float[] label = outcomes.label();
-    int[] buffer = new int[1001];
-    try (Progress.Task task = progress.start("history features", n, "events")) {
-      for (int i = 0; i < n; i++) {
-        long t = ts[i];
-        if (i == 0 || t != ts[i - 1]) {
-          state.advance(t);
+    // Independent parts run in parallel: a user's features need only that user's events, an item's only that item's.
+    // So scalar features are split by side and then by entity row modulo the threads; item lists (cheap, written in
+    // order) are one part of their own.
+    int threads = Math.max(1, cfg.threads());
+    List<Part> parts = new ArrayList<>();
+    List<Integer> lists = new ArrayList<>();
+    for (Entity side : new Entity[] {Entity.USER, Entity.ITEM}) {
+      List<Integer> mine = new ArrayList<>();
+      for (int f = 0; f < features.size(); f++) {
+        if (features.get(f).of() == side && features.get(f).kind() != FeatureKind.HISTORY_ITEMS) {
+          mine.add(f);
         }
-        for (int f = 0; f < out.length; f++) {
-          HistoryFeature h = features.get(f);
-          if (out[f] != null) {
-            out[f][i] = state.value(f, user[i], item[i], t);
+      }
+      for (int p = 0; !mine.isEmpty() && p < threads; p++) {
+        parts.add(new Part(mine, side, p, threads, null));
+      }
+    }
+    for (int f = 0; f < features.size(); f++) {
+      if (features.get(f).kind() == FeatureKind.HISTORY_ITEMS) {
+        lists.add(f);
+      }
+    }
+    ItemLists itemLists = lists.isEmpty() ? null : new ItemLists(lists, n);
+    if (itemLists != null) {
+      parts.add(new Part(lists, Entity.USER, 0, 1, itemLists));
+    }
+    long[] truncations = new long[parts.size()];
+    Inputs in = new Inputs(events.user(), events.item(), events.timestamp(), outcomes.label(), sourceColumns(outcomes, features));
+    int groups = (int) parts.stream().map(pt -> pt.side() + (pt.lists() == null ? "" : "lists")).distinct().count();
+    try (Progress.Task task = progress.start("history features", (long) n * groups, "events")) {
+      java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+      try {
+        pool.submit(() -> java.util.stream.IntStream.range(0, parts.size()).parallel().forEach(k -> {
+          Part part = parts.get(k);
+          truncations[k] = part.run(features, cfg, itemValues, in, out, task);
+        })).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while computing history features", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      } finally {
+        pool.shutdown();
+      }
+    }
+    Map<String, RawColumn.IdLists> listColumns = new LinkedHashMap<>();
+    if (itemLists != null) {
+      for (int j = 0; j < lists.size(); j++) {
+        int f = lists.get(j);
+        listColumns.put(features.get(f).name(), new RawColumn.IdLists(itemLists.offsets[j],
+            java.util.Arrays.copyOf(itemLists.values[j], itemLists.offsets[j][n]), events.itemIds()));
+      }
+    }
+    return new HistoryColumns(features, scalars, listColumns, java.util.Arrays.stream(truncations).sum());
+  }
+
+  /** What every part reads: the ordered events, their labels and the outcome columns history_mean averages. */
+  private record Inputs(int[] user, int[] item, long[] ts, float[] label, Map<String, float[]> sources) {}
+
+  private static Map<String, float[]> sourceColumns(Outcomes outcomes, List<HistoryFeature> features) {
+    Map<String, float[]> out = new HashMap<>();
+    for (HistoryFeature h : features) {
+      if (h.kind() == FeatureKind.HISTORY_MEAN) {
+        out.put(h.source(), outcomes.signals().get(h.source()));
+      }
+    }
+    return out;
+  }
+
+  /** The item lists of history_items features, in CSR form, filled in event order by one part. */
+  private static final class ItemLists {
+    final int[][] offsets;
+    final int[][] values;
+
+    ItemLists(List<Integer> features, int n) {
+      offsets = new int[features.size()][n + 1];
+      values = new int[features.size()][Math.max(16, Math.min(n, 1 << 20))];
+    }
+  }
+
+  /**
+   * Some features of one side, for the entities of that side whose row is {@code part} modulo {@code parts}: a
+   * {@link HistoryState} of their own, fed only their events, in time order.
+   */
+  private record Part(List<Integer> features, Entity side, int part, int parts, ItemLists lists) {
+    long run(List<HistoryFeature> all, DatasetConfig cfg, Map<String, int[][]> itemValues, Inputs in, float[][] out, Progress.Task task) {
+      List<HistoryFeature> mine = features.stream().map(all::get).toList();
+      HistoryState state = new HistoryState(mine, cfg.availabilityDelaySeconds(), cfg.historyMaxEvents(), itemValues);
+      List<String> sourceNames = state.meanSources();
+      float[][] sources = new float[sourceNames.size()][];
+      for (int s = 0; s < sources.length; s++) {
+        sources[s] = in.sources().get(sourceNames.get(s));
+      }
+      int[] entity = side == Entity.USER ? in.user() : in.item();
+      int n = in.user().length;
+      int[] buffer = new int[1001];
+      long last = Long.MIN_VALUE;
+      int sinceReport = 0;
+      for (int i = 0; i < n; i++) {
+        if (parts > 1 && entity[i] % parts != part) {
+          continue;
+        }
+        long t = in.ts()[i];
+        if (t != last) {
+          state.advance(t);
+          last = t;
+        }
+        for (int k = 0; k < mine.size(); k++) {
+          int f = features.get(k);
+          if (lists == null) {
+            out[f][i] = state.value(k, in.user()[i], in.item()[i], t);
           } else {
-            int k = state.items(f, user[i], t, buffer);
-            int[] offsets = listOffsets.get(h.name());
-            offsets[i + 1] = offsets[i] + k;
-            int[] copy = new int[k];
-            System.arraycopy(buffer, 0, copy, 0, k);
-            listRows.get(h.name()).add(copy);
+            int got = state.items(k, in.user()[i], t, buffer);
+            int at = lists.offsets[k][i];
+            if (at + got > lists.values[k].length) {
+              lists.values[k] = java.util.Arrays.copyOf(lists.values[k], Math.max(at + got, lists.values[k].length * 2));
+            }
+            System.arraycopy(buffer, 0, lists.values[k], at, got);
+            lists.offsets[k][i + 1] = at + got;
           }
         }
         float[] src = null;
-        if (sourceColumns.length > 0) {
-          src = new float[sourceColumns.length];
+        if (sources.length > 0) {
+          src = new float[sources.length];
           for (int s = 0; s < src.length; s++) {
-            src[s] = sourceColumns[s] == null ? Float.NaN : sourceColumns[s][i];
+            src[s] = sources[s] == null ? Float.NaN : sources[s][i];
           }
         }
-        state.add(user[i], item[i], t, label[i], src);
-        if ((i & 0xFFFF) == 0xFFFF) {
-          task.advance(0x10000);
+        state.add(in.user()[i], in.item()[i], t, in.label()[i], src);
+        if (++sinceReport == 1 << 16) {
+          task.advance(sinceReport); // the parts of one group together cover every event once
+          sinceReport = 0;
         }
       }
-      task.advance(n & 0xFFFF);
+      return state.truncations();
     }
-    Map<String, RawColumn.IdLists> lists = new LinkedHashMap<>();
-    for (Map.Entry<String, int[]> e : listOffsets.entrySet()) {
-      int[] offsets = e.getValue();
-      int[] values = new int[offsets[n]];
-      List<int[]> rows = listRows.get(e.getKey());
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(rows.get(i), 0, values, offsets[i], rows.get(i).length);
-      }
-      lists.put(e.getKey(), new RawColumn.IdLists(offsets, values, events.itemIds()));
-    }
-    return new HistoryColumns(features, scalars, lists, state.truncations());
   }
 
   /** The raw values of history feature {@code f} for events {@code [from, to)}. */
@@ -150,5 +226,4 @@ record HistoryColumns(List<HistoryFeature> features, Map<String, float[]> scalar
     }
     return k == 0 ? 0 : sum / k;
   }
-
 }

@@ -5,7 +5,6 @@ import dev.tandem.datasets.FeatureKind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,6 +40,9 @@ public final class HistoryState {
   private final List<int[][]> itemValueCodes = new ArrayList<>();
   private final Side users;
   private final Side items;
+  /** Whether any feature summarises users (or items): a side nobody asks about keeps no tracks. */
+  private final boolean usersActive;
+  private final boolean itemsActive;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private long advancedTo = Long.MIN_VALUE;
   private long truncations;
@@ -61,8 +63,8 @@ public final class HistoryState {
     this.maxEvents = maxEvents;
     this.meanSlot = new int[features.size()];
     this.shareSlot = new int[features.size()];
-    long userWindow = -1;
-    long itemWindow = -1;
+    List<Long> userSpans = new ArrayList<>();
+    List<Long> itemSpans = new ArrayList<>();
     int userPositiveItems = 0;
     int userAllItems = 0;
     for (int f = 0; f < features.size(); f++) {
@@ -87,10 +89,9 @@ public final class HistoryState {
         shareSlot[f] = shareSources.indexOf(h.source());
       }
       if (h.windowSeconds() > 0) {
-        if (h.of() == Entity.USER) {
-          userWindow = Math.max(userWindow, h.windowSeconds());
-        } else {
-          itemWindow = Math.max(itemWindow, h.windowSeconds());
+        List<Long> spans = h.of() == Entity.USER ? userSpans : itemSpans;
+        if (!spans.contains(h.windowSeconds())) {
+          spans.add(h.windowSeconds());
         }
       }
       if (h.kind() == FeatureKind.HISTORY_ITEMS) {
@@ -101,8 +102,10 @@ public final class HistoryState {
         }
       }
     }
-    this.users = new Side(userWindow, userPositiveItems, userAllItems, shareSources.size());
-    this.items = new Side(itemWindow, 0, 0, 0);
+    this.usersActive = features.stream().anyMatch(h -> h.of() == Entity.USER);
+    this.itemsActive = features.stream().anyMatch(h -> h.of() == Entity.ITEM);
+    this.users = new Side(userSpans, userPositiveItems, userAllItems, shareSources.size());
+    this.items = new Side(itemSpans, 0, 0, 0);
   }
 
   /** The features this state computes, in order. */
@@ -164,20 +167,22 @@ public final class HistoryState {
   }
 
   private void apply(Pending e) {
+    if (itemsActive && e.item() >= 0) {
+      truncations += items.track(e.item()).observe(e.ts(), -1, e.label(), e.sources(), items);
+    }
+    if (!usersActive) {
+      return;
+    }
     Track u = users.track(e.user());
     truncations += u.observe(e.ts(), e.item(), e.label(), e.sources(), users);
     for (int s = 0; s < shareSources.size(); s++) {
       int[][] codes = itemValueCodes.get(s);
       if (e.item() >= 0 && e.item() < codes.length && codes[e.item()] != null) {
+        CodeStats stats = u.share(s);
         for (int c : codes[e.item()]) {
-          double[] cp = u.share(s).computeIfAbsent(c, k -> new double[2]);
-          cp[0]++;
-          cp[1] += e.label();
+          stats.add(c, e.label());
         }
       }
-    }
-    if (e.item() >= 0) {
-      truncations += items.track(e.item()).observe(e.ts(), -1, e.label(), e.sources(), items);
     }
   }
 
@@ -218,11 +223,13 @@ public final class HistoryState {
       return Float.NaN;
     }
     double sum = 0;
+    CodeStats stats = tr == null ? null : tr.shareOrNull(shareSlot[f]);
     for (int c : values) {
-      double[] cp = tr == null ? null : tr.shareOrNull(shareSlot[f], c);
-      double n = cp == null ? 0 : cp[0];
-      double pos = cp == null ? 0 : cp[1];
-      sum += (pos + h.smoothing() * h.prior()) / (n + h.smoothing());
+      int at = stats == null ? -1 : stats.find(c);
+      double n = at < 0 ? 0 : stats.count[at];
+      double pos = at < 0 ? 0 : stats.positives[at];
+      double denominator = n + h.smoothing();
+      sum += denominator == 0 ? h.prior() : (pos + h.smoothing() * h.prior()) / denominator;
     }
     return (float) (sum / values.length);
   }
@@ -257,14 +264,17 @@ public final class HistoryState {
 
   /** Settings shared by the tracks of one side (users or items). */
   private final class Side {
+    /** The distinct trailing windows of this side's features; the longest is what each track keeps. */
+    final long[] spans;
     final long window;
     final int positiveItems;
     final int allItems;
     final int shares;
     Track[] tracks = new Track[16];
 
-    Side(long window, int positiveItems, int allItems, int shares) {
-      this.window = window;
+    Side(List<Long> spans, int positiveItems, int allItems, int shares) {
+      this.spans = spans.stream().mapToLong(Long::longValue).toArray();
+      this.window = Arrays.stream(this.spans).max().orElse(-1);
       this.positiveItems = positiveItems;
       this.allItems = allItems;
       this.shares = shares;
@@ -297,13 +307,13 @@ public final class HistoryState {
     final Window window;
     final IntRing positiveItems;
     final IntRing allItems;
-    private Map<Integer, double[]>[] shares;
+    private CodeStats[] shares;
 
     Track(Side side) {
       int m = meanSources.size();
       sourceCount = new double[m];
       sourceSum = new double[m];
-      window = side.window > 0 ? new Window(side.window, m) : null;
+      window = side.window > 0 ? new Window(side, m) : null;
       positiveItems = side.positiveItems > 0 ? new IntRing(side.positiveItems) : null;
       allItems = side.allItems > 0 ? new IntRing(side.allItems) : null;
     }
@@ -332,31 +342,30 @@ public final class HistoryState {
     }
 
     long count(long windowSeconds, long t) {
-      return windowSeconds < 0 ? count : window.count(t - windowSeconds);
+      return windowSeconds < 0 ? count : window.count(windowSeconds, t - windowSeconds);
     }
 
     double positives(long windowSeconds, long t) {
-      return windowSeconds < 0 ? positives : window.positives(t - windowSeconds, this);
+      return windowSeconds < 0 ? positives : window.positives(windowSeconds, t - windowSeconds, this);
     }
 
     /** {values counted, their sum}. */
     double[] sourceSum(int slot, long windowSeconds, long t) {
-      return windowSeconds < 0 ? new double[] {sourceCount[slot], sourceSum[slot]} : window.sourceSum(slot, t - windowSeconds, this);
+      return windowSeconds < 0 ? new double[] {sourceCount[slot], sourceSum[slot]} : window.sourceSum(slot, windowSeconds, t - windowSeconds, this);
     }
 
-    @SuppressWarnings("unchecked")
-    Map<Integer, double[]> share(int slot) {
+    CodeStats share(int slot) {
       if (shares == null) {
-        shares = new Map[shareSources.size()];
+        shares = new CodeStats[shareSources.size()];
       }
       if (shares[slot] == null) {
-        shares[slot] = new HashMap<>(8);
+        shares[slot] = new CodeStats();
       }
       return shares[slot];
     }
 
-    double[] shareOrNull(int slot, int code) {
-      return shares == null || shares[slot] == null ? null : shares[slot].get(code);
+    CodeStats shareOrNull(int slot) {
+      return shares == null ? null : shares[slot];
     }
   }
 
@@ -367,6 +376,11 @@ public final class HistoryState {
    */
   private final class Window {
     final long span;
+    final long[] spans;
+    /** Per span: the absolute position (events ever added) of the first event inside it at the last query. */
+    final long[] cursor;
+    /** Events ever popped from the front: the absolute position of the oldest kept event. */
+    long base;
     long[] ts = new long[4];
     float[] label = new float[4];
     double[] cumPositives = new double[4];
@@ -376,8 +390,10 @@ public final class HistoryState {
     int head;
     int size;
 
-    Window(long span, int sources) {
-      this.span = span;
+    Window(Side side, int sources) {
+      this.span = side.window;
+      this.spans = side.spans;
+      this.cursor = new long[side.spans.length];
       source = new float[sources][4];
       cumSourceCount = new double[sources][4];
       cumSourceSum = new double[sources][4];
@@ -390,6 +406,9 @@ public final class HistoryState {
     /** Adds an event whose contribution the track's totals already include; returns 1 if the cap dropped one. */
     int add(long t, float lab, float[] sources, Track tr) {
       int dropped = 0;
+      if (size > 0 && t < ts[at(size - 1)]) {
+        t = ts[at(size - 1)]; // a late event joins its windows as of its arrival, keeping them in time order
+      }
       while (size > 0 && ts[at(0)] < t - span) {
         pop();
       }
@@ -417,6 +436,7 @@ public final class HistoryState {
     private void pop() {
       head = (head + 1) & (ts.length - 1);
       size--;
+      base++;
     }
 
     private void grow() {
@@ -449,27 +469,30 @@ public final class HistoryState {
       head = 0;
     }
 
-    /** Index (0 = oldest) of the first event at or after {@code from}; {@code size} if none. */
-    private int first(long from) {
-      int lo = 0;
-      int hi = size;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (ts[at(mid)] < from) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
+    /**
+     * Index (0 = oldest) of the first event at or after {@code from}; {@code size} if none. Queries of one span come
+     * with a start that never goes back (time only advances), so a cursor per span makes this amortised O(1).
+     */
+    private int first(long spanSeconds, long from) {
+      int k = 0;
+      while (spans[k] != spanSeconds) {
+        k++;
       }
-      return lo;
+      long pos = Math.max(cursor[k], base);
+      long end = base + size;
+      while (pos < end && ts[at((int) (pos - base))] < from) {
+        pos++;
+      }
+      cursor[k] = pos;
+      return (int) (pos - base);
     }
 
-    long count(long from) {
-      return size - first(from);
+    long count(long spanSeconds, long from) {
+      return size - first(spanSeconds, from);
     }
 
-    double positives(long from, Track tr) {
-      int i = first(from);
+    double positives(long spanSeconds, long from, Track tr) {
+      int i = first(spanSeconds, from);
       if (i == size) {
         return 0;
       }
@@ -478,8 +501,8 @@ public final class HistoryState {
     }
 
     /** {values counted, their sum} of source {@code s} over the events at or after {@code from}. */
-    double[] sourceSum(int s, long from, Track tr) {
-      int i = first(from);
+    double[] sourceSum(int s, long spanSeconds, long from, Track tr) {
+      int i = first(spanSeconds, from);
       if (i == size) {
         return new double[] {0, 0};
       }
@@ -488,6 +511,69 @@ public final class HistoryState {
       double countBefore = cumSourceCount[s][slot] - (Float.isNaN(own) ? 0 : 1);
       double sumBefore = cumSourceSum[s][slot] - (Float.isNaN(own) ? 0 : own);
       return new double[] {tr.sourceCount[s] - countBefore, tr.sourceSum[s] - sumBefore};
+    }
+  }
+
+  /** Events and positives per attribute code: a small open-addressing map (a user touches few codes). */
+  private static final class CodeStats {
+    int[] keys = filled(8);
+    double[] count = new double[8];
+    double[] positives = new double[8];
+    int size;
+
+    private static int[] filled(int n) {
+      int[] k = new int[n];
+      Arrays.fill(k, -1);
+      return k;
+    }
+
+    /** The slot of {@code code}, or -1. */
+    int find(int code) {
+      int mask = keys.length - 1;
+      for (int i = (code * 0x9E3779B1) >>> 16 & mask; ; i = (i + 1) & mask) {
+        if (keys[i] == code) {
+          return i;
+        }
+        if (keys[i] == -1) {
+          return -1;
+        }
+      }
+    }
+
+    void add(int code, float label) {
+      if ((size + 1) * 2 > keys.length) {
+        int[] oldKeys = keys;
+        double[] oldCount = count;
+        double[] oldPositives = positives;
+        keys = filled(oldKeys.length * 2);
+        count = new double[keys.length];
+        positives = new double[keys.length];
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+          if (oldKeys[i] != -1) {
+            int at = insert(oldKeys[i]);
+            count[at] = oldCount[i];
+            positives[at] = oldPositives[i];
+          }
+        }
+      }
+      int at = insert(code);
+      count[at]++;
+      positives[at] += label;
+    }
+
+    private int insert(int code) {
+      int mask = keys.length - 1;
+      for (int i = (code * 0x9E3779B1) >>> 16 & mask; ; i = (i + 1) & mask) {
+        if (keys[i] == code) {
+          return i;
+        }
+        if (keys[i] == -1) {
+          keys[i] = code;
+          size++;
+          return i;
+        }
+      }
     }
   }
 
@@ -503,14 +589,16 @@ public final class HistoryState {
 
     void push(int v) {
       values[next] = v;
-      next = (next + 1) % values.length;
+      next = next + 1 == values.length ? 0 : next + 1;
       size = Math.min(size + 1, values.length);
     }
 
     int newestFirst(int[] out, int n) {
       int k = Math.min(n, size);
+      int at = next;
       for (int i = 0; i < k; i++) {
-        out[i] = values[Math.floorMod(next - 1 - i, values.length)];
+        at = at == 0 ? values.length - 1 : at - 1;
+        out[i] = values[at];
       }
       return k;
     }
