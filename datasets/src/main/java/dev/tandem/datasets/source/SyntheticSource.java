@@ -8,7 +8,7 @@ import dev.tandem.config.Check;
  * event log.
  */
 public record SyntheticSource(Integer users, Integer items, Long events, Integer factors, Integer days,
-    Long seed, String startDate, Double popularitySkew, String dir) implements SourceConfig {
+    Long seed, String startDate, Double popularitySkew, Double historySignal, String dir) implements SourceConfig {
   public SyntheticSource {
     users = Check.orDefault(users, 2_000);
     items = Check.orDefault(items, 1_000);
@@ -18,6 +18,8 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
     seed = Check.orDefault(seed, 7L);
     startDate = Check.orDefault(startDate, "2024-01-01");
     popularitySkew = Check.orDefault(popularitySkew, 1.0);
+    historySignal = Check.orDefault(historySignal, 1.0);
+    Check.inRange(historySignal, 0.0, 5.0, "history_signal");
     Check.positive(users, "users");
     Check.positive(items, "items");
     Check.that(items >= 10, "items", "must be >= 10");
@@ -36,6 +38,6 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
   /** The generator's parameters with default values filled in. */
   public dev.tandem.datasets.synth.SyntheticGenerator.Params params() {
     return new dev.tandem.datasets.synth.SyntheticGenerator.Params(users, items, events, factors, days, seed,
-        java.time.LocalDate.parse(startDate), popularitySkew);
+        java.time.LocalDate.parse(startDate), popularitySkew, historySignal);
   }
 }
