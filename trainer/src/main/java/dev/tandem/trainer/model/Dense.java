@@ -16,10 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A fully connected layer, {@code activation(x W + b)}, with the parameters, initialisation and arithmetic of DL4J's
- * DenseLayer, but a faster training step ({@link DenseRuntime}): DL4J's layer computes its forward pass a second time
- * during backpropagation and copies every product out of a temporary array; this one keeps its output for
- * backpropagation (ReLU's derivative is known from the output) and multiplies into its output directly. After the
- * same steps on the same data its parameters equal those of DL4J's DenseLayer bit for bit (DenseTest).
+ * DenseLayer, but a faster training step ({@link DenseRuntime}): DL4J's layer computes {@code x W + b} a second time
+ * during backpropagation; this one keeps its output from the forward pass (ReLU's derivative is known from the output).
+ * After the same steps on the same data its parameters equal those of DL4J's DenseLayer bit for bit (FastLayersTest).
  */
 public class Dense extends FeedForwardLayer {
   private boolean hasBias = true;

@@ -59,8 +59,9 @@ public class DenseRuntime extends BaseLayer<Dense> {
       throw new DL4JInvalidInputException("dense layer " + layerId() + " expects input [minibatch, " + w.rows() + "], got "
           + java.util.Arrays.toString(x.shape()));
     }
-    // 'f' order: BLAS writes the product here directly (DL4J's 'c' output goes through a temporary and a copy)
-    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(), new long[] {x.size(0), w.size(1)}, 'f');
+    // 'c' order, as DL4J's: an 'f' output would save the copy out of BLAS's temporary array, but makes the concatenations
+    // after it take ND4J's slow generic path; computing W^T x^T instead rounds differently (FastLayersTest)
+    INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, w.dataType(), new long[] {x.size(0), w.size(1)}, 'c');
     x.castTo(z.dataType()).mmuli(w, z);
     if (hasBias()) {
       z.addiRowVector(getParam(DefaultParamInitializer.BIAS_KEY));
