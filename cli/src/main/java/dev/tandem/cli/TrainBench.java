@@ -81,7 +81,7 @@ final class TrainBench implements Callable<Integer> {
     out.println();
     t.print(out);
     out.printf("%nOMP_NUM_THREADS=%s, cores=%d, load average %.2f at the start and %.2f at the end. CPU ms/step is the process's CPU"
-        + " time (JIT and GC included), which other processes' load does not change. Against PyTorch, compare only back to back on"
+        + " time (JIT and GC included): less sensitive to other processes' load than wall time, not immune. Against PyTorch, compare only back to back on"
         + " the same machine: ../shared/bench/train-ratio.%n", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
         Runtime.getRuntime().availableProcessors(), loadStart, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     out.flush();
