@@ -40,13 +40,14 @@ public class InBatchSoftmax implements ILossFunction {
   private boolean logqCorrection;
   @JsonProperty
   private boolean removeAccidentalHits;
-  /** The last gradient's per-example losses and the arrays they belong to (DL4J asks for the score right after). */
+  /**
+   * The last gradient's per-example losses and the arrays they belong to (DL4J asks for the score right after), in one
+   * object so that a reader sees all three of the same step.
+   */
   @JsonIgnore
-  private transient double[] lastScores;
-  @JsonIgnore
-  private transient INDArray lastLabels;
-  @JsonIgnore
-  private transient INDArray lastPreOutput;
+  private transient volatile Kept kept;
+
+  private record Kept(INDArray labels, INDArray preOutput, double[] scores) {}
 
   /** For JSON. */
   public InBatchSoftmax() {}
@@ -108,10 +109,10 @@ public class InBatchSoftmax implements ILossFunction {
 
   @Override
   public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    if (lastScores != null && lastLabels == labels && lastPreOutput == preOutput) {
-      double[] s = lastScores;
-      forget();
-      return column(s, preOutput.dataType());
+    Kept k = kept;
+    if (k != null && k.labels() == labels && k.preOutput() == preOutput) {
+      kept = null;
+      return column(k.scores(), preOutput.dataType());
     }
     INDArray in = input(preOutput, activationFn);
     return column(losses(probabilities(labels, in), labels.getColumn(0).toDoubleVector()), preOutput.dataType());
@@ -131,7 +132,7 @@ public class InBatchSoftmax implements ILossFunction {
    */
   @Override
   public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    forget();
+    kept = null;
     INDArray in = input(preOutput, activationFn);
     long mb = in.size(0);
     INDArray p = probabilities(labels, in);
@@ -150,16 +151,8 @@ public class InBatchSoftmax implements ILossFunction {
       du.muliColumnVector(scale);
     }
     INDArray dIn = Nd4j.hstack(du, dv).divi(temperature);
-    lastScores = losses(p, w);
-    lastLabels = labels;
-    lastPreOutput = preOutput;
+    kept = new Kept(labels, preOutput, losses(p, w));
     return activationFn instanceof ActivationIdentity ? dIn : activationFn.backprop(preOutput.dup(), dIn).getFirst();
-  }
-
-  private void forget() {
-    lastScores = null;
-    lastLabels = null;
-    lastPreOutput = null;
   }
 
   @Override

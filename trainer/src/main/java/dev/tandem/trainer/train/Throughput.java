@@ -23,10 +23,10 @@ public final class Throughput {
   private Throughput() {}
 
   /**
-   * Result of a measurement: examples/s of each timed epoch and their median; wall and process CPU milliseconds per step
-   * (CPU time counts the JIT and the garbage collector, not other processes, though their load still slows it
-   * through shared caches and cores); and the peaks sampled while training: heap in use, ND4J's off-heap memory (its memory manager's
-   * count: JavaCPP pointers, arrays and workspaces) and the process's resident memory.
+   * Result of a measurement: examples/s of each timed epoch and their median; wall and process CPU milliseconds per
+   * step (CPU time counts the JIT and the garbage collector, not other processes, though their load still slows it
+   * through shared caches and cores); and the peaks sampled while training: heap in use, ND4J's off-heap memory (its
+   * memory manager's count: JavaCPP pointers, arrays and workspaces) and the process's resident memory.
    */
   public record Result(String model, int batch, int workers, double[] perEpoch, double median, double msPerStep, double cpuMsPerStep,
       long peakHeapBytes, long peakOffHeapBytes, long peakRssBytes) {}
