@@ -59,6 +59,14 @@ public final class FeatureTransform {
     this(history == null || history.features().isEmpty() ? 1 : FORMAT, features, history);
   }
 
+  /**
+   * Whether a feature's value depends on the event's item: an item's history, or a user's affinity for the item. A
+   * two-tower's user tower, which does not know the item, cannot use such a feature.
+   */
+  public boolean dependsOnItem(String feature) {
+    return history != null && history.features().stream().anyMatch(h -> h.name().equals(feature) && h.dependsOnItem());
+  }
+
   /** How history features are computed; null when the transform has none. */
   @JsonProperty("history")
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)

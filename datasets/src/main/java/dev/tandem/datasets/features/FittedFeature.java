@@ -281,8 +281,13 @@ public sealed interface FittedFeature permits FittedFeature.Indexed, FittedFeatu
    * rows. Per event; an item unknown to the vocabulary gets its out-of-vocabulary index, and no history encodes as an
    * empty list.
    *
-   * @param cardinality the item feature's cardinality (the embedding rows the indices point into)
+   * @param itemRows the item feature's cardinality (the embedding rows the indices point into)
    */
-  record ItemSequence(String name, Entity entity, String source, String itemFeature, int length, int cardinality)
-      implements FittedFeature {}
+  record ItemSequence(String name, Entity entity, String source, String itemFeature, int length, int itemRows)
+      implements FittedFeature {
+    @Override
+    public int cardinality() {
+      return itemRows;
+    }
+  }
 }
