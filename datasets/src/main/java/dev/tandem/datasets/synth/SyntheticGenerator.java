@@ -22,9 +22,10 @@ import org.apache.hadoop.fs.Path;
  *   <li>popularity is Zipf-skewed and drifts: items are released over time and get a freshness boost that decays;</li>
  *   <li>implicit feedback: watch seconds = duration × sigmoid(affinity + noise), so "watch_seconds >= 30" is a
  *       ranking label that depends on the user-item match and the item's duration;</li>
- *   <li>history matters: each user's interest drifts towards what they recently watched through (a moving average of
- *       the latent vectors of their positives), which weighs in their next choices and in how long they watch, with
- *       weight {@code historySignal}; so a user's earlier events predict later ones beyond the user's fixed taste.</li>
+ *   <li>history matters: a user's taste drifts from day to day (a random walk around their fixed taste), and their
+ *       interest follows what they recently watched through (a moving average of the latent vectors of their positives),
+ *       both weighing in their next choices and in how long they watch, scaled by {@code historySignal}; so a user's
+ *       recent events predict the next ones better than their fixed taste does.</li>
  * </ul>
  *
  * Output: {@code events.csv} (user_id, item_id, timestamp, device, watch_seconds, click), {@code users.csv}
@@ -49,6 +50,8 @@ public final class SyntheticGenerator {
 
   /** How fast a user's recent interest follows a new positive (weight of the newest in the moving average). */
   static final double RECENCY = 0.3;
+  /** Day-to-day persistence of a user's taste drift (an AR(1) walk: drift' = PERSISTENCE * drift + noise). */
+  static final double PERSISTENCE = 0.9;
 
   /** What was written. */
   public record Output(Path events, Path users, Path items, long eventCount) {}
@@ -70,11 +73,19 @@ public final class SyntheticGenerator {
     Fs.writeAtomically(items, out -> writeItems(w, out));
     long[] perDay = eventsPerDay();
     float[][] recent = new float[p.users()][]; // each user's recent interest, carried from day to day
+    float[][] taste = new float[p.users()][];   // each user's taste today: fixed taste + drift
+    float[][] drift = new float[p.users()][w.user[0].length];
+    for (int u = 0; u < taste.length; u++) {
+      taste[u] = w.user[u].clone();
+    }
     try (Progress.Task task = progress.start("generating events", p.events(), "events")) {
       Fs.writeAtomically(events, out -> {
         out.write("user_id,item_id,timestamp,device,watch_seconds,click\n".getBytes(StandardCharsets.US_ASCII));
         for (int day = 0; day < p.days(); day++) {
-          out.write(generateDay(w, day, perDay[day], recent));
+          if (p.historySignal() > 0) {
+            walk(w, day, drift, taste);
+          }
+          out.write(generateDay(w, day, perDay[day], recent, taste));
           task.advance(perDay[day]);
         }
       });
@@ -237,7 +248,20 @@ public final class SyntheticGenerator {
     return 1.0 / (1.0 + Math.exp(-x));
   }
 
-  private byte[] generateDay(World w, int day, long count, float[][] recent) {
+  /** One day of every user's taste drift: stationary, with a spread of {@code historySignal} times the tastes' own. */
+  private void walk(World w, int day, float[][] drift, float[][] taste) {
+    SplittableRandom r = new SplittableRandom(p.seed() * 7_919L + day * 1_000_003L + 29);
+    double sigma = Math.sqrt(2.0 / Math.sqrt(w.user[0].length)) * p.historySignal();
+    double noise = sigma * Math.sqrt(1 - PERSISTENCE * PERSISTENCE);
+    for (int u = 0; u < drift.length; u++) {
+      for (int k = 0; k < drift[u].length; k++) {
+        drift[u][k] = (float) (PERSISTENCE * drift[u][k] + noise * r.nextGaussian());
+        taste[u][k] = w.user[u][k] + drift[u][k];
+      }
+    }
+  }
+
+  private byte[] generateDay(World w, int day, long count, float[][] recent, float[][] taste) {
     SplittableRandom r = new SplittableRandom(p.seed() * 1_000_003L + day * 7919L + 17);
     Alias pop = w.popularityOn(day);
     long dayStart = p.start().atStartOfDay(ZoneOffset.UTC).toEpochSecond() + 86_400L * day;
@@ -255,7 +279,7 @@ public final class SyntheticGenerator {
       float[] interest = recent[u];
       for (int c = 0; c < CANDIDATES; c++) {
         cand[c] = pop.sample(r);
-        score[c] = dot(w.user[u], w.item[cand[c]]) + (interest == null ? 0 : p.historySignal() * dot(interest, w.item[cand[c]]));
+        score[c] = dot(taste[u], w.item[cand[c]]) + (interest == null ? 0 : p.historySignal() * dot(interest, w.item[cand[c]]));
         max = Math.max(max, score[c]);
       }
       double z = 0;
@@ -273,7 +297,7 @@ public final class SyntheticGenerator {
         }
       }
       int i = cand[pick];
-      double affinity = dot(w.user[u], w.item[i]) + (interest == null ? 0 : 0.5 * p.historySignal() * dot(interest, w.item[i]));
+      double affinity = dot(taste[u], w.item[i]) + (interest == null ? 0 : 0.5 * p.historySignal() * dot(interest, w.item[i]));
       double frac = sigmoid(1.5 * affinity - 3.0 + 0.8 * r.nextGaussian());
       if (frac >= 0.5) {
         if (interest == null) {
