@@ -203,6 +203,14 @@ public final class ServingBundle {
     return history;
   }
 
+  /**
+   * Where the events posted to this version are logged unless told otherwise: {@code REGISTRY/NAME/events/vN}, beside
+   * the (immutable) version directory and ignored by the registry; null for a bundle assembled in memory.
+   */
+  public org.apache.hadoop.fs.Path defaultEventsLog() {
+    return dir == null ? null : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(dir.getParent(), "events"), dir.getName());
+  }
+
   /** The registry version's directory this bundle was loaded from (null for a bundle assembled in memory). */
   public org.apache.hadoop.fs.Path dir() {
     return dir;

@@ -248,6 +248,31 @@ public final class LiveHistory {
         + schema.labelColumn() + "\": 1}";
   }
 
+  /**
+   * Opens the events log in {@code dir} (any Hadoop URI), replays what earlier servers logged there after the bundle's
+   * events, and logs every event recorded from now on into a new segment of it.
+   *
+   * @return the log, which the caller closes after the server that records into it has stopped
+   * @throws IOException if the log cannot be read or its new segment created
+   * @throws dev.tandem.fs.CorruptDataException naming the segment and line if a logged line is not a valid event
+   */
+  public EventLog useLog(org.apache.hadoop.fs.Path dir) throws IOException {
+    EventLog l = EventLog.open(dir);
+    try {
+      replay(l);
+    } catch (IOException | RuntimeException e) {
+      try {
+        l.close();
+        dev.tandem.fs.Fs.delete(l.segment()); // still empty: nothing was acknowledged into it
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    logTo(l);
+    return l;
+  }
+
   /** Attaches the log {@link #record} writes to (after {@link #replay}). The log stays its opener's. */
   public void logTo(EventLog log) {
     this.log = log;
