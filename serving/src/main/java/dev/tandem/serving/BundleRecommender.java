@@ -511,7 +511,7 @@ public final class BundleRecommender implements Recommender {
       return Float.isNaN(v) ? null : v;
     }
     EncodedColumn.MultiIndex m = (EncodedColumn.MultiIndex) c;
-    return Arrays.copyOfRange(m.values(), m.offsets()[row], m.offsets()[row + 1]);
+    return Arrays.stream(m.values(), m.offsets()[row], m.offsets()[row + 1]).boxed().toList();
   }
 
   @Override
