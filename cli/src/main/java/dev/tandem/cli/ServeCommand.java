@@ -53,6 +53,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ModelRef ref = ModelRef.parse(model, null).orElse("production");
+    long t0 = System.nanoTime();
     ServingBundle bundle = ServingBundle.load(ref);
     RecommendServer.Settings settings = RecommendServer.Settings.defaults(threads != null ? threads : 2 * Runtime.getRuntime().availableProcessors())
         .withReadTimeout(seconds("--read-timeout", readTimeout)).withIdleTimeout(seconds("--idle-timeout", idleTimeout))
@@ -62,6 +63,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     BundleRecommender rec = rules == null ? new BundleRecommender(bundle) : new BundleRecommender(bundle, ServingConfig.load(rules));
     PrintWriter out = spec.commandLine().getOut();
+    out.printf("loaded %s v%d and built its recommender in %.1f s%n", bundle.name(), bundle.version(), (System.nanoTime() - t0) / 1e9);
     EventLog log = null;
     RecommendServer server;
     try {

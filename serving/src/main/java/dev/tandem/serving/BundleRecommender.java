@@ -85,6 +85,8 @@ public final class BundleRecommender implements Recommender {
   private final LiveHistory history;
   /** Whether the user tower reads a user-side history feature (then an unknown user with events is not a popularity case). */
   private final boolean towerReadsHistory;
+  /** Whether the ranking model reads a history feature (else candidates' history is not computed). */
+  private final boolean rankerReadsHistory;
 
   /** A cached user vector: of a user with these attributes, as of the user's {@code generation} of events. */
   private record UserKey(String user, Map<String, String> attributes, long generation) {}
@@ -147,9 +149,11 @@ public final class BundleRecommender implements Recommender {
           new LiveHistory.Limits(config.history().maxNewUsers(), config.history().maxAheadSeconds()));
       history.featureNames().forEach(f -> contextSources.remove(LiveHistory.column(f))); // computed here, never sent
       this.towerReadsHistory = bundle.retrievalSpec().query().features().stream().anyMatch(history::isHistoryFeature);
+      this.rankerReadsHistory = bundle.hasRanking() && bundle.rankingSpec().query().features().stream().anyMatch(history::isHistoryFeature);
     } else {
       this.history = null;
       this.towerReadsHistory = false;
+      this.rankerReadsHistory = false;
     }
     this.popularOrder = popularityOrder(bundle.popularity());
     this.userVectors = cache(config.cache());
@@ -376,7 +380,7 @@ public final class BundleRecommender implements Recommender {
   float[] userVector(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now) {
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
-    EncodedTable hist = history == null ? null : history.encode(historyRow, new int[] {-1}, now);
+    EncodedTable hist = towerReadsHistory ? history.encode(historyRow, new int[] {-1}, now) : null;
     ModelSpec spec = bundle.retrievalSpec();
     INDArray[] in = spec.query().arrays(1, source(user, ctx, hist, null, new int[1], null));
     return userTowers.with(g -> g.outputSingle(false, in).toFloatVector());
@@ -389,7 +393,7 @@ public final class BundleRecommender implements Recommender {
     }
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
-    EncodedTable hist = history == null ? null : history.encode(historyRow, candidateRows, now);
+    EncodedTable hist = rankerReadsHistory ? history.encode(historyRow, candidateRows, now) : null;
     ModelSpec spec = bundle.rankingSpec();
     InputGroup x = spec.query();
     INDArray[] in = x.arrays(candidateRows.length, source(user, ctx, hist, bundle.items().encoded(), new int[candidateRows.length],
