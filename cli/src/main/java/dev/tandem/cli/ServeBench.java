@@ -88,15 +88,16 @@ final class ServeBench implements Callable<Integer> {
     out.flush();
     Tables t = new Tables("items", "index", "threads", "p50 ms", "p99 ms", "max ms", "requests/s", "recall@" + k, "build s", "table MB",
         "index MB");
-    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "cpu p50 ms",
-        "cpu p99 ms", "GCs", "GC ms");
+    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "of which history ms",
+        "cpu p50 ms", "cpu p99 ms", "GCs", "GC ms");
     Tables events = new Tables("items", "index", "threads", "event p50 ms", "event p99 ms", "events", "log syncs");
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
       for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s, Context.progress())) {
         stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
-            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.cpuP50Ms(), r.cpuP99Ms(), r.gcCount(), r.gcMs());
+            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.history() ? r.stageMeanMs().get("history") : "-", r.cpuP50Ms(),
+            r.cpuP99Ms(), r.gcCount(), r.gcMs());
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
             r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
             r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));

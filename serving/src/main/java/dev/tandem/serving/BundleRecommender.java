@@ -102,7 +102,7 @@ public final class BundleRecommender implements Recommender {
    * @param context        the request's context attributes (sorted)
    */
   private record Subject(int row, RecommendationPath path, Map<String, String> userAttributes, Map<String, String> context,
-      int historyRow, long now) {}
+      int historyRow, long now, long[] historyNanos) {}
 
   /** Candidates in ranked order: the ranking model's scores by candidate position (null when not ranked). */
   private record Ranked(float[] scores, int[] order) {}
@@ -260,6 +260,9 @@ public final class BundleRecommender implements Recommender {
     stages.put("retrieval", (t2 - t1) / 1e6);
     stages.put("ranking", (t3 - t2) / 1e6);
     stages.put("rules", (t4 - t3) / 1e6);
+    if (history != null) {
+      stages.put("history", who.historyNanos()[0] / 1e6); // of user_vector and ranking: computing history features
+    }
     return assemble(req, who, cands, ranked, picked, details, excluded, stages);
   }
 
@@ -274,19 +277,19 @@ public final class BundleRecommender implements Recommender {
       (contextSources.contains(e.getKey()) ? context : userAttributes).put(e.getKey(), e.getValue());
     }
     if (row >= 0) { // a known user is encoded from what the bundle holds, whatever the request says about them
-      return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context, historyRow, now);
+      return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context, historyRow, now, new long[1]);
     }
     // an unknown user the models know something of: attributes, or (for a tower that reads it) a history posted since export
     boolean known = !userAttributes.isEmpty() || towerReadsHistory && history.hasNewUserHistory(req.user());
     RecommendationPath path = known ? RecommendationPath.COLD_FEATURES : RecommendationPath.POPULARITY;
     userAttributes.put("user_id", req.user());
-    return new Subject(row, path, userAttributes, context, historyRow, now);
+    return new Subject(row, path, userAttributes, context, historyRow, now, new long[1]);
   }
 
   private float[] userVector(Subject who, RecommendRequest req, boolean cache, long generation) {
     return cache ? userVectors.get(new UserKey(req.user(), req.attributes(), generation),
-        key -> userVector(who.userAttributes(), who.context(), who.historyRow(), who.now()))
-        : userVector(who.userAttributes(), who.context(), who.historyRow(), who.now());
+        key -> userVector(who.userAttributes(), who.context(), who.historyRow(), who.now(), who.historyNanos()))
+        : userVector(who.userAttributes(), who.context(), who.historyRow(), who.now(), who.historyNanos());
   }
 
   /** Retrieval: the n best items by inner product with the user vector, or the n most popular without one. */
@@ -297,7 +300,7 @@ public final class BundleRecommender implements Recommender {
   /** Ranking: the ranking model's scores, and the candidates by score (ties keep the retrieval order). */
   private Ranked rank(Subject who, Candidates cands) {
     float[] scores = rankers != null && who.path() != RecommendationPath.POPULARITY
-        ? rank(who.userAttributes(), who.context(), who.historyRow(), who.now(), cands.rows()) : null;
+        ? rank(who.userAttributes(), who.context(), who.historyRow(), who.now(), cands.rows(), who.historyNanos()) : null;
     Integer[] order = new Integer[cands.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -370,30 +373,35 @@ public final class BundleRecommender implements Recommender {
   public float[] userVector(String user) {
     int row = bundle.users().row(user);
     return userVector(row >= 0 ? bundle.users().attributes(row) : Map.of("user_id", user), Map.of(),
-        history == null ? LiveHistory.NO_HISTORY : history.userRow(user), history == null ? 0 : history.now());
+        history == null ? LiveHistory.NO_HISTORY : history.userRow(user), history == null ? 0 : history.now(), new long[1]);
   }
 
   /**
    * The user tower's output for raw user attributes and context, encoded by the bundle's transform, with the history
-   * of {@code historyRow} as of {@code now}.
+   * of {@code historyRow} as of {@code now}; the time that took is added to {@code historyNanos[0]}.
    */
-  float[] userVector(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now) {
+  float[] userVector(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now, long[] historyNanos) {
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
+    long h0 = System.nanoTime();
     EncodedTable hist = towerReadsHistory ? history.encode(historyRow, new int[] {-1}, now) : null;
+    historyNanos[0] += System.nanoTime() - h0;
     ModelSpec spec = bundle.retrievalSpec();
     INDArray[] in = spec.query().arrays(1, source(user, ctx, hist, null, new int[1], null));
     return userTowers.with(g -> g.outputSingle(false, in).toFloatVector());
   }
 
   /** The ranking model's probabilities for the user and context with each candidate item, with their history as of now. */
-  float[] rank(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now, int[] candidateRows) {
+  float[] rank(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now, int[] candidateRows,
+      long[] historyNanos) {
     if (candidateRows.length == 0) {
       return new float[0];
     }
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
+    long h0 = System.nanoTime();
     EncodedTable hist = rankerReadsHistory ? history.encode(historyRow, candidateRows, now) : null;
+    historyNanos[0] += System.nanoTime() - h0;
     ModelSpec spec = bundle.rankingSpec();
     InputGroup x = spec.query();
     INDArray[] in = x.arrays(candidateRows.length, source(user, ctx, hist, bundle.items().encoded(), new int[candidateRows.length],

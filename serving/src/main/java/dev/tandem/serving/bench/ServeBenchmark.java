@@ -272,7 +272,7 @@ public final class ServeBenchmark {
       double seconds = (System.nanoTime() - start) / 1e9;
       long[] gcAfter = gc();
       Map<String, Double> meanStages = new LinkedHashMap<>();
-      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules")) {
+      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules", "history")) {
         DoubleAdder sum = stages.get(stage);
         meanStages.put(stage, sum == null ? 0 : sum.sum() / all.getTotalCount());
       }
