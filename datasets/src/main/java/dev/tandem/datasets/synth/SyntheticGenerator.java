@@ -1,5 +1,6 @@
 package dev.tandem.datasets.synth;
 
+import dev.tandem.Shuffle;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import java.io.IOException;
@@ -167,7 +168,7 @@ public final class SyntheticGenerator {
       duration = new float[p.items()];
       releaseDay = new int[p.items()];
       basePopularity = new double[p.items()];
-      int[] rank = permutation(r, p.items());
+      int[] rank = Shuffle.permutation(p.items(), r);
       for (int i = 0; i < p.items(); i++) {
         category[i] = r.nextInt(CATEGORIES);
         for (int k = 0; k < d; k++) {
@@ -200,20 +201,6 @@ public final class SyntheticGenerator {
       }
     }
     return out;
-  }
-
-  static int[] permutation(SplittableRandom r, int n) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 
   static int[] topTags(float[] v, float[][] tagDir, SplittableRandom r) {

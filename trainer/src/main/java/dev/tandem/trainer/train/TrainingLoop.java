@@ -1,6 +1,7 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.CodeVersion;
+import dev.tandem.Shuffle;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.CorruptDataException;
@@ -269,17 +270,6 @@ public final class TrainingLoop {
 
   /** The data order of an epoch: a function of (seed, epoch) only. */
   public static int[] permutation(int n, long seed, int epoch) {
-    SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L);
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
+    return Shuffle.permutation(n, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L));
   }
 }
