@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.config.Check;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
@@ -66,7 +67,7 @@ final class ServeBench implements Callable<Integer> {
         : trainedBase(work != null ? work : Context.home(), out);
     List<ServingConfig.IndexKind> kinds = new ArrayList<>();
     for (String i : indexes) {
-      ServingConfig.IndexKind kind = ServingConfig.IndexKind.of(i);
+      ServingConfig.IndexKind kind = Check.enumOf(ServingConfig.IndexKind.values(), i);
       if (kind == ServingConfig.IndexKind.AUTO) {
         throw new IllegalArgumentException("--index takes exact and/or hnsw");
       }

@@ -1,6 +1,8 @@
 package dev.tandem.config;
 
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Locale;
 
 /**
  * Validation helpers for configuration records. Records call these from their compact constructors with the
@@ -64,21 +66,20 @@ public final class Check {
   }
 
   /**
-   * The constant of a configuration enum written as its lower-case name, with '-' for '_' allowed ("two-tower",
-   * "loguniform"); null for null, so a missing value gets the record's default. Anything else is an error listing the
-   * choices; the binder that calls this (a {@code @JsonCreator}) adds the key.
+   * The constant of a configuration enum written as its lower-case name, in any case, with '-' or '&' for '_' allowed
+   * ("two-tower", "wide&deep", "loguniform"); null for null, so a missing value gets the record's default. Anything else
+   * is an error listing the choices; the binder that calls this ({@link ConfigEnumModule}) adds the key.
    */
   public static <E extends Enum<E>> E enumOf(E[] values, String s) {
     if (s == null) {
       return null;
     }
-    String k = s.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+    String k = s.trim().toLowerCase(Locale.ROOT).replace('-', '_').replace('&', '_');
     for (E e : values) {
-      if (e.name().toLowerCase(java.util.Locale.ROOT).equals(k)) {
+      if (e.name().toLowerCase(Locale.ROOT).equals(k)) {
         return e;
       }
     }
-    throw new ConfigException("", "'" + s + "' is not one of "
-        + java.util.Arrays.stream(values).map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList());
+    throw new ConfigException("", "'" + s + "' is not one of " + Arrays.stream(values).map(e -> e.name().toLowerCase(Locale.ROOT)).toList());
   }
 }

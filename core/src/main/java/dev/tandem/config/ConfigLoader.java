@@ -53,6 +53,7 @@ public final class ConfigLoader {
     m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     m.configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS, true);
     m.findAndRegisterModules();
+    m.registerModule(new ConfigEnumModule());
     return m;
   }
 

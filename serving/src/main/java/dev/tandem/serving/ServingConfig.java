@@ -1,12 +1,10 @@
 package dev.tandem.serving;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import dev.tandem.config.ConfigLoader;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -109,18 +107,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /** Which maximum-inner-product search serves retrieval. */
-  public enum IndexKind {
-    EXACT, HNSW, AUTO;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static IndexKind of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum IndexKind implements ConfigEnum {
+    EXACT, HNSW, AUTO
   }
 
   /**

@@ -1,9 +1,7 @@
 package dev.tandem.trainer;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /**
  * The {@code cluster} section of a job: where training runs. The cluster's own description (master URL, executors,
@@ -42,17 +40,7 @@ public record ClusterSection(Mode mode, String config, Integer workers, Double t
     Check.nonNegative(maxEpochFailures, "max_epoch_failures");
   }
 
-  public enum Mode {
-    LOCAL, SPARK;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Mode of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Mode implements ConfigEnum {
+    LOCAL, SPARK
   }
 }

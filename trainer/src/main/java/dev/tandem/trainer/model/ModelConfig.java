@@ -1,10 +1,8 @@
 package dev.tandem.trainer.model;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The {@code model} section of a job.
@@ -85,33 +83,13 @@ public record ModelConfig(
   }
 
   /** Model families. */
-  public enum Type {
-    TWO_TOWER, RANKING;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Type of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Type implements ConfigEnum {
+    TWO_TOWER, RANKING
   }
 
   /** Ranking architectures. */
-  public enum Architecture {
-    DCN, DLRM, WIDE_DEEP, LOGISTIC;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Architecture of(String s) {
-      return Check.enumOf(values(), s == null ? null : s.replace('&', '_'));
-    }
+  public enum Architecture implements ConfigEnum {
+    DCN, DLRM, WIDE_DEEP, LOGISTIC
   }
 
   /** The logistic-regression baseline on the same encoded features. */

@@ -1,9 +1,7 @@
 package dev.tandem.trainer.train;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /**
  * The {@code train} section of a job.
@@ -113,31 +111,11 @@ public record TrainConfig(
     }
   }
 
-  public enum Optimizer {
-    ADAM, SGD, ADAGRAD;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Optimizer of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Optimizer implements ConfigEnum {
+    ADAM, SGD, ADAGRAD
   }
 
-  public enum Decay {
-    NONE, COSINE, LINEAR, EXPONENTIAL;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Decay of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Decay implements ConfigEnum {
+    NONE, COSINE, LINEAR, EXPONENTIAL
   }
 }

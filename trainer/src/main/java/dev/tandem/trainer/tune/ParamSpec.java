@@ -1,11 +1,9 @@
 package dev.tandem.trainer.tune;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One dimension of a search space, as written under {@code space.<job key>} in a sweep file:
@@ -84,17 +82,7 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
   }
 
   /** The kinds of dimension. */
-  public enum Type {
-    CHOICE, UNIFORM, LOGUNIFORM, INT;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Type of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Type implements ConfigEnum {
+    CHOICE, UNIFORM, LOGUNIFORM, INT
   }
 }

@@ -1,16 +1,14 @@
 package dev.tandem.trainer.tune.sweep;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.trainer.tune.ParamSpec;
 import dev.tandem.trainer.tune.SamplerConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -187,18 +185,8 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
     }
 
     /** The schedulers. */
-    public enum Type {
-      NONE, ASHA;
-
-      @JsonValue
-      public String key() {
-        return name().toLowerCase(Locale.ROOT);
-      }
-
-      @JsonCreator
-      public static Type of(String s) {
-        return Check.enumOf(values(), s);
-      }
+    public enum Type implements ConfigEnum {
+      NONE, ASHA
     }
   }
 

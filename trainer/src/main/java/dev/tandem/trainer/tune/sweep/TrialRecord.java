@@ -1,10 +1,8 @@
 package dev.tandem.trainer.tune.sweep;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.config.ConfigEnum;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -93,7 +91,7 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
   }
 
   /** The states of a trial. */
-  public enum Status {
+  public enum Status implements ConfigEnum {
     /** sampled, not running (not started yet, or to be resumed) */
     PENDING,
     /** a process is training it */
@@ -103,16 +101,6 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
     /** stopped early by the scheduler or the wall-clock limit; its checkpoints and metrics so far are kept */
     STOPPED,
     /** its job was invalid or its process failed; the error is recorded */
-    FAILED;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Status of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    }
+    FAILED
   }
 }
