@@ -1,5 +1,9 @@
 package dev.tandem.trainer;
 
+import static dev.tandem.config.Check.orDefault;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.Check;
@@ -33,18 +37,28 @@ import java.util.regex.Pattern;
  * @param eval     evaluation settings
  * @param cluster  where training runs (this JVM by default, or a Spark cluster)
  */
-public record JobConfig(String name, Long seed, DatasetConfig dataset, String prepared, ModelConfig model, TrainConfig train,
+public record JobConfig(String name, long seed, DatasetConfig dataset, String prepared, ModelConfig model, TrainConfig train,
     EvalConfig eval, ClusterSection cluster) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+  /**
+   * The job as its file reads, with every key it leaves out (null) at its default: name {@code job}, seed 42, and the
+   * sections' own defaults ({@link TrainConfig#DEFAULT}, {@link EvalConfig#DEFAULT}, {@link ClusterSection#LOCAL}).
+   */
+  @JsonCreator
+  public static JobConfig of(@JsonProperty("name") String name, @JsonProperty("seed") Long seed, @JsonProperty("dataset") DatasetConfig dataset,
+      @JsonProperty("prepared") String prepared, @JsonProperty("model") ModelConfig model, @JsonProperty("train") TrainConfig train,
+      @JsonProperty("eval") EvalConfig eval, @JsonProperty("cluster") ClusterSection cluster) {
+    return new JobConfig(orDefault(name, "job"), orDefault(seed, 42L), dataset, prepared, model, orDefault(train, TrainConfig.DEFAULT),
+        orDefault(eval, EvalConfig.DEFAULT), orDefault(cluster, ClusterSection.LOCAL));
+  }
+
   public JobConfig {
-    name = Check.orDefault(name, "job");
-    Check.that(NAME.matcher(name).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
-    seed = Check.orDefault(seed, 42L);
+    Check.that(NAME.matcher(Check.required(name, "name")).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
     Check.that(dataset != null || prepared != null, "dataset", "is required (or give prepared: PATH)");
-    train = Check.orDefault(train, TrainConfig.DEFAULT);
-    eval = Check.orDefault(eval, EvalConfig.DEFAULT);
-    cluster = Check.orDefault(cluster, ClusterSection.LOCAL);
+    Check.required(train, "train");
+    Check.required(eval, "eval");
+    Check.required(cluster, "cluster");
     if (model != null) {
       checkEarlyStoppingMetric(model, train, eval);
       if (dataset != null) {

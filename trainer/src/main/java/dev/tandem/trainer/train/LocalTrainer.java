@@ -105,9 +105,10 @@ public class LocalTrainer implements Trainer {
 
     List<Map<String, Object>> baselineHistory = null;
     if (!spec.isTwoTower()) {
+      TrainConfig baselineTrain = baselineTraining(job.train());
       TrainingLoop baseline = new TrainingLoop(new TrainingLoop.Setup(job.name() + " baseline (logistic regression)",
-          ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTraining(job.train()), job.eval(), job.seed(),
-          req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(0)));
+          ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTrain, job.eval(), job.seed(),
+          req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(baselineTrain.checkpointEvery())));
       baselineHistory = baseline.run(req.resume(), req.fresh()).history();
     }
     try {
@@ -147,15 +148,29 @@ public class LocalTrainer implements Trainer {
     return ModelSpec.of(job.model(), ds.transform(), ModelSpec.ordinalTargets(rule, values));
   }
 
+  /** The baseline's recipe: at most this many epochs (unless a refit fixes them) ... */
+  static final int BASELINE_MAX_EPOCHS = 15;
+  /** ... batches at least this large ... */
+  static final int BASELINE_MIN_BATCH = 1024;
+  /** ... Adam at this learning rate, higher than a deep model's: a linear model takes it ... */
+  static final double BASELINE_LEARNING_RATE = 0.01;
+  /** ... a light L2 penalty ... */
+  static final double BASELINE_WEIGHT_DECAY = 1e-5;
+  /** ... stopped early on validation AUC after this many epochs without improvement ... */
+  static final int BASELINE_PATIENCE = 2;
+  /** ... keeping this many checkpoints besides the best. */
+  static final int BASELINE_KEEP_CHECKPOINTS = 2;
+
   /**
-   * The baseline trains fast and converges in a few epochs; a higher learning rate suits a linear model. With
-   * {@code baseline_epochs} set (a refit) it trains exactly that many.
+   * The baseline's training: it trains fast and converges in a few epochs. With {@code baseline_epochs} set (a refit) it
+   * trains exactly that many; every key the recipe above does not set keeps its default.
    */
   static TrainConfig baselineTraining(TrainConfig t) {
     boolean fixed = t.baselineEpochs() != null;
-    return new TrainConfig(fixed ? t.baselineEpochs() : Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM,
-        0.01, 0, TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", fixed ? 0 : 2, 0.0, 0), 0, 2, 1,
-        t.evalBatchUsers(), false, null, null);
+    return TrainConfig.of(fixed ? t.baselineEpochs() : Math.min(t.epochs(), BASELINE_MAX_EPOCHS), Math.max(t.batchSize(), BASELINE_MIN_BATCH),
+        TrainConfig.Optimizer.ADAM, BASELINE_LEARNING_RATE, null, TrainConfig.Decay.NONE, null, BASELINE_WEIGHT_DECAY, null,
+        TrainConfig.EarlyStopping.of("auc", fixed ? 0 : BASELINE_PATIENCE, null, null), null, BASELINE_KEEP_CHECKPOINTS, null,
+        t.evalBatchUsers(), null, null, null);
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
