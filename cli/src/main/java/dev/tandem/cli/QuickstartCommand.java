@@ -13,6 +13,7 @@ import dev.tandem.serving.registry.ModelRef;
 import dev.tandem.serving.registry.VersionManifest;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.metrics.EvaluationResult;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.LocalTrainer;
 import dev.tandem.trainer.train.RunDirectory;
@@ -75,7 +76,7 @@ final class QuickstartCommand implements Callable<Integer> {
       out.printf("%n== training %s (%s)%n", c.name(), c.model().type().key());
       out.flush();
       new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
-      Map<String, Object> eval = Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST, c.eval(), "best");
+      EvaluationResult eval = Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST, c.eval(), "best");
       run.writeJson(run.eval(dev.tandem.datasets.split.SplitName.TEST), eval);
       out.printf("%n== %s on the test split%n", c.name());
       EvaluateCommand.print(out, eval);

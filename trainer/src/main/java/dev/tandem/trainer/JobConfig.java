@@ -15,6 +15,7 @@ import dev.tandem.datasets.FeatureKind;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
 import dev.tandem.trainer.eval.EvalConfig;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.train.TrainConfig;
 import java.util.ArrayList;
@@ -86,6 +87,17 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
     }
   }
 
+  /**
+   * The validation metric that chooses the model's best epoch and drives early stopping: {@code
+   * train.early_stopping.metric}, else Recall@K at the first {@code eval.k} for retrieval and AUC for ranking.
+   *
+   * @throws ConfigException when the job has no model
+   */
+  public Metric validationMetric() {
+    requireModel();
+    return Metric.watched(train.earlyStopping().metric(), model.type() == ModelConfig.Type.TWO_TOWER, eval.k());
+  }
+
   /** Fails unless the job has a model section: preparing data for a job that cannot train would be wasted. */
   public void requireModel() {
     if (model == null) {
@@ -155,11 +167,11 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
     }
     List<String> known = new ArrayList<>();
     if (model.type() == ModelConfig.Type.TWO_TOWER) {
-      for (String m : List.of("recall", "ndcg", "hitrate")) {
-        eval.k().forEach(k -> known.add(m + "@" + k));
-      }
+      eval.k().forEach(k -> known.add(Metric.recall(k).name()));
+      eval.k().forEach(k -> known.add(Metric.ndcg(k).name()));
+      eval.k().forEach(k -> known.add(Metric.hitRate(k).name()));
     } else {
-      known.addAll(List.of("auc", "logloss"));
+      known.addAll(List.of(Metric.AUC.name(), Metric.LOGLOSS.name()));
     }
     Check.that(known.contains(metric), "train.early_stopping.metric", "'" + metric + "' is not a validation metric of a "
         + model.type().key() + " model with eval.k " + eval.k() + " (known: " + String.join(", ", known) + ")");

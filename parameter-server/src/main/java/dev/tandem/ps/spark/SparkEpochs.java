@@ -87,7 +87,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   /** Steps each worker trains per epoch, counted when first needed. */
   private long[] stepsPerWorker;
   private Map<String, Map<String, Object>> lastTraffic = Map.of();
-  private final Map<Integer, Map<String, Object>> epochMetrics = new LinkedHashMap<>();
+  private final Map<Integer, Map<String, Number>> epochMetrics = new LinkedHashMap<>();
   /** How many times each epoch was started on the cluster (1 = no failure). */
   private final Map<Integer, Integer> attemptsByEpoch = new LinkedHashMap<>();
   private double lastFitSeconds;
@@ -248,7 +248,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
     Map<String, Map<String, Object>> nodes = TrafficReport.read(trafficDir);
     Map<String, Object> report = TrafficReport.aggregate(nodes);
     run.writeJson(new Path(run.root(), "traffic.json"), report);
-    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Number> m = new LinkedHashMap<>();
     double updates = TrafficReport.sum(nodes, "updates_sent") - TrafficReport.sum(lastTraffic, "updates_sent");
     double sent = TrafficReport.sum(nodes, "bytes_sent") - TrafficReport.sum(lastTraffic, "bytes_sent");
     double dense = TrafficReport.sum(nodes, "dense_bytes_equivalent") - TrafficReport.sum(lastTraffic, "dense_bytes_equivalent");
@@ -289,9 +289,9 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   }
 
   @Override
-  public Map<String, Object> epochMetrics(int epoch) {
-    Map<String, Object> m = epochMetrics.get(epoch);
-    Map<String, Object> out = new LinkedHashMap<>();
+  public Map<String, Number> epochMetrics(int epoch) {
+    Map<String, Number> m = epochMetrics.get(epoch);
+    Map<String, Number> out = new LinkedHashMap<>();
     if (m != null) {
       m.forEach((k, v) -> out.put("traffic_" + k, v));
     }

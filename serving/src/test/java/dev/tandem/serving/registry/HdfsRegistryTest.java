@@ -43,9 +43,18 @@ class HdfsRegistryTest {
     assertThat(v2.parent()).isEqualTo(1);
     assertThat(v1.models()).containsKeys("retrieval", "ranking");
     assertThat(v2.models()).containsOnlyKeys("retrieval");
-    assertThat(v1.models().get("retrieval").metrics()).containsKey("recall@10");
-    assertThat(v1.models().get("retrieval").baseline()).containsEntry("name", "popularity").containsKey("recall@10");
-    assertThat(v1.models().get("ranking").baseline()).containsEntry("name", "logistic_regression").containsKey("auc");
+    assertThat(v1.models().get("retrieval").metrics().values()).containsKey("recall@10").doesNotContainKey("format");
+    assertThat(v1.models().get("retrieval").baseline().name()).isEqualTo("popularity");
+    assertThat(v1.models().get("retrieval").baseline().scores().values()).containsKey("recall@10");
+    assertThat(v1.models().get("ranking").baseline().name()).isEqualTo("logistic_regression");
+    assertThat(v1.models().get("ranking").baseline().scores().values()).containsKey("auc");
+    // headline numbers only: no nested groups or tables, no NaN
+    assertThat(v1.models().values()).allSatisfy(m -> {
+      assertThat(m.metrics().values().values()).allMatch(Double::isFinite);
+      assertThat(m.baseline().scores().values().values()).allMatch(Double::isFinite);
+      assertThat(m.metrics().groups()).isEmpty();
+      assertThat(m.metrics().calibration()).isEmpty();
+    });
     assertThat(v1.models().get("retrieval").provenance().datasetFingerprint()).isEqualTo(runs.dataset().fingerprint());
     assertThat(v1.files()).containsKeys(ServingBundle.USER_TOWER, ServingBundle.ITEM_VECTORS, ServingBundle.RANKING_MODEL,
         ServingBundle.TRANSFORM, ServingBundle.USERS, ServingBundle.ITEMS, ServingBundle.PROFILE, ServingBundle.SERVING);

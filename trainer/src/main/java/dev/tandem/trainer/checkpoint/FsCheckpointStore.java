@@ -264,7 +264,7 @@ public final class FsCheckpointStore implements CheckpointStore {
     for (int i = ids.size() - 1; i >= 0; i--) {
       Optional<TrainingState> st = verifiedState(ids.get(i));
       if (st.isPresent() && st.get().stepInEpoch() == 0 && !st.get().history().isEmpty()
-          && Boolean.TRUE.equals(st.get().history().get(st.get().history().size() - 1).get("improved"))) {
+          && st.get().history().get(st.get().history().size() - 1).improved()) {
         return Optional.of(ids.get(i));
       }
     }

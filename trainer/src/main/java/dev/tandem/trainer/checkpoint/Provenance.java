@@ -15,7 +15,8 @@ import java.util.Map;
  * @param inputs             the raw files read (path, size, checksum): the data snapshot
  * @param codeVersion        Tandem version and git commit
  * @param createdAt          when the checkpoint was written
- * @param metrics            validation metrics so far (latest epoch)
+ * @param metrics            the latest finished epoch's metrics.jsonl line as that version wrote it (empty before the
+ *                           first epoch ends): a record of the moment, carried into registry manifests unchanged
  * @param parent             the model this one was retrained from, if any
  * @param runtime            the JVM, OS, architecture, DL4J version and ND4J backend that computed the model (null in
  *                           checkpoints written before it was recorded)

@@ -1,5 +1,8 @@
 package dev.tandem.trainer.eval;
 
+import dev.tandem.trainer.metrics.CalibrationBin;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,13 +14,11 @@ public final class RankingMetrics {
 
   private RankingMetrics() {}
 
-  /** A calibration bin: predictions in [lo, hi). */
-  public record Bin(double lo, double hi, long count, double meanPredicted, double observedRate) {}
-
-  public static Map<String, Object> evaluate(float[] predicted, float[] label, int bins) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("auc", auc(predicted, label));
-    out.put("logloss", logloss(predicted, label));
+  /** AUC, log loss, the base rates and the expected calibration error, with the calibration table. */
+  public static Scores evaluate(float[] predicted, float[] label, int bins) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put(Metric.AUC.name(), auc(predicted, label));
+    out.put(Metric.LOGLOSS.name(), logloss(predicted, label));
     double pos = 0;
     double mean = 0;
     for (int i = 0; i < label.length; i++) {
@@ -27,14 +28,13 @@ public final class RankingMetrics {
     out.put("examples", (double) label.length);
     out.put("positive_rate", label.length == 0 ? Double.NaN : pos / label.length);
     out.put("mean_prediction", label.length == 0 ? Double.NaN : mean / label.length);
-    List<Bin> table = calibration(predicted, label, bins);
+    List<CalibrationBin> table = calibration(predicted, label, bins);
     double ece = 0;
-    for (Bin b : table) {
+    for (CalibrationBin b : table) {
       ece += b.count() * Math.abs(b.meanPredicted() - b.observedRate());
     }
     out.put("expected_calibration_error", label.length == 0 ? Double.NaN : ece / label.length);
-    out.put("calibration", table);
-    return out;
+    return new Scores(out, Map.of(), table);
   }
 
   /** ROC AUC with tied predictions sharing their average rank (the Mann-Whitney statistic). */
@@ -79,7 +79,7 @@ public final class RankingMetrics {
   }
 
   /** Equal-width bins over [0, 1]. */
-  public static List<Bin> calibration(float[] p, float[] y, int bins) {
+  public static List<CalibrationBin> calibration(float[] p, float[] y, int bins) {
     long[] count = new long[bins];
     double[] sumP = new double[bins];
     double[] sumY = new double[bins];
@@ -89,9 +89,9 @@ public final class RankingMetrics {
       sumP[b] += p[i];
       sumY[b] += y[i];
     }
-    List<Bin> out = new ArrayList<>();
+    List<CalibrationBin> out = new ArrayList<>();
     for (int b = 0; b < bins; b++) {
-      out.add(new Bin((double) b / bins, (double) (b + 1) / bins, count[b], count[b] == 0 ? Double.NaN : sumP[b] / count[b],
+      out.add(new CalibrationBin((double) b / bins, (double) (b + 1) / bins, count[b], count[b] == 0 ? Double.NaN : sumP[b] / count[b],
           count[b] == 0 ? Double.NaN : sumY[b] / count[b]));
     }
     return out;

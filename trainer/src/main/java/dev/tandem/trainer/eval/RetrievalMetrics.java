@@ -3,6 +3,8 @@ package dev.tandem.trainer.eval;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -70,8 +72,8 @@ public final class RetrievalMetrics {
     return new Task(users, positives, excluded, warm, items);
   }
 
-  /** Evaluates a scorer on a task. Keys: recall@K, ndcg@K, hitrate@K, users, plus "warm" and "cold" groups. */
-  public static Map<String, Object> evaluate(Task t, Scorer scorer, List<Integer> ks, int batchUsers) {
+  /** Evaluates a scorer on a task: recall@K, ndcg@K, hitrate@K and users, overall and in the groups "warm" and "cold". */
+  public static Scores evaluate(Task t, Scorer scorer, List<Integer> ks, int batchUsers) {
     int kmax = ks.stream().mapToInt(Integer::intValue).max().orElse(10);
     Map<String, double[]> sums = new LinkedHashMap<>();
     for (String group : List.of("all", "warm", "cold")) {
@@ -95,23 +97,23 @@ public final class RetrievalMetrics {
         }
       }
     }
-    Map<String, Object> out = new LinkedHashMap<>(metrics(sums.get("all"), ks));
-    out.put("warm", metrics(sums.get("warm"), ks));
-    out.put("cold", metrics(sums.get("cold"), ks));
-    return out;
+    Map<String, Scores> groups = new LinkedHashMap<>();
+    groups.put("warm", Scores.of(metrics(sums.get("warm"), ks)));
+    groups.put("cold", Scores.of(metrics(sums.get("cold"), ks)));
+    return new Scores(metrics(sums.get("all"), ks), groups, List.of());
   }
 
   private static Map<String, Double> metrics(double[] s, List<Integer> ks) {
     Map<String, Double> out = new LinkedHashMap<>();
     double n = s[s.length - 1];
     for (int i = 0; i < ks.size(); i++) {
-      out.put("recall@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i] / n);
+      out.put(Metric.recall(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i] / n);
     }
     for (int i = 0; i < ks.size(); i++) {
-      out.put("ndcg@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i + 1] / n);
+      out.put(Metric.ndcg(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i + 1] / n);
     }
     for (int i = 0; i < ks.size(); i++) {
-      out.put("hitrate@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i + 2] / n);
+      out.put(Metric.hitRate(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i + 2] / n);
     }
     out.put("users", n);
     return out;

@@ -3,11 +3,11 @@ package dev.tandem.trainer.train;
 import dev.tandem.CodeVersion;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
 import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.model.ModelSpec;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -61,8 +61,7 @@ public class LocalTrainer implements Trainer {
     hooks.addShutdownHook(onSignal, org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
     try {
       TrainingState state = trainModels(req, job, run, yaml);
-      Map<String, Object> best = state.history().stream()
-          .filter(m -> Boolean.TRUE.equals(m.get("improved"))).reduce((a, b) -> b).orElse(Map.of());
+      EpochMetrics best = state.history().stream().filter(EpochMetrics::improved).reduce((a, b) -> b).orElse(null);
       if (!stopWatching(hooks, onSignal)) {
         return state; // the process is exiting: run.json says interrupted (its last checkpoint may be the final one)
       }
@@ -103,7 +102,7 @@ public class LocalTrainer implements Trainer {
         run, yaml, sha, req.progress(), steps));
     TrainingState state = main.run(req.resume(), req.fresh());
 
-    List<Map<String, Object>> baselineHistory = null;
+    List<EpochMetrics> baselineHistory = null;
     if (!spec.isTwoTower()) {
       TrainConfig baselineTrain = baselineTraining(job.train());
       TrainingLoop baseline = new TrainingLoop(new TrainingLoop.Setup(job.name() + " baseline (logistic regression)",
@@ -112,7 +111,7 @@ public class LocalTrainer implements Trainer {
       baselineHistory = baseline.run(req.resume(), req.fresh()).history();
     }
     try {
-      TrainingCurves.write(run.curves(), job.name(), state.history(), main.metricName(), baselineHistory);
+      TrainingCurves.write(run.curves(), job.name(), state.history(), main.metric(), baselineHistory);
     } catch (Exception e) {
       LOG.warn("could not draw training curves: {}", e.toString());
     }
@@ -174,7 +173,7 @@ public class LocalTrainer implements Trainer {
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
-      Map<String, Object> bestMetrics, double seconds, String stopReason, String error) {
+      EpochMetrics bestMetrics, double seconds, String stopReason, String error) {
     run.writeInfo(new RunDirectory.Info(job.name(), job.model().type().key(), status, created, Instant.now().toString(),
         req.dataset().dir().toString(), req.dataset().fingerprint(), CodeVersion.get(), best, bestMetrics, stopReason, seconds,
         job.train().workers(), name(), error));

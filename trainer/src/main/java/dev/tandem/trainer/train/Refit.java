@@ -7,9 +7,9 @@ import dev.tandem.datasets.split.SplitConfig;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -42,11 +42,11 @@ public final class Refit {
    * The epoch validation chose: the last epoch marked as an improvement, or, when none was (validation empty or
    * never watched), every epoch trained.
    */
-  public static int chosenEpochs(List<Map<String, Object>> history) {
+  public static int chosenEpochs(List<EpochMetrics> history) {
     int chosen = 0;
-    for (Map<String, Object> m : history) {
-      if (Boolean.TRUE.equals(m.get("improved"))) {
-        chosen = ((Number) m.get("epoch")).intValue();
+    for (EpochMetrics m : history) {
+      if (m.improved()) {
+        chosen = m.epoch();
       }
     }
     return chosen > 0 ? chosen : Math.max(1, history.size());
@@ -104,7 +104,7 @@ public final class Refit {
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(run.job().toString(), List.of());
     Integer baselineEpochs = null;
     if (job.value().model() != null && job.value().model().type() == dev.tandem.trainer.model.ModelConfig.Type.RANKING) {
-      List<Map<String, Object>> baseline = run.baseline().readMetrics();
+      List<EpochMetrics> baseline = run.baseline().readMetrics();
       baselineEpochs = baseline.isEmpty() ? null : chosenEpochs(baseline);
     }
     int epochs = chosenEpochs(run.readMetrics());

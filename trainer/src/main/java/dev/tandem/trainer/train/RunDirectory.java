@@ -1,17 +1,16 @@
 package dev.tandem.trainer.train;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.EvaluationResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
@@ -91,14 +90,14 @@ public final class RunDirectory {
    * The stored evaluation of a split, if any: {@code eval-SPLIT.json}, else an older run's {@code eval.json} when its
    * {@code split} field names this split.
    */
-  public Optional<JsonNode> readEval(SplitName split) {
+  public Optional<EvaluationResult> readEval(SplitName split) {
     try {
       if (Fs.exists(eval(split))) {
-        return Optional.of(Persisted.readTree(Fs.readAll(eval(split)), FORMAT, eval(split).toString()));
+        return Optional.of(Persisted.read(Fs.readAll(eval(split)), EvaluationResult.class, FORMAT, eval(split).toString()));
       }
       if (Fs.exists(legacyEval())) {
-        JsonNode old = Persisted.readTree(Fs.readAll(legacyEval()), FORMAT, legacyEval().toString());
-        if (split.key().equals(old.path("split").asText())) {
+        EvaluationResult old = Persisted.read(Fs.readAll(legacyEval()), EvaluationResult.class, FORMAT, legacyEval().toString());
+        if (split.key().equals(old.split())) {
           return Optional.of(old);
         }
       }
@@ -124,9 +123,10 @@ public final class RunDirectory {
    * @param stopReason why training stopped: all epochs done, early stopping (metric and patience), the time limit,
    *                   the failure, or the interruption (null while running)
    * @param error      the error a failed run stopped with (null otherwise)
+   * @param bestMetrics the best epoch's metrics (null until training has finished)
    */
   public record Info(String name, String model, String status, String created, String updated, String datasetPath,
-      String datasetFingerprint, String codeVersion, String bestCheckpoint, Map<String, Object> bestMetrics, String stopReason,
+      String datasetFingerprint, String codeVersion, String bestCheckpoint, EpochMetrics bestMetrics, String stopReason,
       double trainSeconds, int workers, String trainer, String error) {}
 
   public Info readInfo() {
@@ -143,15 +143,16 @@ public final class RunDirectory {
     writeJson(info(), info);
   }
 
-  public List<Map<String, Object>> readMetrics() {
-    List<Map<String, Object>> out = new ArrayList<>();
+  /** The lines of {@code metrics.jsonl}, one per finished epoch (none before the first). */
+  public List<EpochMetrics> readMetrics() {
+    List<EpochMetrics> out = new ArrayList<>();
     if (!Fs.exists(metrics())) {
       return out;
     }
     try {
       for (String line : Fs.readString(metrics()).split("\n")) {
         if (!line.isBlank()) {
-          out.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() {}));
+          out.add(JSON.readValue(line, EpochMetrics.class));
         }
       }
     } catch (IOException e) {
@@ -161,10 +162,10 @@ public final class RunDirectory {
   }
 
   /** Rewrites metrics.jsonl atomically with these entries (HDFS append is not to be relied on). */
-  public void writeMetrics(List<Map<String, Object>> entries) {
+  public void writeMetrics(List<EpochMetrics> entries) {
     StringBuilder sb = new StringBuilder();
     try {
-      for (Map<String, Object> e : entries) {
+      for (EpochMetrics e : entries) {
         sb.append(JSON.writeValueAsString(e)).append('\n');
       }
       Fs.writeAtomically(metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));

@@ -5,6 +5,7 @@ import dev.tandem.config.Check;
 import dev.tandem.config.ConfigEnum;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.tune.ParamSpec;
 import dev.tandem.trainer.tune.SamplerConfig;
 import java.util.LinkedHashMap;
@@ -109,30 +110,26 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
   public record Objective(String metric, String split, String direction) {
     public Objective {
       Check.requiredText(metric, "metric");
-      metric = metric.trim();
-      if (metric.startsWith("val_")) {
-        metric = metric.substring(4);
-      }
+      metric = Metric.parse(metric).name();
       split = Check.orDefault(split, "validation");
       Check.oneOf(split, List.of("validation", "test"), "split");
-      direction = Check.orDefault(direction, metric.contains("loss") || metric.contains("error") ? "min" : "max");
+      direction = Check.orDefault(direction, Metric.named(metric).maximised() ? "max" : "min");
       Check.oneOf(direction, List.of("max", "min"), "direction");
+    }
+
+    /** The objective's metric in the direction the sweep asks for. */
+    public Metric asMetric() {
+      return new Metric(metric, direction.equals("max") ? Metric.Direction.MAXIMISE : Metric.Direction.MINIMISE);
     }
 
     /** Whether a larger value is better. */
     public boolean maximize() {
-      return direction.equals("max");
+      return asMetric().maximised();
     }
 
     /** True if {@code a} is strictly better than {@code b} (NaN is worse than anything). */
     public boolean better(double a, double b) {
-      if (Double.isNaN(a)) {
-        return false;
-      }
-      if (Double.isNaN(b)) {
-        return true;
-      }
-      return maximize() ? a > b : a < b;
+      return asMetric().better(a, b);
     }
   }
 
