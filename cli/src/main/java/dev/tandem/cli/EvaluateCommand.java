@@ -7,6 +7,7 @@ import dev.tandem.trainer.eval.Evaluation;
 import dev.tandem.trainer.metrics.CalibrationBin;
 import dev.tandem.trainer.metrics.EvaluationResult;
 import dev.tandem.trainer.metrics.Scores;
+import dev.tandem.trainer.train.Refit;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.PrintWriter;
 import java.util.List;
@@ -40,9 +41,9 @@ final class EvaluateCommand implements Callable<Integer> {
     dir.writeJson(dir.eval(s), result);
     print(spec.commandLine().getOut(), result);
     spec.commandLine().getOut().printf("%nwritten: %s%n", dir.eval(s));
-    if (dev.tandem.trainer.train.Refit.dir(dir).exists()) {
+    if (Refit.dir(dir).exists()) {
       spec.commandLine().getOut().printf("this run was refit on train + validation (train.refit): evaluate the model to deploy with "
-          + "tandem evaluate --run %s --split %s%n", dev.tandem.trainer.train.Refit.dir(dir).root(), s.key());
+          + "tandem evaluate --run %s --split %s%n", Refit.dir(dir).root(), s.key());
     }
     spec.commandLine().getOut().flush();
     return 0;

@@ -5,6 +5,7 @@ import dev.tandem.serving.bundle.BundleExporter;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelName;
 import dev.tandem.serving.registry.VersionManifest;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ final class ExportCommand implements Callable<Integer> {
     if (rules != null) {
       try {
         servingYaml = Fs.readString(Fs.path(rules));
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         throw new IllegalArgumentException("serving configuration not found: " + rules);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + rules, e);

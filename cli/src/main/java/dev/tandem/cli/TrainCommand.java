@@ -4,6 +4,7 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.ClusterSection;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.metrics.EpochMetrics;
@@ -12,6 +13,7 @@ import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.Refit;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
+import dev.tandem.trainer.train.Trainer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     job.value().requireModel(); // the rest of the job was checked on load: nothing is read or prepared for a job that cannot train
-    dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
+    Trainer trainer = Trainers.forJob(job, cluster);
     String cacheRoot = cacheRoot(job);
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
     TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress(), fresh));
@@ -114,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private String cacheRoot(ConfigLoader.Loaded<JobConfig> job) {
-    return cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
+    return cache != null ? cache : job.value().cluster().mode() == ClusterSection.Mode.SPARK
         ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
   }
 

@@ -9,10 +9,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -80,7 +86,7 @@ public final class Fs {
     return new Path(base, location);
   }
 
-  private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
+  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
 
   /** True for URIs such as hdfs://nn/x, file:///x and file:/x (a scheme of two or more characters). */
   static boolean hasScheme(String location) {
@@ -378,24 +384,24 @@ public final class Fs {
    */
   private static Boolean renameLocalNoOverwrite(java.nio.file.Path src, java.nio.file.Path dst) throws IOException {
     try {
-      if (java.nio.file.Files.isDirectory(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
         try {
-          java.nio.file.Files.move(src, dst);
-        } catch (java.nio.file.FileSystemException e) {
+          Files.move(src, dst);
+        } catch (FileSystemException e) {
           // ENOTEMPTY comes back as a plain FileSystemException: the name was taken between the JDK's check and rename(2)
-          if (e instanceof java.nio.file.NoSuchFileException || !java.nio.file.Files.exists(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          if (e instanceof NoSuchFileException || !Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
             throw e;
           }
           return false;
         }
         return true;
       }
-      java.nio.file.Files.createLink(dst, src);
-      java.nio.file.Files.delete(src);
+      Files.createLink(dst, src);
+      Files.delete(src);
       return true;
-    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+    } catch (java.nio.file.FileAlreadyExistsException | DirectoryNotEmptyException e) {
       return false;
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       FileNotFoundException fnf = new FileNotFoundException(e.getMessage());
       fnf.initCause(e);
       throw fnf;

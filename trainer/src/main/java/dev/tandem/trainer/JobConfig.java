@@ -4,6 +4,7 @@ import static dev.tandem.config.Check.orDefault;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.Check;
@@ -14,6 +15,7 @@ import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.FeatureKind;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
+import dev.tandem.fs.Fs;
 import dev.tandem.trainer.eval.EvalConfig;
 import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.model.ModelConfig;
@@ -21,7 +23,9 @@ import dev.tandem.trainer.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -143,11 +147,11 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
         throw new ConfigException(key, "no feature '" + item.get(i) + "' in " + where + known);
       }
       if (f.entity() != Entity.ITEM) {
-        throw new ConfigException(key, "'" + f.name() + "' is a " + f.entity().name().toLowerCase(java.util.Locale.ROOT)
+        throw new ConfigException(key, "'" + f.name() + "' is a " + f.entity().name().toLowerCase(Locale.ROOT)
             + " feature; the item tower takes item features only");
       }
     }
-    for (String name : new java.util.TreeSet<>(model.featureDropout().keySet())) {
+    for (String name : new TreeSet<>(model.featureDropout().keySet())) {
       Feature f = byName.get(name);
       String key = "model.feature_dropout." + name;
       if (f == null) {
@@ -192,7 +196,7 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
     }
     try {
       return ConfigLoader.yaml().writeValueAsString(tree);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -210,7 +214,7 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
   private static void absolutise(ObjectNode node, String field, String baseDir) {
     JsonNode v = node.get(field);
     if (v != null && v.isTextual() && !v.asText().isEmpty()) {
-      node.put(field, dev.tandem.fs.Fs.resolve(baseDir, v.asText()).toString());
+      node.put(field, Fs.resolve(baseDir, v.asText()).toString());
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -49,8 +50,8 @@ public record VersionDiff(int a, int b, List<MetricRow> metrics, List<ConfigChan
     return new VersionDiff(a.version(), b.version(), rows, changes);
   }
 
-  private static java.util.Set<String> union(java.util.Set<String> x, java.util.Set<String> y) {
-    java.util.Set<String> s = new TreeSet<>(x);
+  private static Set<String> union(Set<String> x, Set<String> y) {
+    Set<String> s = new TreeSet<>(x);
     s.addAll(y);
     return s;
   }

@@ -1,6 +1,7 @@
 package dev.tandem.trainer.checkpoint;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,7 +20,7 @@ public interface CheckpointStore {
    * As {@link #latestGood()}, and records in {@code refused} each newer checkpoint that was skipped (id, newest first)
    * with the reason: when none verifies, it says what was found and why each was refused.
    */
-  Optional<Checkpoint> latestGood(java.util.Map<String, String> refused);
+  Optional<Checkpoint> latestGood(Map<String, String> refused);
 
   /** A checkpoint by id, verified; throws {@link dev.tandem.fs.CorruptDataException} if damaged. */
   Checkpoint load(String id);

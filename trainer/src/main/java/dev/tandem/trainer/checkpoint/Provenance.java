@@ -3,6 +3,8 @@ package dev.tandem.trainer.checkpoint;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.datasets.source.InputFile;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,7 +27,7 @@ import java.util.Map;
  *                           before this field existed and after are alike)
  */
 public record Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
-    java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
+    List<InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
     String parent, @JsonInclude(JsonInclude.Include.NON_NULL) NumericsRuntime runtime,
     @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode sweep) {
   /** The version of {@code provenance.json}'s format (see {@link dev.tandem.format.Persisted}). */
@@ -36,7 +38,7 @@ public record Provenance(String configSha256, String datasetFingerprint, String 
 
   /** The provenance of a training checkpoint taken in this JVM (its runtime recorded, no sweep). */
   public static Provenance ofTraining(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
-      java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
+      List<InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
       String parent) {
     return new Provenance(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent,
         NumericsRuntime.current(), null);

@@ -4,6 +4,7 @@ import dev.tandem.trainer.metrics.CalibrationBin;
 import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ public final class RankingMetrics {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, (a, b) -> Float.compare(p[a], p[b]));
+    Arrays.sort(order, (a, b) -> Float.compare(p[a], p[b]));
     double rankSumPos = 0;
     long npos = 0;
     int i = 0;

@@ -6,12 +6,14 @@ import dev.tandem.datasets.split.SplitName;
 import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Offline retrieval metrics over the full catalogue, per ../shared/docs/EVALUATION.md: evaluation users are those with
@@ -41,10 +43,10 @@ public final class RetrievalMetrics {
     }
     EventBatch eval = split == SplitName.TRAIN ? earlier.get(0) : ds.read(split);
     int items = ds.items().size();
-    Map<Integer, java.util.TreeSet<Integer>> pos = new TreeMap<>();
+    Map<Integer, TreeSet<Integer>> pos = new TreeMap<>();
     for (int i = 0; i < eval.size(); i++) {
       if (eval.label()[i] > 0) {
-        pos.computeIfAbsent(eval.user()[i], k -> new java.util.TreeSet<>()).add(eval.item()[i]);
+        pos.computeIfAbsent(eval.user()[i], k -> new TreeSet<>()).add(eval.item()[i]);
       }
     }
     Map<Integer, BitSet> seen = new HashMap<>();
@@ -81,7 +83,7 @@ public final class RetrievalMetrics {
     }
     for (int from = 0; from < t.users().length; from += batchUsers) {
       int to = Math.min(t.users().length, from + batchUsers);
-      int[] batch = java.util.Arrays.copyOfRange(t.users(), from, to);
+      int[] batch = Arrays.copyOfRange(t.users(), from, to);
       float[][] scores = scorer.scores(batch);
       for (int b = 0; b < batch.length; b++) {
         int u = from + b;

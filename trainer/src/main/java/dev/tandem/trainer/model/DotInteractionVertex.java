@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DLRM's feature interaction: the pairwise dot products of {@code m} feature vectors, concatenated with the dense
@@ -53,7 +54,7 @@ public class DotInteractionVertex extends SameDiffVertex {
         k++;
       }
     }
-    SDVariable selection = sd.constant("upper_triangle", org.nd4j.linalg.factory.Nd4j.create(select, new long[] {(long) n() * n(), pairsCount}, 'c'));
+    SDVariable selection = sd.constant("upper_triangle", Nd4j.create(select, new long[] {(long) n() * n(), pairsCount}, 'c'));
     SDVariable pairs = flat.mmul(selection);                                      // [mb, n(n-1)/2]
     return sd.concat(1, pairs, dense);
   }

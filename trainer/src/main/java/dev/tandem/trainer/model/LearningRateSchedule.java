@@ -1,5 +1,14 @@
 package dev.tandem.trainer.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.learning.config.AdaGrad;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -67,12 +76,12 @@ public class LearningRateSchedule implements ISchedule {
   @Override
   public boolean equals(Object o) {
     return o instanceof LearningRateSchedule s && s.peak == peak && s.warmupSteps == warmupSteps && s.totalSteps == totalSteps
-        && java.util.Objects.equals(s.decay, decay) && s.minFactor == minFactor && java.util.Objects.equals(s.pinned, pinned);
+        && Objects.equals(s.decay, decay) && s.minFactor == minFactor && Objects.equals(s.pinned, pinned);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor, pinned);
+    return Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor, pinned);
   }
 
   @Override
@@ -86,11 +95,11 @@ public class LearningRateSchedule implements ISchedule {
    * Pins (or, with null, unpins) the rate of every layer of a graph whose updater follows a LearningRateSchedule, and
    * returns the schedule's value at {@code step} (the rate pinned), or NaN if the graph has no such schedule.
    */
-  public static double pinAll(org.deeplearning4j.nn.graph.ComputationGraph graph, long step, boolean pin) {
+  public static double pinAll(ComputationGraph graph, long step, boolean pin) {
     double value = Double.NaN;
     for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
       org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
-      if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() != null) {
+      if (conf instanceof BaseLayer b && b.getIUpdater() != null) {
         for (ISchedule s : schedules(b.getIUpdater())) {
           if (s instanceof LearningRateSchedule lrs) {
             lrs.pin(null);
@@ -103,13 +112,13 @@ public class LearningRateSchedule implements ISchedule {
     return value;
   }
 
-  private static java.util.List<ISchedule> schedules(org.nd4j.linalg.learning.config.IUpdater u) {
-    java.util.List<ISchedule> out = new java.util.ArrayList<>();
-    if (u instanceof org.nd4j.linalg.learning.config.Adam a && a.getLearningRateSchedule() != null) {
+  private static List<ISchedule> schedules(IUpdater u) {
+    List<ISchedule> out = new ArrayList<>();
+    if (u instanceof Adam a && a.getLearningRateSchedule() != null) {
       out.add(a.getLearningRateSchedule());
-    } else if (u instanceof org.nd4j.linalg.learning.config.Sgd g && g.getLearningRateSchedule() != null) {
+    } else if (u instanceof Sgd g && g.getLearningRateSchedule() != null) {
       out.add(g.getLearningRateSchedule());
-    } else if (u instanceof org.nd4j.linalg.learning.config.AdaGrad g && g.getLearningRateSchedule() != null) {
+    } else if (u instanceof AdaGrad g && g.getLearningRateSchedule() != null) {
       out.add(g.getLearningRateSchedule());
     }
     return out;

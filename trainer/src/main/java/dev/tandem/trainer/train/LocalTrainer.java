@@ -1,6 +1,11 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.CodeVersion;
+import dev.tandem.config.ConfigException;
+import dev.tandem.datasets.LabelRule;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.datasets.split.SplitName;
+import dev.tandem.fs.FileOperationException;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.metrics.EpochMetrics;
@@ -8,6 +13,9 @@ import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.model.ModelSpec;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -49,7 +57,7 @@ public class LocalTrainer implements Trainer {
     long started = System.nanoTime();
     run.writeString(run.job(), yaml);
     writeInfo(run, job, req, RunDirectory.RUNNING, created, null, null, 0, null, null);
-    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean interrupted = new AtomicBoolean();
     Runnable onSignal = () -> {
       interrupted.set(true);
       LOG.warn("{}: interrupted: the process was asked to stop during training", job.name());
@@ -57,8 +65,8 @@ public class LocalTrainer implements Trainer {
           "interrupted: the process was asked to stop (Ctrl-C or SIGTERM); continue with tandem train --resume " + run.root(), null);
     };
     // before Hadoop closes its file systems at exit, so run.json can still be written to HDFS
-    org.apache.hadoop.util.ShutdownHookManager hooks = org.apache.hadoop.util.ShutdownHookManager.get();
-    hooks.addShutdownHook(onSignal, org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
+    ShutdownHookManager hooks = ShutdownHookManager.get();
+    hooks.addShutdownHook(onSignal, FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
     try {
       TrainingState state = trainModels(req, job, run, yaml);
       EpochMetrics best = state.history().stream().filter(EpochMetrics::improved).reduce((a, b) -> b).orElse(null);
@@ -85,7 +93,7 @@ public class LocalTrainer implements Trainer {
   }
 
   /** Removes the interruption hook; false when the JVM is already shutting down (the hook runs or has run). */
-  private static boolean stopWatching(org.apache.hadoop.util.ShutdownHookManager hooks, Runnable hook) {
+  private static boolean stopWatching(ShutdownHookManager hooks, Runnable hook) {
     try {
       hooks.removeShutdownHook(hook);
       return true;
@@ -122,7 +130,7 @@ public class LocalTrainer implements Trainer {
   static String describe(Throwable e) {
     Throwable named = e;
     for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof dev.tandem.fs.FileOperationException) {
+      if (c instanceof FileOperationException) {
         return c.getMessage();
       }
       if (c.getMessage() != null) {
@@ -135,14 +143,14 @@ public class LocalTrainer implements Trainer {
   }
 
   /** The model spec of a job on a dataset, with ordinal targets fitted on the train split when asked for. */
-  public static ModelSpec spec(JobConfig job, dev.tandem.datasets.PreparedDataset ds) {
+  public static ModelSpec spec(JobConfig job, PreparedDataset ds) {
     if (!job.model().ordinal()) {
       return ModelSpec.of(job.model(), ds.transform());
     }
-    dev.tandem.datasets.LabelRule rule = dev.tandem.datasets.LabelRule.parse(ds.manifest().label(), "dataset.label");
-    float[] values = ds.read(dev.tandem.datasets.split.SplitName.TRAIN).signals().get(rule.column());
+    LabelRule rule = LabelRule.parse(ds.manifest().label(), "dataset.label");
+    float[] values = ds.read(SplitName.TRAIN).signals().get(rule.column());
     if (values == null) {
-      throw new dev.tandem.config.ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
+      throw new ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
     }
     return ModelSpec.of(job.model(), ds.transform(), ModelSpec.ordinalTargets(rule, values));
   }

@@ -8,8 +8,10 @@ import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -35,7 +37,7 @@ public final class Refit {
 
   /** Where the refit of a run lives. */
   public static RunDirectory dir(RunDirectory run) {
-    return new RunDirectory(new org.apache.hadoop.fs.Path(run.root(), "refit"));
+    return new RunDirectory(new Path(run.root(), "refit"));
   }
 
   /**
@@ -103,7 +105,7 @@ public final class Refit {
     }
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(run.job().toString(), List.of());
     Integer baselineEpochs = null;
-    if (job.value().model() != null && job.value().model().type() == dev.tandem.trainer.model.ModelConfig.Type.RANKING) {
+    if (job.value().model() != null && job.value().model().type() == ModelConfig.Type.RANKING) {
       List<EpochMetrics> baseline = run.baseline().readMetrics();
       baselineEpochs = baseline.isEmpty() ? null : chosenEpochs(baseline);
     }

@@ -6,6 +6,7 @@ import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.metrics.EpochMetrics;
 import dev.tandem.trainer.metrics.EvaluationResult;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -132,7 +133,7 @@ public final class RunDirectory {
   public Info readInfo() {
     try {
       return Persisted.read(Fs.readAll(info()), Info.class, FORMAT, info().toString());
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException("no training run at " + root + " (run.json is missing)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + info(), e);

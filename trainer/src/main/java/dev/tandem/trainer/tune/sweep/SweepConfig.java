@@ -8,6 +8,7 @@ import dev.tandem.config.ConfigLoader;
 import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.tune.ParamSpec;
 import dev.tandem.trainer.tune.SamplerConfig;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
     Check.that(NAME.matcher(name).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
     seed = Check.orDefault(seed, 0L);
     Check.requiredText(base, "base");
-    set = set == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(set));
+    set = set == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(set));
     for (String k : set.keySet()) {
       Check.that(KEY.matcher(k).matches(), "set." + k, "is not a job key (a dotted path such as train.epochs)");
     }
@@ -67,7 +68,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
       Check.that(!e.getKey().equals("name") && !e.getKey().startsWith("cluster."), "space." + e.getKey(),
           "cannot be searched (trials share the job's name and cluster)");
     }
-    space = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(space));
+    space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
     Check.required(objective, "objective");
     sampler = Check.orDefault(sampler, new SamplerConfig(null, null, null, null));
     budget = Check.orDefault(budget, new Budget(null, null, null));
