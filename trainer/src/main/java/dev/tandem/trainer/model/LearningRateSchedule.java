@@ -58,14 +58,14 @@ public class LearningRateSchedule implements ISchedule {
     if (iteration < warmupSteps) {
       return peak * (iteration + 1) / warmupSteps;
     }
-    double t = Math.min(1.0, (iteration - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps));
-    double f = switch (decay) {
-      case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * t));
-      case "linear" -> 1 - t;
-      case "exponential" -> Math.pow(Math.max(minFactor, 1e-3), t);
+    double progress = Math.min(1.0, (iteration - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps));
+    double factor = switch (decay) {
+      case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * progress));
+      case "linear" -> 1 - progress;
+      case "exponential" -> Math.pow(Math.max(minFactor, 1e-3), progress);
       default -> 1.0;
     };
-    return peak * (minFactor + (1 - minFactor) * f);
+    return peak * (minFactor + (1 - minFactor) * factor);
   }
 
   /**
@@ -75,8 +75,9 @@ public class LearningRateSchedule implements ISchedule {
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof LearningRateSchedule s && s.peak == peak && s.warmupSteps == warmupSteps && s.totalSteps == totalSteps
-        && Objects.equals(s.decay, decay) && s.minFactor == minFactor && Objects.equals(s.pinned, pinned);
+    return o instanceof LearningRateSchedule other && other.peak == peak && other.warmupSteps == warmupSteps
+        && other.totalSteps == totalSteps && Objects.equals(other.decay, decay) && other.minFactor == minFactor
+        && Objects.equals(other.pinned, pinned);
   }
 
   @Override
@@ -86,9 +87,9 @@ public class LearningRateSchedule implements ISchedule {
 
   @Override
   public ISchedule clone() {
-    LearningRateSchedule c = new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
-    c.pinned = pinned;
-    return c;
+    LearningRateSchedule copy = new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
+    copy.pinned = pinned;
+    return copy;
   }
 
   /**
@@ -97,11 +98,11 @@ public class LearningRateSchedule implements ISchedule {
    */
   public static double pinAll(ComputationGraph graph, long step, boolean pin) {
     double value = Double.NaN;
-    for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
-      org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
-      if (conf instanceof BaseLayer b && b.getIUpdater() != null) {
-        for (ISchedule s : schedules(b.getIUpdater())) {
-          if (s instanceof LearningRateSchedule lrs) {
+    for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+      org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+      if (conf instanceof BaseLayer base && base.getIUpdater() != null) {
+        for (ISchedule schedule : schedules(base.getIUpdater())) {
+          if (schedule instanceof LearningRateSchedule lrs) {
             lrs.pin(null);
             value = lrs.valueAt((int) Math.min(Integer.MAX_VALUE, step), 0);
             lrs.pin(pin ? value : null);
@@ -112,14 +113,14 @@ public class LearningRateSchedule implements ISchedule {
     return value;
   }
 
-  private static List<ISchedule> schedules(IUpdater u) {
+  private static List<ISchedule> schedules(IUpdater updater) {
     List<ISchedule> out = new ArrayList<>();
-    if (u instanceof Adam a && a.getLearningRateSchedule() != null) {
-      out.add(a.getLearningRateSchedule());
-    } else if (u instanceof Sgd g && g.getLearningRateSchedule() != null) {
-      out.add(g.getLearningRateSchedule());
-    } else if (u instanceof AdaGrad g && g.getLearningRateSchedule() != null) {
-      out.add(g.getLearningRateSchedule());
+    if (updater instanceof Adam adam && adam.getLearningRateSchedule() != null) {
+      out.add(adam.getLearningRateSchedule());
+    } else if (updater instanceof Sgd sgd && sgd.getLearningRateSchedule() != null) {
+      out.add(sgd.getLearningRateSchedule());
+    } else if (updater instanceof AdaGrad adaGrad && adaGrad.getLearningRateSchedule() != null) {
+      out.add(adaGrad.getLearningRateSchedule());
     }
     return out;
   }

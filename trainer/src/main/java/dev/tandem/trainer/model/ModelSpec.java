@@ -51,42 +51,43 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       throw new ConfigException("model.ordinal", "needs a label rule with >= or > (the label is " + rule + ")");
     }
     TreeSet<Double> distinct = new TreeSet<>();
-    for (float v : trainValues) {
-      if (!Float.isNaN(v)) {
-        distinct.add((double) v);
+    for (float value : trainValues) {
+      if (!Float.isNaN(value)) {
+        distinct.add((double) value);
       }
     }
     List<Double> values = new ArrayList<>(distinct);
-    List<Double> th = new ArrayList<>();
+    List<Double> thresholds = new ArrayList<>();
     if (values.size() <= 10) {
       // ">= min" (or "> max") is always true (false): no information
-      for (Double v : values) {
-        if (rule.op().equals(">=") ? v > values.get(0) : v < values.get(values.size() - 1)) {
-          th.add(v);
+      for (Double value : values) {
+        if (rule.op().equals(">=") ? value > values.get(0) : value < values.get(values.size() - 1)) {
+          thresholds.add(value);
         }
       }
     } else {
       float[] sorted = trainValues.clone();
       Arrays.sort(sorted);
-      for (int q = 1; q < 10; q++) {
-        double v = sorted[(int) ((long) q * (sorted.length - 1) / 10)];
-        if (!th.contains(v)) {
-          th.add(v);
+      for (int decile = 1; decile < 10; decile++) {
+        double value = sorted[(int) ((long) decile * (sorted.length - 1) / 10)];
+        if (!thresholds.contains(value)) {
+          thresholds.add(value);
         }
       }
     }
-    if (!th.contains(rule.threshold())) {
-      th.add(rule.threshold());
+    if (!thresholds.contains(rule.threshold())) {
+      thresholds.add(rule.threshold());
     }
-    Collections.sort(th);
-    return new Targets(rule.column(), rule.op(), List.copyOf(th), th.indexOf(rule.threshold()));
+    Collections.sort(thresholds);
+    return new Targets(rule.column(), rule.op(), List.copyOf(thresholds), thresholds.indexOf(rule.threshold()));
   }
 
   public static ModelSpec of(ModelConfig config, FeatureTransform transform, Targets targets) {
-    for (String f : config.featureDropout().keySet()) {
-      boolean indexed = transform.features().stream().anyMatch(x -> x.name().equals(f) && x.cardinality() > 0 && !(x instanceof FittedFeature.MultiHot));
+    for (String dropped : config.featureDropout().keySet()) {
+      boolean indexed = transform.features().stream()
+          .anyMatch(f -> f.name().equals(dropped) && f.cardinality() > 0 && !(f instanceof FittedFeature.MultiHot));
       if (!indexed) {
-        throw new ConfigException("model.feature_dropout." + f, "is not a categorical or bucketized dataset feature");
+        throw new ConfigException("model.feature_dropout." + dropped, "is not a categorical or bucketized dataset feature");
       }
     }
     List<String> user = config.userFeatures();
@@ -98,14 +99,15 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       if (item == null) {
         item = names(transform, Entity.ITEM);
       }
-      for (String f : item) {
-        if (transform.feature(f).entity() != Entity.ITEM) {
-          throw new ConfigException("model.item_features", "'" + f + "' is a " + transform.feature(f).entity() + " feature; the item tower takes item features only");
+      for (String feature : item) {
+        if (transform.feature(feature).entity() != Entity.ITEM) {
+          throw new ConfigException("model.item_features", "'" + feature + "' is a " + transform.feature(feature).entity()
+              + " feature; the item tower takes item features only");
         }
       }
-      for (String f : user) {
-        if (transform.feature(f).entity() == Entity.ITEM) {
-          throw new ConfigException("model.user_features", "'" + f + "' is an item feature; the user tower takes user and context features");
+      for (String feature : user) {
+        if (transform.feature(feature).entity() == Entity.ITEM) {
+          throw new ConfigException("model.user_features", "'" + feature + "' is an item feature; the user tower takes user and context features");
         }
       }
       checkNotEmpty(user, "model.user_features");
@@ -119,18 +121,18 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     return new ModelSpec(config, InputGroup.of("x", transform, user), null, targets);
   }
 
-  private static void checkNotEmpty(List<String> l, String key) {
-    if (l.isEmpty()) {
+  private static void checkNotEmpty(List<String> features, String key) {
+    if (features.isEmpty()) {
       throw new ConfigException(key, "no features");
     }
   }
 
-  private static List<String> names(FeatureTransform t, Entity... entities) {
+  private static List<String> names(FeatureTransform transform, Entity... entities) {
     List<String> out = new ArrayList<>();
-    for (FittedFeature f : t.features()) {
-      for (Entity e : entities) {
-        if (f.entity() == e) {
-          out.add(f.name());
+    for (FittedFeature feature : transform.features()) {
+      for (Entity entity : entities) {
+        if (feature.entity() == entity) {
+          out.add(feature.name());
         }
       }
     }

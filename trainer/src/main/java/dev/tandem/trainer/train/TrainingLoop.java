@@ -248,13 +248,14 @@ public final class TrainingLoop {
     return Double.NaN;
   }
 
+  /** Checkpoints the model; its provenance records the metrics of this epoch (null mid-epoch: the last finished one's). */
   private void save(RecommenderModel model, TrainingState state, EpochMetrics metrics) {
-    Map<String, Object> m = metrics != null ? metrics.toJson()
+    Map<String, Object> latest = metrics != null ? metrics.toJson()
         : state.history().isEmpty() ? Map.of() : state.history().get(state.history().size() - 1).toJson();
-    Provenance p = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
-        s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), m, null);
+    Provenance provenance = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
+        s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), latest, null);
     store.save(new Checkpoint(FsCheckpointStore.idFor(state.globalStep()), model.graph(), state, s.spec(), s.dataset().transform(),
-        s.jobYaml(), p), s.train().keepCheckpoints());
+        s.jobYaml(), provenance), s.train().keepCheckpoints());
   }
 
   /** The data order of an epoch: a function of (seed, epoch) only. */
