@@ -6,8 +6,9 @@
  * ({@link dev.tandem.trainer.metrics.EvaluationResult}). Each record writes and reads the JSON those files have always
  * held; this package is the one place that knows their field names.
  *
- * <p>Must not import any other package of the trainer ({@code dev.tandem.trainer.*}): training, evaluation,
- * checkpoints, sweeps, the CLI and serving all read and write these records, so they sit below all of them. Of other
- * modules it uses only core and {@code dev.tandem.datasets.split} (the split a key is for).
+ * <p>Must not import: {@code dev.tandem.trainer} (any other package of the trainer), {@code dev.tandem.ps},
+ * {@code dev.tandem.serving}, {@code dev.tandem.cli}, {@code org.apache.hadoop}, {@code org.apache.spark},
+ * {@code org.deeplearning4j}, {@code org.nd4j}. Training, evaluation, checkpoints, sweeps, the CLI and serving all read
+ * and write these records, so they sit below all of them; of the datasets module only the split a key is for is used.
  */
 package dev.tandem.trainer.metrics;
