@@ -124,6 +124,11 @@ public final class Fs {
     }
   }
 
+  /**
+   * Whether a file or directory exists.
+   *
+   * @throws UncheckedIOException when the file system cannot be asked
+   */
   public static boolean exists(Path p) {
     try {
       return fs(p).exists(p);
@@ -132,6 +137,11 @@ public final class Fs {
     }
   }
 
+  /**
+   * Whether a directory exists there (false for a file or nothing).
+   *
+   * @throws UncheckedIOException when the file system cannot be asked
+   */
   public static boolean isDirectory(Path p) {
     try {
       return fs(p).getFileStatus(p).isDirectory();
@@ -142,24 +152,33 @@ public final class Fs {
     }
   }
 
+  /**
+   * Opens a file for reading, with a 1 MB buffer; the caller closes the stream.
+   *
+   * @throws java.io.FileNotFoundException when there is no such file
+   */
   public static FSDataInputStream open(Path p) throws IOException {
     return fs(p).open(p, 1 << 20);
   }
 
+  /** A file's length in bytes; {@link java.io.FileNotFoundException} when there is no such file. */
   public static long length(Path p) throws IOException {
     return fs(p).getFileStatus(p).getLen();
   }
 
+  /** A file's status (length, replication, times); {@link java.io.FileNotFoundException} when there is no such file. */
   public static FileStatus status(Path p) throws IOException {
     return fs(p).getFileStatus(p);
   }
 
+  /** A whole file's bytes; {@link java.io.FileNotFoundException} when there is no such file. */
   public static byte[] readAll(Path p) throws IOException {
     try (InputStream in = open(p)) {
       return in.readAllBytes();
     }
   }
 
+  /** A whole file as UTF-8 text; {@link java.io.FileNotFoundException} when there is no such file. */
   public static String readString(Path p) throws IOException {
     return new String(readAll(p), StandardCharsets.UTF_8);
   }
@@ -181,6 +200,7 @@ public final class Fs {
     }
   }
 
+  /** Deletes a file or a directory with everything in it; false when there was nothing to delete. */
   public static boolean delete(Path p) throws IOException {
     return fs(p).delete(p, true);
   }
@@ -284,6 +304,7 @@ public final class Fs {
   /** Something that writes a file's content to a stream. */
   @FunctionalInterface
   public interface Writer {
+    /** Writes the content to {@code out}, which the caller closes. */
     void write(OutputStream out) throws IOException;
   }
 
@@ -322,10 +343,12 @@ public final class Fs {
     }
   }
 
+  /** {@link #writeAtomically(Path, Writer)} of these bytes. */
   public static void writeAtomically(Path target, byte[] content) throws IOException {
     writeAtomically(target, out -> out.write(content));
   }
 
+  /** {@link #writeAtomically(Path, Writer)} of this text as UTF-8. */
   public static void writeString(Path target, String content) throws IOException {
     writeAtomically(target, content.getBytes(StandardCharsets.UTF_8));
   }

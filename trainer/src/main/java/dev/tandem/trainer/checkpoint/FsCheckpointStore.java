@@ -44,10 +44,12 @@ public final class FsCheckpointStore implements CheckpointStore {
 
   private final Path dir;
 
+  /** The store of a run's {@code checkpoints/} directory (created by the first save). */
   public FsCheckpointStore(Path dir) {
     this.dir = dir;
   }
 
+  /** The directory holding the checkpoints. */
   public Path dir() {
     return dir;
   }

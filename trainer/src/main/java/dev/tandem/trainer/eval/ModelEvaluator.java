@@ -45,6 +45,7 @@ public final class ModelEvaluator {
     };
   }
 
+  /** The ranking model's prediction (its main target's probability) for every example, in batches of {@code batch}. */
   public static float[] predictAll(RankingModel m, Examples ex, int batch) {
     float[] out = new float[ex.size()];
     for (int from = 0; from < ex.size(); from += batch) {

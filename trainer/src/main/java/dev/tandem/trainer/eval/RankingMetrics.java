@@ -70,6 +70,7 @@ public final class RankingMetrics {
     return (rankSumPos - npos * (npos + 1) / 2.0) / ((double) npos * nneg);
   }
 
+  /** Mean binary cross-entropy of predictions {@code p} for labels {@code y}, predictions clipped away from 0 and 1. */
   public static double logloss(float[] p, float[] y) {
     double s = 0;
     for (int i = 0; i < p.length; i++) {

@@ -28,6 +28,7 @@ public final class RetrievalMetrics {
   /** Scores of every item for a batch of users: {@code scores[u][item]}. */
   @FunctionalInterface
   public interface Scorer {
+    /** One row of scores, over every item of the catalogue, per user row asked for; the caller owns the arrays. */
     float[][] scores(int[] userRows);
   }
 

@@ -197,8 +197,10 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
 
   /** Where the examples' feature values are: an encoded column per feature, and each example's row in it. */
   public interface RowSource {
+    /** The encoded column holding a feature's values (of users, items or events, as the feature's entity says). */
     EncodedColumn column(String feature);
 
+    /** Each example's row in that column, one per example. */
     int[] rows(String feature);
   }
 

@@ -32,12 +32,14 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
   public record Targets(String signal, String op, List<Double> thresholds, int main) {
     public static final Targets LABEL = new Targets(null, null, List.of(), 0);
 
+    /** How many outputs the model has. */
     @JsonIgnore
     public int count() {
       return signal == null ? 1 : thresholds.size();
     }
   }
 
+  /** The spec of a model section over a dataset's features, with the label as its one target. */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform) {
     return of(config, transform, Targets.LABEL);
   }
@@ -82,6 +84,12 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     return new Targets(rule.column(), rule.op(), List.copyOf(thresholds), thresholds.indexOf(rule.threshold()));
   }
 
+  /**
+   * The spec of a model section over a dataset's features: a two-tower's user and item inputs (every user and context
+   * feature, every item feature, unless the section names them), or a ranking model's inputs and targets.
+   *
+   * @throws ConfigException naming the model key when a feature does not suit where the section puts it
+   */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform, Targets targets) {
     for (String dropped : config.featureDropout().keySet()) {
       boolean indexed = transform.features().stream()

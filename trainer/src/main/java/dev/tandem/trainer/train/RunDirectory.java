@@ -49,30 +49,37 @@ public final class RunDirectory {
     this.root = root;
   }
 
+  /** The run at a path or any Hadoop file-system URI (nothing is read or created). */
   public static RunDirectory at(String location) {
     return new RunDirectory(Fs.path(location));
   }
 
+  /** The run's directory. */
   public Path root() {
     return root;
   }
 
+  /** {@code job.yaml}: the resolved job, what {@code --resume} reads. */
   public Path job() {
     return new Path(root, "job.yaml");
   }
 
+  /** {@code run.json}: status, stop reason, best checkpoint and its metrics, timings. */
   public Path info() {
     return new Path(root, "run.json");
   }
 
+  /** {@code metrics.jsonl}: one line per finished epoch. */
   public Path metrics() {
     return new Path(root, "metrics.jsonl");
   }
 
+  /** {@code curves.png}: loss and validation metric per epoch. */
   public Path curves() {
     return new Path(root, "curves.png");
   }
 
+  /** {@code checkpoints/}: the run's checkpoint store. */
   public Path checkpoints() {
     return new Path(root, "checkpoints");
   }
@@ -113,6 +120,7 @@ public final class RunDirectory {
     return new RunDirectory(new Path(root, "baseline"));
   }
 
+  /** Whether a run was started here (its {@code job.yaml} exists). */
   public boolean exists() {
     return Fs.exists(job());
   }
@@ -130,6 +138,12 @@ public final class RunDirectory {
       String datasetFingerprint, String codeVersion, String bestCheckpoint, EpochMetrics bestMetrics, String stopReason,
       double trainSeconds, int workers, String trainer, String error) {}
 
+  /**
+   * {@code run.json}.
+   *
+   * @throws IllegalArgumentException when there is no run here
+   * @throws dev.tandem.fs.CorruptDataException naming the file when it does not read
+   */
   public Info readInfo() {
     try {
       return Persisted.read(Fs.readAll(info()), Info.class, FORMAT, info().toString());
@@ -140,6 +154,7 @@ public final class RunDirectory {
     }
   }
 
+  /** Replaces {@code run.json} atomically; {@link UncheckedIOException} when it cannot be written. */
   public void writeInfo(Info info) {
     writeJson(info(), info);
   }
@@ -175,6 +190,7 @@ public final class RunDirectory {
     }
   }
 
+  /** Writes a JSON file of the run (an evaluation, a traffic report) atomically, with the run's format version. */
   public void writeJson(Path p, Object value) {
     try {
       Fs.writeAtomically(p, Persisted.write(value, FORMAT));
@@ -183,6 +199,7 @@ public final class RunDirectory {
     }
   }
 
+  /** Writes a text file of the run (its {@code job.yaml}) atomically. */
   public void writeString(Path p, String s) {
     try {
       Fs.writeString(p, s);

@@ -16,6 +16,7 @@ public final class GridSampler implements Sampler {
   private final List<Map<String, JsonNode>> grid;
   private final int[] order;
 
+  /** Every combination of {@code space}'s grid values, visited in an order shuffled by {@code seed}. */
   public GridSampler(SearchSpace space, long seed) {
     this.grid = space.grid();
     this.order = Shuffle.permutation(grid.size(), new SplittableRandom(Sampler.seedFor(seed, 0, 0x6121D)));
