@@ -64,6 +64,8 @@ final class ClusterBench implements Callable<Integer> {
       row.put("bytes_sent", mean(timed, "traffic_bytes_sent"));
       row.put("compression_ratio", mean(timed, "traffic_compression_ratio"));
       row.put("first_epoch_examples_per_second", state.history().get(0).examplesPerSecond());
+      // steps each executor ran per epoch: the epoch's examples over the batch, shared by the workers
+      row.put("steps_per_executor", mean(timed, "examples_per_second") * mean(timed, "epoch_seconds") / loaded.value().train().batchSize() / w);
       row.put("run", dir.root().toString());
       rows.add(row);
       t.row(w, row.get("examples_per_second"), row.get("compute_seconds_per_executor"), row.get("encode_apply_seconds_per_executor"),
@@ -73,6 +75,7 @@ final class ClusterBench implements Callable<Integer> {
     }
     out.println();
     t.print(out);
+    explain(out, rows, loaded(workers.get(0)).value().train().batchSize());
     out.printf("%nmeans over epochs 2..%d on %s (%d cores on this machine); compute = forward/backward, encode+apply = threshold"
         + " encoding and applying updates, wait = the rest of the epoch's wall time (scheduling, synchronisation, stragglers)%n",
         epochs, cluster, Runtime.getRuntime().availableProcessors());
@@ -83,6 +86,47 @@ final class ClusterBench implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private ConfigLoader.Loaded<JobConfig> loaded(int w) {
+    return JobConfig.load(job, List.of("cluster.workers=" + w));
+  }
+
+  /**
+   * The ratio of the last worker count to the first, explained from each executor's split; and what the per-step costs of
+   * the first run predict for N executors with cores of their own (README, "Distributed training: a cost model"):
+   * an epoch of S steps takes (S / N) (compute + encode/apply per step) + wait, so examples/s = S B / that.
+   */
+  static void explain(PrintWriter out, List<Map<String, Object>> rows, int batch) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    Map<String, Object> a = rows.get(0);
+    double steps = num(a, "steps_per_executor") * num(a, "workers");
+    double compute = num(a, "compute_seconds_per_executor") / num(a, "steps_per_executor");
+    double encode = num(a, "encode_apply_seconds_per_executor") / num(a, "steps_per_executor");
+    double wait = num(a, "wait_seconds");
+    out.printf("%nper step of one executor with %d worker(s): compute %.1f ms, encode+apply %.1f ms; wait %.2f s per epoch%n",
+        (int) num(a, "workers"), compute * 1000, encode * 1000, wait);
+    for (Map<String, Object> b : rows.subList(1, rows.size())) {
+      double c2 = num(b, "compute_seconds_per_executor") / num(b, "steps_per_executor");
+      double e2 = num(b, "encode_apply_seconds_per_executor") / num(b, "steps_per_executor");
+      out.printf("%d workers against %d: %.2fx the examples/s. Per step of each executor: compute %.1f ms (%.2fx), encode+apply %.1f ms"
+          + " (%.2fx); wait %.2f s per epoch. On a machine where the executors and the driver share %d cores, the per-step times grow"
+          + " by the share of a core each executor gets; the wait shrinks when each executor has fewer steps to straggle over.%n",
+          (int) num(b, "workers"), (int) num(a, "workers"), num(b, "examples_per_second") / num(a, "examples_per_second"), c2 * 1000,
+          c2 / compute, e2 * 1000, e2 / encode, num(b, "wait_seconds"), Runtime.getRuntime().availableProcessors());
+    }
+    StringBuilder p = new StringBuilder("cost model, executors with their own cores (from the first run's per-step times):");
+    for (int n : new int[] {1, 2, 4, 8}) {
+      double epoch = steps / n * (compute + encode) + wait;
+      p.append(String.format(" %d: %,.0f", n, steps * batch / epoch));
+    }
+    out.println(p.append(" examples/s"));
+  }
+
+  private static double num(Map<String, Object> row, String key) {
+    return row.get(key) instanceof Number x ? x.doubleValue() : Double.NaN;
   }
 
   /** The mean of a metrics.jsonl field over epochs, skipping those without it. */

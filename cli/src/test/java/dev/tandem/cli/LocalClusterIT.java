@@ -107,7 +107,7 @@ class LocalClusterIT {
 
     Run eval = tandem(List.of("evaluate", "--run", runDir, "--split", "test"), 300);
     assertThat(eval.exit).as(eval.output).isZero();
-    JsonNode e = readJson(runDir + "/eval.json");
+    JsonNode e = readJson(runDir + "/eval-test.json");
     assertThat(e.get("recall@10").asDouble()).isGreaterThan(e.get("baseline").get("recall@10").asDouble());
 
     // the refit trained on the same cluster, in the same driver JVM, without a failed epoch: the first run's
@@ -165,7 +165,7 @@ class LocalClusterIT {
     assertThat(metrics.lines().count()).as(log).isEqualTo(4);
     Run eval = tandem(List.of("evaluate", "--run", runDir, "--split", "test"), 300);
     assertThat(eval.exit).as(eval.output).isZero();
-    JsonNode e = readJson(runDir + "/eval.json");
+    JsonNode e = readJson(runDir + "/eval-test.json");
     assertThat(e.get("recall@10").asDouble()).isGreaterThan(e.get("baseline").get("recall@10").asDouble());
   }
 

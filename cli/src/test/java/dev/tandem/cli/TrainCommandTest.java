@@ -150,11 +150,14 @@ class TrainCommandTest {
     while (!midSecondEpoch && p.isAlive() && System.nanoTime() < deadline) {
       for (String id : store.list()) {
         Path state = Path.of(killed, "checkpoints", id, "state.json");
-        if (Files.exists(state)) {
-          JsonNode s = Persisted.json().readTree(state.toFile());
-          if (s.get("epoch").asInt() == 1 && s.get("step_in_epoch").asInt() > 0) {
-            midSecondEpoch = true;
-          }
+        JsonNode s;
+        try {
+          s = Persisted.json().readTree(state.toFile());
+        } catch (java.io.IOException gone) {
+          continue; // not written yet, or already pruned by keep_checkpoints while we looked
+        }
+        if (s != null && s.has("epoch") && s.get("epoch").asInt() == 1 && s.get("step_in_epoch").asInt() > 0) {
+          midSecondEpoch = true;
         }
       }
       Thread.sleep(10);

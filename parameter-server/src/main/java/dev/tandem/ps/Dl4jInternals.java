@@ -100,6 +100,13 @@ public final class Dl4jInternals {
   enum Handle {
     TRAINING_WRAPPER(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingWrapper.class, "INSTANCE", SharedTrainingWrapper.class,
         Use.CONTROLS_TRAINING, "the executor's shared-training wrapper (a JVM-wide singleton)"),
+    WRAPPER_MASTER(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingWrapper.class, "LAST_INSTANCE_ID", AtomicLong.class,
+        Use.CONTROLS_TRAINING, "which training master the executor's wrapper serves: DL4J drops the model of an earlier one "
+            + "(a refit's network differs) only when the new master's training task starts, so the model held before "
+            + "then belongs to another session"),
+    MASTER_ID(Artifact.SPARK_PARAMETER_SERVER, org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster.class,
+        "instanceId", int.class, Use.CONTROLS_TRAINING, "the driver's training master's number, which executors' wrappers "
+            + "record as the master they serve"),
     TRAINED_MODEL(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingWrapper.class, "originalModel", Model.class, Use.CONTROLS_TRAINING,
         "the model an executor trains: Tandem starts each epoch from the driver's parameters and pins its learning-rate schedule"),
     UPDATE_CONSUMER(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingWrapper.class, "consumer", UpdatesConsumer.class,
@@ -134,7 +141,7 @@ public final class Dl4jInternals {
     }
 
     boolean isStatic() {
-      return this == TRAINING_WRAPPER;
+      return this == TRAINING_WRAPPER || this == WRAPPER_MASTER;
     }
   }
 
@@ -280,6 +287,20 @@ public final class Dl4jInternals {
    */
   public Optional<Model> trainingModel() {
     return Optional.ofNullable((Model) read(Handle.TRAINED_MODEL, wrapper()));
+  }
+
+  /**
+   * The number of the training master whose model this JVM's wrapper holds (see {@link #masterId}); empty before the
+   * wrapper served any.
+   */
+  public java.util.OptionalLong wrapperMaster() {
+    long id = ((AtomicLong) read(Handle.WRAPPER_MASTER, null)).get();
+    return id == Long.MIN_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(id);
+  }
+
+  /** A driver's training master's number, as executors' wrappers record it. */
+  public long masterId(org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster master) {
+    return (Integer) read(Handle.MASTER_ID, master);
   }
 
   /**

@@ -63,8 +63,9 @@ final class ExecutorSession {
    *                       epochStartStep + s * workers + w, at which the learning-rate schedule is evaluated
    * @param workers        workers of the run
    * @param aeron          the cluster's Aeron settings, or null in Spark local mode (no transport of its own)
+   * @param master         the number of the driver's training master for this session ({@link Dl4jInternals#masterId})
    */
-  record Plan(long generation, Broadcast<INDArray> startParams, long epochStartStep, int workers, ClusterConfig.Aeron aeron)
+  record Plan(long generation, Broadcast<INDArray> startParams, long epochStartStep, int workers, ClusterConfig.Aeron aeron, long master)
       implements Serializable {}
 
   /**
@@ -127,6 +128,13 @@ final class ExecutorSession {
     }
     Model m = dl4j.trainingModel().orElse(null);
     if (m == null) {
+      return;
+    }
+    if (dl4j.wrapperMaster().orElse(plan.master()) != plan.master()) {
+      // the model DL4J holds is the previous master's (DL4J's counting pass of a new session iterates the batches
+      // before the training task makes it build this session's model): there is nothing of this session to sync yet
+      LOG.debug("executor {}: the model held belongs to training master {}, not {}: syncing when it is built", executorId(),
+          dl4j.wrapperMaster().getAsLong(), plan.master());
       return;
     }
     copyDriverParameters(start.value(), m, executorId());

@@ -145,11 +145,13 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       try {
         try (AttemptWatcher watcher = AttemptWatcher.start(sc, cluster, controller, group, signals, driver, task, dl4j)) {
           startParams = sc.broadcast(model.graph().params().dup());
+          org.deeplearning4j.spark.impl.graph.SparkComputationGraph trainer = session.trainer(model.graph());
+          long master = dl4j.masterId((org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster) trainer.getTrainingMaster());
           ExecutorSession.Plan plan = new ExecutorSession.Plan(session.generation(), startParams, e.start().globalStep(), workers,
-              cluster.isLocal() ? null : cluster.aeron());
+              cluster.isLocal() ? null : cluster.aeron(), master);
           ShardBatches batches = new ShardBatches(dataset.dir().toString(), spec, executorLogq(model), batch, seed, e.epoch(), workers);
           JavaRDD<MultiDataSet> rdd = sc.parallelize(range(workers), workers).mapPartitions(new ExecutorEpoch(batches, plan));
-          session.trainer(model.graph()).fitMultiDataSet(rdd);
+          trainer.fitMultiDataSet(rdd);
         }
         lastFitSeconds = (System.nanoTime() - t0) / 1e9;
         break;

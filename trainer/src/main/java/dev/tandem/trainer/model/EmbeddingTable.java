@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Replaces DL4J's EmbeddingSequenceLayer in Tandem's graphs. That layer recomputes its forward pass during
  * backpropagation and accumulates gradients with the legacy scatterUpdate op, which together took a fifth of every
- * training step; this one keeps the indices from the forward pass and uses the scatter_add custom op.
+ * training step; this one keeps the indices from the forward pass and sums the gradient's rows in Java, in the order
+ * ND4J's scatter_add op would (EmbeddingTableLayer).
  */
 public class EmbeddingTable extends FeedForwardLayer {
   private int length;

@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -74,7 +73,7 @@ final class GraphBuilder {
       width += f * dim;
     }
     if (grp.hasMulti()) {
-      g.addLayer(p + "_bag", new DenseLayer.Builder().nIn(grp.multiWidth()).nOut(dim).hasBias(false)
+      g.addLayer(p + "_bag", new Dense.Builder().nIn(grp.multiWidth()).nOut(dim).hasBias(false)
           .activation(Activation.IDENTITY).weightInit(new NormalDistribution(0, 0.05)).build(), p + "_multi");
       parts.add(p + "_bag");
       width += dim;
@@ -101,7 +100,7 @@ final class GraphBuilder {
     String last = in.vertex();
     int width = in.width();
     for (int i = 0; i < hidden.size(); i++) {
-      DenseLayer.Builder d = new DenseLayer.Builder().nIn(width).nOut(hidden.get(i)).activation(Activation.RELU);
+      Dense.Builder d = new Dense.Builder().nIn(width).nOut(hidden.get(i)).activation(Activation.RELU);
       if (dropout > 0) {
         d.dropOut(1.0 - dropout); // DL4J takes the retain probability
       }

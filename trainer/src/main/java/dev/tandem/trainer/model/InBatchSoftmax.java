@@ -4,11 +4,14 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -22,6 +25,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * up to 2^24 items). With softmax probabilities {@code P} and weights {@code w}, the loss is
  * {@code sum_i w_i * -log P_ii} and its gradient with respect to the logits is {@code w_i (P_ij - [i = j])}, so the
  * whole step is a few matrix products: far cheaper than interpreting the same graph with SameDiff.
+ *
+ * <p>One instance serves one graph, one step at a time (DL4J clones the configuration for every replica).
  */
 public class InBatchSoftmax implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -35,6 +40,14 @@ public class InBatchSoftmax implements ILossFunction {
   private boolean logqCorrection;
   @JsonProperty
   private boolean removeAccidentalHits;
+  /**
+   * The last gradient's per-example losses and the arrays they belong to (DL4J asks for the score right after), in one
+   * object so that a reader sees all three of the same step.
+   */
+  @JsonIgnore
+  private transient volatile Kept kept;
+
+  private record Kept(INDArray labels, INDArray preOutput, double[] scores) {}
 
   /** For JSON. */
   public InBatchSoftmax() {}
@@ -46,12 +59,15 @@ public class InBatchSoftmax implements ILossFunction {
     this.removeAccidentalHits = removeAccidentalHits;
   }
 
-  /** Softmax probabilities of the corrected logits, [mb, mb]. */
+  /** Softmax probabilities of the corrected logits, [mb, mb], 'c' order. */
   private INDArray probabilities(INDArray labels, INDArray in) {
     long mb = in.size(0);
     INDArray u = in.get(NDArrayIndex.all(), NDArrayIndex.interval(0, vectorDim));
     INDArray v = in.get(NDArrayIndex.all(), NDArrayIndex.interval(vectorDim, 2L * vectorDim));
-    INDArray logits = u.mmul(v.transpose()).divi(temperature);
+    // BLAS writes v u^T into an 'f' array, which read in 'c' order is u v^T: no temporary, no copy
+    INDArray vut = Nd4j.createUninitialized(in.dataType(), new long[] {mb, mb}, 'f');
+    Nd4j.gemm(v, u, vut, false, true, 1.0, 0.0);
+    INDArray logits = vut.transpose().divi(temperature);
     if (logqCorrection) {
       logits.subiRowVector(labels.getColumn(1).reshape(1, mb));
     }
@@ -74,12 +90,32 @@ public class InBatchSoftmax implements ILossFunction {
     return Transforms.softmax(logits, false);
   }
 
+  /** Per-example losses {@code -w_i log P_ii}. */
+  private static double[] losses(INDArray p, double[] weights) {
+    double[] loss = new double[weights.length];
+    for (int i = 0; i < loss.length; i++) {
+      loss[i] = -Math.log(Math.max(p.getDouble(i, i), 1e-30)) * weights[i];
+    }
+    return loss;
+  }
+
+  private static INDArray column(double[] x, DataType type) {
+    return Nd4j.create(x, new long[] {x.length, 1}, 'c').castTo(type);
+  }
+
+  private static INDArray input(INDArray preOutput, IActivation activationFn) {
+    return activationFn instanceof ActivationIdentity ? preOutput : activationFn.getActivation(preOutput.dup(), true);
+  }
+
   @Override
   public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    INDArray in = activationFn.getActivation(preOutput.dup(), true);
-    INDArray p = probabilities(labels, in);
-    INDArray diag = Nd4j.diag(p).reshape(p.size(0), 1);
-    return Transforms.log(Transforms.max(diag, 1e-30, false), false).negi().muli(labels.getColumn(0).reshape(p.size(0), 1));
+    Kept k = kept;
+    if (k != null && k.labels() == labels && k.preOutput() == preOutput) {
+      kept = null;
+      return column(k.scores(), preOutput.dataType());
+    }
+    INDArray in = input(preOutput, activationFn);
+    return column(losses(probabilities(labels, in), labels.getColumn(0).toDoubleVector()), preOutput.dataType());
   }
 
   @Override
@@ -88,26 +124,42 @@ public class InBatchSoftmax implements ILossFunction {
     return average ? sum / preOutput.size(0) : sum;
   }
 
+  /**
+   * The gradient, with {@code G = W (P - I)} (W the diagonal of weights) never formed: {@code dU = G V / T = W (P V - V) / T}
+   * and {@code dV = G^T U / T = (P^T (W U) - W U) / T} scale [mb, d] arrays instead of the [mb, mb] one. The per-example
+   * losses come out of the same probabilities and are kept (as Java values: the arrays of this step's working memory
+   * are gone by then) for the {@link #computeScoreArray} call DL4J makes next with the same arrays.
+   */
   @Override
   public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    INDArray in = activationFn.getActivation(preOutput.dup(), true);
+    kept = null;
+    INDArray in = input(preOutput, activationFn);
     long mb = in.size(0);
-    INDArray g = probabilities(labels, in);                      // dLoss/dLogits = w_i (P - I)
-    g.subi(Nd4j.eye(mb).castTo(g.dataType()));
-    g.muliColumnVector(labels.getColumn(0).reshape(mb, 1));
+    INDArray p = probabilities(labels, in);
+    double[] w = labels.getColumn(0).toDoubleVector();
+    boolean unweighted = true;
+    for (double x : w) {
+      unweighted &= x == 1.0;
+    }
     INDArray u = in.get(NDArrayIndex.all(), NDArrayIndex.interval(0, vectorDim));
     INDArray v = in.get(NDArrayIndex.all(), NDArrayIndex.interval(vectorDim, 2L * vectorDim));
-    INDArray dIn = Nd4j.createUninitialized(in.dataType(), mb, 2L * vectorDim);
-    g.mmul(v, dIn.get(NDArrayIndex.all(), NDArrayIndex.interval(0, vectorDim)));
-    g.transpose().mmul(u, dIn.get(NDArrayIndex.all(), NDArrayIndex.interval(vectorDim, 2L * vectorDim)));
-    dIn.divi(temperature);
-    return activationFn.backprop(preOutput.dup(), dIn).getFirst();
+    INDArray scale = unweighted ? null : column(w, in.dataType());
+    INDArray wu = unweighted ? u : u.mulColumnVector(scale);
+    INDArray du = p.mmul(v).subi(v);
+    INDArray dv = p.transpose().mmul(wu).subi(wu);
+    if (!unweighted) {
+      du.muliColumnVector(scale);
+    }
+    INDArray dIn = Nd4j.hstack(du, dv).divi(temperature);
+    kept = new Kept(labels, preOutput, losses(p, w));
+    return activationFn instanceof ActivationIdentity ? dIn : activationFn.backprop(preOutput.dup(), dIn).getFirst();
   }
 
   @Override
   public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
       boolean average) {
-    return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average), computeGradient(labels, preOutput, activationFn, mask));
+    INDArray g = computeGradient(labels, preOutput, activationFn, mask);
+    return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average), g);
   }
 
   @Override

@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.ReshapeVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
@@ -67,7 +66,7 @@ public final class RankingModel implements RecommenderModel {
         GraphBuilder.Front x0 = GraphBuilder.front(g, x, c.embeddingDim());
         String xl = x0.vertex();
         for (int l = 0; l < c.crossLayers(); l++) {
-          g.addLayer("cross" + l + "_lin", new DenseLayer.Builder().nIn(x0.width()).nOut(x0.width()).activation(Activation.IDENTITY).build(), xl);
+          g.addLayer("cross" + l + "_lin", new Dense.Builder().nIn(x0.width()).nOut(x0.width()).activation(Activation.IDENTITY).build(), xl);
           g.addVertex("cross" + l + "_mul", new ElementWiseVertex(ElementWiseVertex.Op.Product), x0.vertex(), "cross" + l + "_lin");
           g.addVertex("cross" + l, new ElementWiseVertex(ElementWiseVertex.Op.Add), "cross" + l + "_mul", xl);
           xl = "cross" + l;
@@ -92,7 +91,7 @@ public final class RankingModel implements RecommenderModel {
           vectors.add("x_emb");
         }
         if (x.hasMulti()) {
-          g.addLayer("x_bag", new DenseLayer.Builder().nIn(x.multiWidth()).nOut(dim).hasBias(false).activation(Activation.IDENTITY).build(), "x_multi");
+          g.addLayer("x_bag", new Dense.Builder().nIn(x.multiWidth()).nOut(dim).hasBias(false).activation(Activation.IDENTITY).build(), "x_multi");
           g.addVertex("x_bag_seq", new ReshapeVertex(-1, 1, dim), "x_bag");
           m += 1;
           vectors.add("x_bag_seq");
@@ -108,12 +107,12 @@ public final class RankingModel implements RecommenderModel {
         }
         String bottom;
         if (x.hasDense()) {
-          g.addLayer("bottom", new DenseLayer.Builder().nIn(x.dense().size()).nOut(dim).activation(Activation.RELU).build(), "x_dense");
+          g.addLayer("bottom", new Dense.Builder().nIn(x.dense().size()).nOut(dim).activation(Activation.RELU).build(), "x_dense");
           bottom = "bottom";
         } else {
           // no dense features: a learned constant vector keeps the interaction layout uniform
           g.addVertex("x_emb_flat_dlrm", new ReshapeVertex(-1, x.categorical().size() * dim), "x_emb");
-          g.addLayer("bottom", new DenseLayer.Builder().nIn(x.categorical().size() * dim).nOut(dim).activation(Activation.RELU).build(), "x_emb_flat_dlrm");
+          g.addLayer("bottom", new Dense.Builder().nIn(x.categorical().size() * dim).nOut(dim).activation(Activation.RELU).build(), "x_emb_flat_dlrm");
           bottom = "bottom";
         }
         DotInteractionVertex dot = new DotInteractionVertex(m, dim);

@@ -9,7 +9,6 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -77,7 +76,7 @@ public final class TwoTowerModel implements RecommenderModel {
   private static void tower(ComputationGraphConfiguration.GraphBuilder g, InputGroup grp, ModelConfig c, String out) {
     GraphBuilder.Front x = GraphBuilder.front(g, grp, c.embeddingDim());
     GraphBuilder.Front h = GraphBuilder.mlp(g, x, c.hidden(), c.dropout(), grp.name());
-    g.addLayer(grp.name() + "_out", new DenseLayer.Builder().nIn(h.width()).nOut(c.outputDim()).activation(Activation.IDENTITY).build(), h.vertex());
+    g.addLayer(grp.name() + "_out", new Dense.Builder().nIn(h.width()).nOut(c.outputDim()).activation(Activation.IDENTITY).build(), h.vertex());
     g.addVertex(out, new L2NormalizeVertex(new int[] {1}, 1e-8), grp.name() + "_out");
   }
 

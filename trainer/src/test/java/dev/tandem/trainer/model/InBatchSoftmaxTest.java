@@ -61,4 +61,44 @@ class InBatchSoftmaxTest {
     INDArray dup = labels(new double[] {1, 1}, new double[] {0, 0}, new double[] {4, 4});
     assertThat(new InBatchSoftmax(2, 1.0, false, true).computeScore(dup, in, new ActivationIdentity(), null, false)).isCloseTo(0, within(1e-6));
   }
+
+  /**
+   * The gradient in the factored form (never forming W (P - I)) agrees with the direct formula on a batch of the size
+   * training uses, in float; the score DL4J asks for after the gradient is the one a fresh computation gives.
+   */
+  @Test
+  void factoredGradientAgreesWithTheDirectFormulaAndTheScoreAfterItIsFresh() {
+    Nd4j.getRandom().setSeed(11);
+    int mb = 512;
+    int d = 32;
+    double t = 0.2;
+    INDArray in = Nd4j.randn(DataType.FLOAT, mb, 2L * d);
+    in.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)).divi(8);
+    in.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(d, 2 * d)).divi(8);
+    double[] w = new double[mb];
+    double[] logq = new double[mb];
+    double[] ids = new double[mb];
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < mb; i++) {
+      w[i] = i % 7 == 0 ? 0.5 : 1;
+      logq[i] = -3 - 4 * r.nextDouble();
+      ids[i] = r.nextInt(900);
+    }
+    INDArray labels = labels(w, logq, ids).castTo(DataType.FLOAT);
+    InBatchSoftmax f = new InBatchSoftmax(d, t, true, false);
+    INDArray g = f.computeGradient(labels, in, new ActivationIdentity(), null);
+    double afterGradient = f.computeScore(labels, in, new ActivationIdentity(), null, false);
+    double fresh = new InBatchSoftmax(d, t, true, false).computeScore(labels, in, new ActivationIdentity(), null, false);
+    assertThat(afterGradient).isEqualTo(fresh);
+    assertThat(f.computeScore(labels, in, new ActivationIdentity(), null, false)).as("computed again, not a stale copy").isEqualTo(fresh);
+
+    INDArray u = in.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d)).castTo(DataType.DOUBLE);
+    INDArray v = in.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(d, 2 * d)).castTo(DataType.DOUBLE);
+    INDArray logits = u.mmul(v.transpose()).divi(t).subiRowVector(Nd4j.create(logq, new long[] {1, mb}, 'c'));
+    INDArray p = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits, true);
+    INDArray direct = p.sub(Nd4j.eye(mb).castTo(DataType.DOUBLE)).muliColumnVector(Nd4j.create(w, new long[] {mb, 1}, 'c'));
+    INDArray expected = Nd4j.hstack(direct.mmul(v), direct.transpose().mmul(u)).divi(t);
+    double scale = expected.amaxNumber().doubleValue();
+    assertThat(g.castTo(DataType.DOUBLE).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5 * scale);
+  }
 }
