@@ -32,6 +32,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -145,8 +147,8 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       try {
         try (AttemptWatcher watcher = AttemptWatcher.start(sc, cluster, controller, group, signals, driver, task, dl4j)) {
           startParams = sc.broadcast(model.graph().params().dup());
-          org.deeplearning4j.spark.impl.graph.SparkComputationGraph trainer = session.trainer(model.graph());
-          long master = dl4j.masterId((org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster) trainer.getTrainingMaster());
+          SparkComputationGraph trainer = session.trainer(model.graph());
+          long master = dl4j.masterId((SharedTrainingMaster) trainer.getTrainingMaster());
           ExecutorSession.Plan plan = new ExecutorSession.Plan(session.generation(), startParams, e.start().globalStep(), workers,
               cluster.isLocal() ? null : cluster.aeron(), master);
           ShardBatches batches = new ShardBatches(dataset.dir().toString(), spec, executorLogq(model), batch, seed, e.epoch(), workers);
