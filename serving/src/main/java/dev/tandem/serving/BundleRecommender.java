@@ -117,23 +117,21 @@ public final class BundleRecommender implements Recommender {
     this.results = cache(config.cache());
   }
 
-  private static <K, V> Cache<K, V> cache(ServingConfig.Cache settings) {
-    return Caffeine.newBuilder().maximumSize(settings.enabled() ? settings.maxEntries() : 0)
-        .expireAfterWrite(Duration.ofSeconds(settings.ttlSeconds()))
+  private static <K, V> Cache<K, V> cache(ServingConfig.Cache c) {
+    return Caffeine.newBuilder().maximumSize(c.enabled() ? c.maxEntries() : 0).expireAfterWrite(Duration.ofSeconds(c.ttlSeconds()))
         .recordStats().build();
   }
 
-  private static CandidateIndex buildIndex(ServingBundle bundle, ServingConfig.Retrieval retrieval) {
-    int items = bundle.itemVectors().size();
-    if (retrieval.effectiveIndex(items) == ServingConfig.IndexKind.HNSW) {
-      long started = System.nanoTime();
-      ServingConfig.Hnsw graph = retrieval.hnsw();
-      HnswCandidateIndex hnsw = HnswCandidateIndex.build(bundle.itemVectors(), graph.m(), graph.efConstruction(), graph.ef(),
+  private static CandidateIndex buildIndex(ServingBundle b, ServingConfig.Retrieval r) {
+    int n = b.itemVectors().size();
+    if (r.effectiveIndex(n) == ServingConfig.IndexKind.HNSW) {
+      long t = System.nanoTime();
+      HnswCandidateIndex h = HnswCandidateIndex.build(b.itemVectors(), r.hnsw().m(), r.hnsw().efConstruction(), r.hnsw().ef(),
           Runtime.getRuntime().availableProcessors());
-      LOG.info("built the HNSW index of {} items in {} s", items, String.format("%.1f", (System.nanoTime() - started) / 1e9));
-      return hnsw;
+      LOG.info("built the HNSW index of {} items in {} s", n, String.format("%.1f", (System.nanoTime() - t) / 1e9));
+      return h;
     }
-    return new ExactIndex(bundle.itemVectors());
+    return new ExactIndex(b.itemVectors());
   }
 
   /** Item rows by train popularity, most popular first (ties: lower row). */
@@ -160,11 +158,11 @@ public final class BundleRecommender implements Recommender {
         return hit.served(true, req.explain());
       }
     }
-    Recommendations computed = compute(req, cache);
+    Recommendations r = compute(req, cache);
     if (cache) {
-      results.put(key, computed);
+      results.put(key, r);
     }
-    return computed.served(false, req.explain());
+    return r.served(false, req.explain());
   }
 
   private void validate(RecommendRequest req) {
@@ -174,9 +172,9 @@ public final class BundleRecommender implements Recommender {
     if (req.k() < 1 || req.k() > config.maxK()) {
       throw new IllegalArgumentException("k must be between 1 and " + config.maxK() + ", was " + req.k());
     }
-    for (String attribute : req.attributes().keySet()) {
-      if (!userSources.contains(attribute) && !contextSources.contains(attribute)) {
-        throw new IllegalArgumentException("unknown attribute '" + attribute + "'; this model reads " + attributeNames());
+    for (String a : req.attributes().keySet()) {
+      if (!userSources.contains(a) && !contextSources.contains(a)) {
+        throw new IllegalArgumentException("unknown attribute '" + a + "'; this model reads " + attributeNames());
       }
     }
   }
@@ -184,9 +182,9 @@ public final class BundleRecommender implements Recommender {
   /** The request attributes this model reads: user attributes (for cold start) and context. */
   public List<String> attributeNames() {
     List<String> out = new ArrayList<>();
-    for (String source : userSources) {
-      if (!source.equals("user_id")) {
-        out.add(source);
+    for (String s : userSources) {
+      if (!s.equals("user_id")) {
+        out.add(s);
       }
     }
     out.addAll(contextSources);
@@ -197,11 +195,11 @@ public final class BundleRecommender implements Recommender {
   private Recommendations compute(RecommendRequest req, boolean cache) {
     Subject who = subject(req);
     BitSet excluded = rules.excluded(who.row(), req.exclude());
-    int wanted = Math.max(config.retrieval().candidates(), req.k() + rules.explorationSlots(req.k()));
+    int n = Math.max(config.retrieval().candidates(), req.k() + rules.explorationSlots(req.k()));
     long t0 = System.nanoTime();
     float[] userVector = who.path() == RecommendationPath.POPULARITY ? null : userVector(who, req, cache);
     long t1 = System.nanoTime();
-    Candidates cands = candidates(userVector, wanted, excluded);
+    Candidates cands = candidates(userVector, n, excluded);
     long t2 = System.nanoTime();
     Ranked ranked = rank(who, cands);
     long t3 = System.nanoTime();
@@ -222,8 +220,8 @@ public final class BundleRecommender implements Recommender {
     int row = users.row(req.user());
     Map<String, String> context = new TreeMap<>();
     Map<String, String> userAttributes = new TreeMap<>();
-    for (Map.Entry<String, String> attribute : req.attributes().entrySet()) {
-      (contextSources.contains(attribute.getKey()) ? context : userAttributes).put(attribute.getKey(), attribute.getValue());
+    for (Map.Entry<String, String> e : req.attributes().entrySet()) {
+      (contextSources.contains(e.getKey()) ? context : userAttributes).put(e.getKey(), e.getValue());
     }
     if (row >= 0) { // a known user is encoded from what the bundle holds, whatever the request says about them
       return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context);
@@ -238,9 +236,9 @@ public final class BundleRecommender implements Recommender {
         : userVector(who.userAttributes(), who.context());
   }
 
-  /** Retrieval: the {@code wanted} best items by inner product with the user vector, or the most popular without one. */
-  private Candidates candidates(float[] userVector, int wanted, BitSet excluded) {
-    return userVector == null ? popular(wanted, excluded) : index.search(userVector, wanted, excluded);
+  /** Retrieval: the n best items by inner product with the user vector, or the n most popular without one. */
+  private Candidates candidates(float[] userVector, int n, BitSet excluded) {
+    return userVector == null ? popular(n, excluded) : index.search(userVector, n, excluded);
   }
 
   /** Ranking: the ranking model's scores, and the candidates by score (ties keep the retrieval order). */
@@ -262,19 +260,19 @@ public final class BundleRecommender implements Recommender {
       float[] userVector) {
     EntityTable items = bundle.items();
     List<Recommendations.Detail> out = new ArrayList<>(picked.picks().size());
-    for (BusinessRules.Pick pick : picked.picks()) {
-      if (pick.position() < 0) { // from the catalogue: scored here, as retrieval would have
-        int item = pick.item();
-        float score = userVector != null ? bundle.itemVectors().dot(item, userVector) : bundle.popularity()[item];
-        out.add(new Recommendations.Detail(items.id(item), score, userVector != null ? (double) score : null, null, null, true,
-            items.attributes(item)));
+    for (BusinessRules.Pick p : picked.picks()) {
+      if (p.position() < 0) { // from the catalogue: scored here, as retrieval would have
+        int it = p.item();
+        float score = userVector != null ? bundle.itemVectors().dot(it, userVector) : bundle.popularity()[it];
+        out.add(new Recommendations.Detail(items.id(it), score, userVector != null ? (double) score : null, null, null, true,
+            items.attributes(it)));
         continue;
       }
-      int pos = pick.position();
+      int pos = p.position();
       double retrieval = cands.scores()[pos];
       Double rank = ranked.scores() == null ? null : (double) ranked.scores()[pos];
-      out.add(new Recommendations.Detail(items.id(pick.item()), rank != null ? rank : retrieval,
-          who.path() == RecommendationPath.POPULARITY ? null : retrieval, pos + 1, rank, pick.explore(), items.attributes(pick.item())));
+      out.add(new Recommendations.Detail(items.id(p.item()), rank != null ? rank : retrieval,
+          who.path() == RecommendationPath.POPULARITY ? null : retrieval, pos + 1, rank, p.explore(), items.attributes(p.item())));
     }
     return out;
   }
@@ -285,11 +283,11 @@ public final class BundleRecommender implements Recommender {
     List<String> ids = new ArrayList<>(details.size());
     List<Double> scores = new ArrayList<>(details.size());
     List<String> exploration = new ArrayList<>();
-    for (Recommendations.Detail detail : details) {
-      ids.add(detail.id());
-      scores.add(detail.score());
-      if (detail.explore()) {
-        exploration.add(detail.id());
+    for (Recommendations.Detail d : details) {
+      ids.add(d.id());
+      scores.add(d.score());
+      if (d.explore()) {
+        exploration.add(d.id());
       }
     }
     Map<String, String> features = new LinkedHashMap<>(who.userAttributes());
@@ -301,18 +299,18 @@ public final class BundleRecommender implements Recommender {
         List.copyOf(exploration), false, List.copyOf(details), why);
   }
 
-  private Candidates popular(int wanted, BitSet excluded) {
-    int[] rows = new int[Math.min(wanted, popularOrder.length)];
+  private Candidates popular(int n, BitSet excluded) {
+    int[] rows = new int[Math.min(n, popularOrder.length)];
     float[] scores = new float[rows.length];
-    int taken = 0;
-    for (int i = 0; i < popularOrder.length && taken < rows.length; i++) {
-      int item = popularOrder[i];
-      if (!excluded.get(item)) {
-        rows[taken] = item;
-        scores[taken++] = bundle.popularity()[item];
+    int k = 0;
+    for (int i = 0; i < popularOrder.length && k < rows.length; i++) {
+      int it = popularOrder[i];
+      if (!excluded.get(it)) {
+        rows[k] = it;
+        scores[k++] = bundle.popularity()[it];
       }
     }
-    return new Candidates(Arrays.copyOf(rows, taken), Arrays.copyOf(scores, taken));
+    return new Candidates(Arrays.copyOf(rows, k), Arrays.copyOf(scores, k));
   }
 
   /** The user vector of a user the bundle knows (or of an unknown id without attributes), without context. */
@@ -327,7 +325,7 @@ public final class BundleRecommender implements Recommender {
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
     ModelSpec spec = bundle.retrievalSpec();
     INDArray[] in = spec.query().arrays(1, source(user, ctx, null, new int[1], null));
-    return userTowers.with(tower -> tower.outputSingle(false, in).toFloatVector());
+    return userTowers.with(g -> g.outputSingle(false, in).toFloatVector());
   }
 
   /** The ranking model's probabilities for the user and context with each candidate item. */
@@ -338,10 +336,10 @@ public final class BundleRecommender implements Recommender {
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
     ModelSpec spec = bundle.rankingSpec();
-    InputGroup inputs = spec.query();
-    INDArray[] in = inputs.arrays(candidateRows.length, source(user, ctx, bundle.items().encoded(), new int[candidateRows.length], candidateRows));
-    return rankers.with(ranker -> {
-      INDArray out = ranker.outputSingle(false, in);
+    InputGroup x = spec.query();
+    INDArray[] in = x.arrays(candidateRows.length, source(user, ctx, bundle.items().encoded(), new int[candidateRows.length], candidateRows));
+    return rankers.with(g -> {
+      INDArray out = g.outputSingle(false, in);
       if (out.size(1) > 1) {
         out = out.getColumn(spec.targets().main());
       }
@@ -407,10 +405,10 @@ public final class BundleRecommender implements Recommender {
     return out;
   }
 
-  private static CacheReport report(Cache<?, ?> cache) {
-    CacheStats stats = cache.stats();
-    long lookups = stats.hitCount() + stats.missCount();
-    return new CacheReport(stats.hitCount(), stats.missCount(), lookups == 0 ? Double.NaN : stats.hitRate(), cache.estimatedSize());
+  private static CacheReport report(Cache<?, ?> c) {
+    CacheStats s = c.stats();
+    long lookups = s.hitCount() + s.missCount();
+    return new CacheReport(s.hitCount(), s.missCount(), lookups == 0 ? Double.NaN : s.hitRate(), c.estimatedSize());
   }
 
   /**

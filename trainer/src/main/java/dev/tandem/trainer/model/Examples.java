@@ -32,17 +32,17 @@ public final class Examples {
 
   /** Only the positive events (label 1): what a retrieval model learns from. */
   public Examples positives() {
-    int positives = 0;
-    for (float label : events.label()) {
-      if (label > 0) {
-        positives++;
+    int n = 0;
+    for (float l : events.label()) {
+      if (l > 0) {
+        n++;
       }
     }
-    int[] rows = new int[positives];
-    int taken = 0;
+    int[] rows = new int[n];
+    int k = 0;
     for (int i = 0; i < events.size(); i++) {
       if (events.label()[i] > 0) {
-        rows[taken++] = i;
+        rows[k++] = i;
       }
     }
     return new Examples(events.select(rows), users, items, transform);
@@ -75,11 +75,11 @@ public final class Examples {
 
   /** Feature rows of the examples at {@code idx}. */
   public InputGroup.RowSource rows(int[] idx) {
-    int[] userRows = new int[idx.length];
-    int[] itemRows = new int[idx.length];
+    int[] u = new int[idx.length];
+    int[] it = new int[idx.length];
     for (int i = 0; i < idx.length; i++) {
-      userRows[i] = events.user()[idx[i]];
-      itemRows[i] = events.item()[idx[i]];
+      u[i] = events.user()[idx[i]];
+      it[i] = events.item()[idx[i]];
     }
     return new InputGroup.RowSource() {
       @Override
@@ -94,8 +94,8 @@ public final class Examples {
       @Override
       public int[] rows(String feature) {
         return switch (entity(feature)) {
-          case USER -> userRows;
-          case ITEM -> itemRows;
+          case USER -> u;
+          case ITEM -> it;
           case CONTEXT -> idx;
         };
       }
@@ -115,11 +115,11 @@ public final class Examples {
     return new InputGroup.RowSource() {
       @Override
       public EncodedColumn column(String feature) {
-        FittedFeature fitted = transform.feature(feature);
-        if (fitted.entity() == entity) {
+        FittedFeature f = transform.feature(feature);
+        if (f.entity() == entity) {
           return table.column(feature);
         }
-        return missing(fitted);
+        return missing(f);
       }
 
       @Override
@@ -130,13 +130,13 @@ public final class Examples {
   }
 
   /** A one-row column holding the encoding of a missing value. */
-  public static EncodedColumn missing(FittedFeature feature) {
-    if (feature instanceof FittedFeature.Standardized) {
-      return new EncodedColumn.Real(feature.name(), new float[1]);
+  public static EncodedColumn missing(FittedFeature f) {
+    if (f instanceof FittedFeature.Standardized) {
+      return new EncodedColumn.Real(f.name(), new float[1]);
     }
-    if (feature instanceof FittedFeature.MultiHot) {
-      return new EncodedColumn.MultiIndex(feature.name(), feature.cardinality(), new int[2], new int[0]);
+    if (f instanceof FittedFeature.MultiHot) {
+      return new EncodedColumn.MultiIndex(f.name(), f.cardinality(), new int[2], new int[0]);
     }
-    return new EncodedColumn.Index(feature.name(), feature.cardinality(), new int[1]);
+    return new EncodedColumn.Index(f.name(), f.cardinality(), new int[1]);
   }
 }

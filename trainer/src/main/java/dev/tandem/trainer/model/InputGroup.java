@@ -43,27 +43,27 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     List<Integer> oov = new ArrayList<>();
     int table = 0;
     int width = 0;
-    for (FittedFeature feature : transform.features()) {
-      if (!features.contains(feature.name())) {
+    for (FittedFeature f : transform.features()) {
+      if (!features.contains(f.name())) {
         continue;
       }
-      if (feature instanceof FittedFeature.MultiHot) {
-        multi.add(feature.name());
+      if (f instanceof FittedFeature.MultiHot) {
+        multi.add(f.name());
         moff.add(width);
-        width += feature.cardinality();
-      } else if (feature instanceof FittedFeature.Standardized) {
-        dense.add(feature.name());
+        width += f.cardinality();
+      } else if (f instanceof FittedFeature.Standardized) {
+        dense.add(f.name());
       } else {
-        cat.add(feature.name());
+        cat.add(f.name());
         off.add(table);
-        oov.add(feature instanceof FittedFeature.Categorical c && c.hashBuckets() == null ? c.oovBuckets() : 0);
-        table += feature.cardinality();
+        oov.add(f instanceof FittedFeature.Categorical c && c.hashBuckets() == null ? c.oovBuckets() : 0);
+        table += f.cardinality();
       }
     }
-    for (String wanted : features) {
-      boolean known = transform.features().stream().anyMatch(fitted -> fitted.name().equals(wanted));
+    for (String f : features) {
+      boolean known = transform.features().stream().anyMatch(x -> x.name().equals(f));
       if (!known) {
-        throw new IllegalArgumentException("model feature '" + wanted + "' is not a dataset feature " + transform.cardinalities().keySet());
+        throw new IllegalArgumentException("model feature '" + f + "' is not a dataset feature " + transform.cardinalities().keySet());
       }
     }
     return new InputGroup(name, List.copyOf(cat), off.stream().mapToInt(Integer::intValue).toArray(), table, List.copyOf(multi),
@@ -71,25 +71,25 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
   }
 
   /**
-   * Feature dropout for training: with a feature's probability per example, replaces its index by an
+   * Feature dropout for training: with probability {@code p} per example, replaces a feature's index by an
    * out-of-vocabulary bucket (or "missing" for features without one), in the {@code _cat} array {@code arrays[0]}.
    * Ids dropped this way teach the model to serve users and items it has never seen from their other features, and
    * train the OOV embedding that such users get at serving time.
    */
-  public void dropout(INDArray cat, Map<String, Double> probability, SplittableRandom random) {
+  public void dropout(INDArray cat, Map<String, Double> probability, SplittableRandom r) {
     if (probability == null || probability.isEmpty() || !hasCategorical()) {
       return;
     }
-    int examples = (int) cat.size(0);
-    int features = categorical.size();
-    for (int j = 0; j < features; j++) {
-      Double dropped = probability.get(categorical.get(j));
-      if (dropped == null || dropped <= 0) {
+    int n = (int) cat.size(0);
+    int f = categorical.size();
+    for (int j = 0; j < f; j++) {
+      Double p = probability.get(categorical.get(j));
+      if (p == null || p <= 0) {
         continue;
       }
-      for (int i = 0; i < examples; i++) {
-        if (random.nextDouble() < dropped) {
-          int replacement = oovBuckets[j] > 0 ? 1 + random.nextInt(oovBuckets[j]) : 0;
+      for (int i = 0; i < n; i++) {
+        if (r.nextDouble() < p) {
+          int replacement = oovBuckets[j] > 0 ? 1 + r.nextInt(oovBuckets[j]) : 0;
           cat.putScalar(i, j, offsets[j] + replacement);
         }
       }
@@ -137,60 +137,60 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
   }
 
   /**
-   * The group's input arrays for {@code examples} examples; {@code source} gives, per feature, the encoded column and
-   * the row of each example in it.
+   * The group's input arrays for {@code n} examples; {@code source} gives, per feature, the encoded column and the row
+   * of each example in it.
    */
-  public INDArray[] arrays(int examples, RowSource source) {
+  public INDArray[] arrays(int n, RowSource source) {
     List<INDArray> out = new ArrayList<>(3);
     if (hasCategorical()) {
-      int features = categorical.size();
-      float[] values = new float[examples * features];
-      for (int j = 0; j < features; j++) {
+      int f = categorical.size();
+      float[] v = new float[n * f];
+      for (int j = 0; j < f; j++) {
         int[] col = ((EncodedColumn.Index) source.column(categorical.get(j))).values();
         int[] rows = source.rows(categorical.get(j));
         int base = offsets[j];
-        for (int i = 0; i < examples; i++) {
-          values[i * features + j] = base + col[rows[i]];
+        for (int i = 0; i < n; i++) {
+          v[i * f + j] = base + col[rows[i]];
         }
       }
-      out.add(Nd4j.create(values, new long[] {examples, features}, 'c'));
+      out.add(Nd4j.create(v, new long[] {n, f}, 'c'));
     }
     if (hasMulti()) {
-      float[] values = new float[examples * multiWidth];
-      int[] count = new int[examples];
+      float[] v = new float[n * multiWidth];
+      int[] count = new int[n];
       for (int j = 0; j < multiHot.size(); j++) {
         EncodedColumn.MultiIndex col = (EncodedColumn.MultiIndex) source.column(multiHot.get(j));
         int[] rows = source.rows(multiHot.get(j));
         int base = multiOffsets[j];
-        for (int i = 0; i < examples; i++) {
-          int row = rows[i];
-          for (int k = col.offsets()[row]; k < col.offsets()[row + 1]; k++) {
-            values[i * multiWidth + base + col.values()[k]] = 1f;
+        for (int i = 0; i < n; i++) {
+          int r = rows[i];
+          for (int k = col.offsets()[r]; k < col.offsets()[r + 1]; k++) {
+            v[i * multiWidth + base + col.values()[k]] = 1f;
             count[i]++;
           }
         }
       }
-      for (int i = 0; i < examples; i++) {
+      for (int i = 0; i < n; i++) {
         if (count[i] > 1) {
-          float scale = 1f / count[i];
+          float s = 1f / count[i];
           for (int k = 0; k < multiWidth; k++) {
-            values[i * multiWidth + k] *= scale;
+            v[i * multiWidth + k] *= s;
           }
         }
       }
-      out.add(Nd4j.create(values, new long[] {examples, multiWidth}, 'c'));
+      out.add(Nd4j.create(v, new long[] {n, multiWidth}, 'c'));
     }
     if (hasDense()) {
-      int features = dense.size();
-      float[] values = new float[examples * features];
-      for (int j = 0; j < features; j++) {
+      int d = dense.size();
+      float[] v = new float[n * d];
+      for (int j = 0; j < d; j++) {
         float[] col = ((EncodedColumn.Real) source.column(dense.get(j))).values();
         int[] rows = source.rows(dense.get(j));
-        for (int i = 0; i < examples; i++) {
-          values[i * features + j] = col[rows[i]];
+        for (int i = 0; i < n; i++) {
+          v[i * d + j] = col[rows[i]];
         }
       }
-      out.add(Nd4j.create(values, new long[] {examples, features}, 'c'));
+      out.add(Nd4j.create(v, new long[] {n, d}, 'c'));
     }
     return out.toArray(new INDArray[0]);
   }
@@ -206,10 +206,9 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof InputGroup other && other.name.equals(name) && other.categorical.equals(categorical)
-        && Arrays.equals(other.offsets, offsets) && other.tableSize == tableSize && other.multiHot.equals(multiHot)
-        && Arrays.equals(other.multiOffsets, multiOffsets) && other.multiWidth == multiWidth && other.dense.equals(dense)
-        && Arrays.equals(other.oovBuckets, oovBuckets);
+    return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && Arrays.equals(g.offsets, offsets)
+        && g.tableSize == tableSize && g.multiHot.equals(multiHot) && Arrays.equals(g.multiOffsets, multiOffsets)
+        && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets);
   }
 
   @Override

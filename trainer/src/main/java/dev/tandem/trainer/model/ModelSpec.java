@@ -53,35 +53,35 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       throw new ConfigException("model.ordinal", "needs a label rule with >= or > (the label is " + rule + ")");
     }
     TreeSet<Double> distinct = new TreeSet<>();
-    for (float value : trainValues) {
-      if (!Float.isNaN(value)) {
-        distinct.add((double) value);
+    for (float v : trainValues) {
+      if (!Float.isNaN(v)) {
+        distinct.add((double) v);
       }
     }
     List<Double> values = new ArrayList<>(distinct);
-    List<Double> thresholds = new ArrayList<>();
+    List<Double> th = new ArrayList<>();
     if (values.size() <= 10) {
       // ">= min" (or "> max") is always true (false): no information
-      for (Double value : values) {
-        if (rule.op().equals(">=") ? value > values.get(0) : value < values.get(values.size() - 1)) {
-          thresholds.add(value);
+      for (Double v : values) {
+        if (rule.op().equals(">=") ? v > values.get(0) : v < values.get(values.size() - 1)) {
+          th.add(v);
         }
       }
     } else {
       float[] sorted = trainValues.clone();
       Arrays.sort(sorted);
-      for (int decile = 1; decile < 10; decile++) {
-        double value = sorted[(int) ((long) decile * (sorted.length - 1) / 10)];
-        if (!thresholds.contains(value)) {
-          thresholds.add(value);
+      for (int q = 1; q < 10; q++) {
+        double v = sorted[(int) ((long) q * (sorted.length - 1) / 10)];
+        if (!th.contains(v)) {
+          th.add(v);
         }
       }
     }
-    if (!thresholds.contains(rule.threshold())) {
-      thresholds.add(rule.threshold());
+    if (!th.contains(rule.threshold())) {
+      th.add(rule.threshold());
     }
-    Collections.sort(thresholds);
-    return new Targets(rule.column(), rule.op(), List.copyOf(thresholds), thresholds.indexOf(rule.threshold()));
+    Collections.sort(th);
+    return new Targets(rule.column(), rule.op(), List.copyOf(th), th.indexOf(rule.threshold()));
   }
 
   /**
@@ -91,11 +91,10 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
    * @throws ConfigException naming the model key when a feature does not suit where the section puts it
    */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform, Targets targets) {
-    for (String dropped : config.featureDropout().keySet()) {
-      boolean indexed = transform.features().stream()
-          .anyMatch(f -> f.name().equals(dropped) && f.cardinality() > 0 && !(f instanceof FittedFeature.MultiHot));
+    for (String f : config.featureDropout().keySet()) {
+      boolean indexed = transform.features().stream().anyMatch(x -> x.name().equals(f) && x.cardinality() > 0 && !(x instanceof FittedFeature.MultiHot));
       if (!indexed) {
-        throw new ConfigException("model.feature_dropout." + dropped, "is not a categorical or bucketized dataset feature");
+        throw new ConfigException("model.feature_dropout." + f, "is not a categorical or bucketized dataset feature");
       }
     }
     List<String> user = config.userFeatures();
@@ -107,15 +106,14 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       if (item == null) {
         item = names(transform, Entity.ITEM);
       }
-      for (String feature : item) {
-        if (transform.feature(feature).entity() != Entity.ITEM) {
-          throw new ConfigException("model.item_features", "'" + feature + "' is a " + transform.feature(feature).entity()
-              + " feature; the item tower takes item features only");
+      for (String f : item) {
+        if (transform.feature(f).entity() != Entity.ITEM) {
+          throw new ConfigException("model.item_features", "'" + f + "' is a " + transform.feature(f).entity() + " feature; the item tower takes item features only");
         }
       }
-      for (String feature : user) {
-        if (transform.feature(feature).entity() == Entity.ITEM) {
-          throw new ConfigException("model.user_features", "'" + feature + "' is an item feature; the user tower takes user and context features");
+      for (String f : user) {
+        if (transform.feature(f).entity() == Entity.ITEM) {
+          throw new ConfigException("model.user_features", "'" + f + "' is an item feature; the user tower takes user and context features");
         }
       }
       checkNotEmpty(user, "model.user_features");
@@ -129,18 +127,18 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     return new ModelSpec(config, InputGroup.of("x", transform, user), null, targets);
   }
 
-  private static void checkNotEmpty(List<String> features, String key) {
-    if (features.isEmpty()) {
+  private static void checkNotEmpty(List<String> l, String key) {
+    if (l.isEmpty()) {
       throw new ConfigException(key, "no features");
     }
   }
 
-  private static List<String> names(FeatureTransform transform, Entity... entities) {
+  private static List<String> names(FeatureTransform t, Entity... entities) {
     List<String> out = new ArrayList<>();
-    for (FittedFeature feature : transform.features()) {
-      for (Entity entity : entities) {
-        if (feature.entity() == entity) {
-          out.add(feature.name());
+    for (FittedFeature f : t.features()) {
+      for (Entity e : entities) {
+        if (f.entity() == e) {
+          out.add(f.name());
         }
       }
     }
