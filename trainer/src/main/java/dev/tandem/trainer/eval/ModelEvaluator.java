@@ -4,12 +4,11 @@ import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.trainer.metrics.Scores;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.RankingModel;
 import dev.tandem.trainer.model.RecommenderModel;
 import dev.tandem.trainer.model.TwoTowerModel;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,7 +17,7 @@ public final class ModelEvaluator {
   private ModelEvaluator() {}
 
   /** Retrieval: Recall/NDCG/HitRate@K; ranking: AUC, log loss, calibration. */
-  public static Map<String, Object> evaluate(RecommenderModel model, PreparedDataset ds, SplitName split, EvalConfig cfg, int batchUsers) {
+  public static Scores evaluate(RecommenderModel model, PreparedDataset ds, SplitName split, EvalConfig cfg, int batchUsers) {
     if (model instanceof TwoTowerModel tt) {
       return RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), scorer(tt, ds), cfg.k(), batchUsers);
     }
@@ -46,6 +45,7 @@ public final class ModelEvaluator {
     };
   }
 
+  /** The ranking model's prediction (its main target's probability) for every example, in batches of {@code batch}. */
   public static float[] predictAll(RankingModel m, Examples ex, int batch) {
     float[] out = new float[ex.size()];
     for (int from = 0; from < ex.size(); from += batch) {
@@ -60,10 +60,7 @@ public final class ModelEvaluator {
   }
 
   /** The popularity baseline's retrieval metrics. */
-  public static Map<String, Object> popularity(PreparedDataset ds, SplitName split, EvalConfig cfg) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", "popularity");
-    out.putAll(RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), RetrievalMetrics.popularity(ds), cfg.k(), 1024));
-    return out;
+  public static Scores popularity(PreparedDataset ds, SplitName split, EvalConfig cfg) {
+    return RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), RetrievalMetrics.popularity(ds), cfg.k(), 1024);
   }
 }
