@@ -10,6 +10,7 @@ public final class CodeVersion {
 
   private CodeVersion() {}
 
+  /** The version, e.g. {@code 0.1.0-SNAPSHOT+3f2a1bc-dirty}, or {@code unknown} when the build did not record it. */
   public static String get() {
     return VERSION;
   }

@@ -5,6 +5,7 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.format.Persisted;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
@@ -52,7 +53,7 @@ final class ClusterBench implements Callable<Integer> {
       PreparedDataset ds = Datasets.resolve(loaded, c.hdfs().cacheOrDefault(Context.home() + "/cache"), Context.progress());
       TrainingState state = Trainers.forJob(loaded, cluster).train(new RunRequest(loaded, dir, ds, false, Context.progress()));
       // epoch 1 includes start-up (JVM warm-up, data loading, mesh handshakes): report the others
-      List<Map<String, Object>> timed = state.history().size() > 1 ? state.history().subList(1, state.history().size()) : state.history();
+      List<EpochMetrics> timed = state.history().size() > 1 ? state.history().subList(1, state.history().size()) : state.history();
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("workers", w);
       row.put("examples_per_second", mean(timed, "examples_per_second"));
@@ -62,7 +63,7 @@ final class ClusterBench implements Callable<Integer> {
       row.put("updates_sent", mean(timed, "traffic_updates_sent"));
       row.put("bytes_sent", mean(timed, "traffic_bytes_sent"));
       row.put("compression_ratio", mean(timed, "traffic_compression_ratio"));
-      row.put("first_epoch_examples_per_second", state.history().get(0).get("examples_per_second"));
+      row.put("first_epoch_examples_per_second", state.history().get(0).examplesPerSecond());
       // steps each executor ran per epoch: the epoch's examples over the batch, shared by the workers
       row.put("steps_per_executor", mean(timed, "examples_per_second") * mean(timed, "epoch_seconds") / loaded.value().train().batchSize() / w);
       row.put("run", dir.root().toString());
@@ -128,11 +129,12 @@ final class ClusterBench implements Callable<Integer> {
     return row.get(key) instanceof Number x ? x.doubleValue() : Double.NaN;
   }
 
-  private static double mean(List<Map<String, Object>> rows, String key) {
+  /** The mean of a metrics.jsonl field over epochs, skipping those without it. */
+  private static double mean(List<EpochMetrics> epochs, String key) {
     double s = 0;
     int n = 0;
-    for (Map<String, Object> r : rows) {
-      if (r.get(key) instanceof Number x && !Double.isNaN(x.doubleValue())) {
+    for (EpochMetrics e : epochs) {
+      if (e.field(key) instanceof Number x && !Double.isNaN(x.doubleValue())) {
         s += x.doubleValue();
         n++;
       }

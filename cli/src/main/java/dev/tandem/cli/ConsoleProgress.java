@@ -3,6 +3,8 @@ package dev.tandem.cli;
 import dev.tandem.progress.Progress;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -33,9 +35,9 @@ final class ConsoleProgress implements Progress {
           .setStyle(ProgressBarStyle.ASCII)
           .setUpdateIntervalMillis(250)
           .setMaxRenderedLength(110)
-          .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+          .setSpeedUnit(ChronoUnit.SECONDS)
           .showSpeed()
-          .setEtaFunction(state -> java.util.Optional.of(eta(state.getElapsedAfterStart(), state.getCurrent(), state.getMax())))
+          .setEtaFunction(state -> Optional.of(eta(state.getElapsedAfterStart(), state.getCurrent(), state.getMax())))
           .setConsumer(new ConsoleProgressBarConsumer(err));
       b.setUnit(bytes ? " MB" : " " + unit, 1);
       bar = b.build();

@@ -6,6 +6,8 @@ import dev.tandem.datasets.PrepareSummary;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.profile.FeatureProfile;
 import dev.tandem.datasets.profile.SplitProfile;
+import dev.tandem.datasets.source.SyntheticSource;
+import dev.tandem.datasets.split.SplitName;
 import dev.tandem.datasets.synth.SyntheticGenerator;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.JobConfig;
@@ -60,7 +62,7 @@ final class DataCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       var params = new SyntheticGenerator.Params(users, items, events, factors, days, seed, LocalDate.of(2024, 1, 1), 1.0, 1.0);
-      var src = new dev.tandem.datasets.source.SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, 1.0, null);
+      var src = new SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, 1.0, null);
       Path dir = Fs.path(out);
       long t0 = System.nanoTime();
       var o = new SyntheticGenerator(src.params()).write(dir, threads == null ? Runtime.getRuntime().availableProcessors() : threads, Context.progress());
@@ -118,7 +120,7 @@ final class DataCommand implements Runnable {
       PreparedDataset ds = PreparedDataset.open(path);
       PrintWriter w = spec.commandLine().getOut();
       printSummary(w, ds);
-      printProfile(w, ds, dev.tandem.datasets.split.SplitName.of(split).key());
+      printProfile(w, ds, SplitName.of(split).key());
       w.flush();
       return 0;
     }

@@ -4,7 +4,10 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.eval.Evaluation;
-import dev.tandem.trainer.eval.RankingMetrics;
+import dev.tandem.trainer.metrics.CalibrationBin;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Scores;
+import dev.tandem.trainer.train.Refit;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.PrintWriter;
 import java.util.List;
@@ -34,61 +37,65 @@ final class EvaluateCommand implements Callable<Integer> {
     JobConfig job = JobConfig.load(dir.job().toString(), List.of()).value();
     PreparedDataset ds = PreparedDataset.open(info.datasetPath());
     SplitName s = SplitName.of(split);
-    Map<String, Object> result = Evaluation.evaluate(dir, ds, s, job.eval(), checkpoint);
+    EvaluationResult result = Evaluation.evaluate(dir, ds, s, job.eval(), checkpoint);
     dir.writeJson(dir.eval(s), result);
     print(spec.commandLine().getOut(), result);
     spec.commandLine().getOut().printf("%nwritten: %s%n", dir.eval(s));
-    if (dev.tandem.trainer.train.Refit.dir(dir).exists()) {
+    if (Refit.dir(dir).exists()) {
       spec.commandLine().getOut().printf("this run was refit on train + validation (train.refit): evaluate the model to deploy with "
-          + "tandem evaluate --run %s --split %s%n", dev.tandem.trainer.train.Refit.dir(dir).root(), s.key());
+          + "tandem evaluate --run %s --split %s%n", Refit.dir(dir).root(), s.key());
     }
     spec.commandLine().getOut().flush();
     return 0;
   }
 
-  @SuppressWarnings("unchecked")
-  static void print(PrintWriter out, Map<String, Object> r) {
-    Map<String, Object> base = (Map<String, Object>) r.get("baseline");
-    out.printf("%s on the %s split (checkpoint %s)%n%n", r.get("model"), r.get("split"), r.get("checkpoint"));
-    Tables t = new Tables("metric", "model", (String) base.get("name"), "model better");
-    Map<String, Boolean> better = (Map<String, Boolean>) r.get("beats_baseline");
-    for (Map.Entry<String, Object> e : r.entrySet()) {
-      if (e.getValue() instanceof Number && !e.getKey().equals("users") && !e.getKey().equals("examples")) {
-        Boolean b = better.get(e.getKey());
-        t.row(e.getKey(), e.getValue(), base.get(e.getKey()), b == null ? "" : b ? "yes" : "NO");
+  static void print(PrintWriter out, EvaluationResult r) {
+    Scores model = r.scores();
+    EvaluationResult.Baseline base = r.baseline();
+    out.printf("%s on the %s split (checkpoint %s)%n%n", r.model(), r.split(), r.checkpoint());
+    Tables t = new Tables("metric", "model", base.name(), "model better");
+    Map<String, Boolean> better = r.beatsBaseline();
+    model.values().forEach((name, value) -> {
+      if (!name.equals("users") && !name.equals("examples")) {
+        Boolean b = better.get(name);
+        t.row(name, value, base.scores().values().get(name), b == null ? "" : b ? "yes" : "NO");
       }
-    }
+    });
     t.print(out);
-    if (r.containsKey("warm")) {
-      Map<String, Object> warm = (Map<String, Object>) r.get("warm");
-      Map<String, Object> cold = (Map<String, Object>) r.get("cold");
-      Map<String, Object> bw = (Map<String, Object>) base.get("warm");
-      Map<String, Object> bc = (Map<String, Object>) base.get("cold");
-      out.printf("%nusers: %s (warm %s, cold %s)%n", fmt(r.get("users")), fmt(warm.get("users")), fmt(cold.get("users")));
+    Scores warm = model.groups().get("warm");
+    Scores cold = model.groups().get("cold");
+    if (warm != null && cold != null) {
+      Map<String, Double> bw = group(base.scores(), "warm");
+      Map<String, Double> bc = group(base.scores(), "cold");
+      out.printf("%nusers: %s (warm %s, cold %s)%n", fmt(model.values().get("users")), fmt(warm.values().get("users")),
+          fmt(cold.values().get("users")));
       Tables g = new Tables("metric", "warm: model", "warm: baseline", "cold: model", "cold: baseline");
-      for (String k : warm.keySet()) {
-        if (!k.equals("users")) {
-          g.row(k, warm.get(k), bw.get(k), cold.get(k), bc.get(k));
+      warm.values().forEach((name, value) -> {
+        if (!name.equals("users")) {
+          g.row(name, value, bw.get(name), cold.values().get(name), bc.get(name));
         }
-      }
+      });
       g.print(out);
     }
-    if (r.containsKey("calibration")) {
+    if (!model.calibration().isEmpty()) {
       out.printf("%ncalibration (model)%n");
       Tables c = new Tables("predicted", "examples", "mean predicted", "observed rate");
-      for (Object o : (List<Object>) r.get("calibration")) {
-        if (o instanceof RankingMetrics.Bin b) {
-          c.row(String.format("%.1f-%.1f", b.lo(), b.hi()), b.count(), b.meanPredicted(), b.observedRate());
-        }
+      for (CalibrationBin b : model.calibration()) {
+        c.row(String.format("%.1f-%.1f", b.lo(), b.hi()), b.count(), b.meanPredicted(), b.observedRate());
       }
       c.print(out);
     }
-    if (better.containsValue(false)) {
-      out.printf("%nThe model does NOT beat the %s baseline on: %s%n", base.get("name"),
+    if (!r.beatsBaselineEverywhere()) {
+      out.printf("%nThe model does NOT beat the %s baseline on: %s%n", base.name(),
           better.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList());
     } else {
-      out.printf("%nThe model beats the %s baseline on every headline metric.%n", base.get("name"));
+      out.printf("%nThe model beats the %s baseline on every headline metric.%n", base.name());
     }
+  }
+
+  private static Map<String, Double> group(Scores scores, String name) {
+    Scores g = scores.groups().get(name);
+    return g == null ? Map.of() : g.values();
   }
 
   private static String fmt(Object o) {

@@ -5,6 +5,7 @@ import dev.tandem.serving.bundle.BundleExporter;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelName;
 import dev.tandem.serving.registry.VersionManifest;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -47,7 +48,7 @@ final class ExportCommand implements Callable<Integer> {
     if (rules != null) {
       try {
         servingYaml = Fs.readString(Fs.path(rules));
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         throw new IllegalArgumentException("serving configuration not found: " + rules);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + rules, e);
@@ -79,10 +80,10 @@ final class ExportCommand implements Callable<Integer> {
       VersionManifest.ModelEntry me = e.getValue();
       StringBuilder sb = new StringBuilder();
       for (String k : e.getKey().equals("retrieval") ? new String[] {"recall@10", "ndcg@10"} : new String[] {"auc", "logloss"}) {
-        Object v = me.metrics().get(k);
+        Double v = me.metrics().values().get(k);
         if (v != null) {
-          sb.append(String.format(", %s %s (%s %s)", k, Tables.format(((Number) v).doubleValue()), me.baseline().getOrDefault("name", "baseline"),
-              me.baseline().get(k) instanceof Number b ? Tables.format(b.doubleValue()) : "-"));
+          sb.append(String.format(", %s %s (%s %s)", k, Tables.format(v), RegistryCommand.baselineName(me),
+              Tables.format(me.baseline() == null ? null : me.baseline().scores().values().get(k))));
         }
       }
       out.printf("  %-11s%s, checkpoint %s%s [%s split]%n", e.getKey() + ":", me.kind(), me.checkpoint(), sb, me.split());

@@ -6,6 +6,7 @@ import dev.tandem.datasets.DatasetConfig;
 import dev.tandem.datasets.DatasetPreparer;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.shard.ColumnFile;
+import dev.tandem.datasets.source.SyntheticSource;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
@@ -68,7 +69,7 @@ final class IngestBench implements Callable<Integer> {
     JsonNode tree = job.tree().get("dataset");
     Progress progress = Context.progress();
     DatasetPreparer prep = new DatasetPreparer(cfg, tree, home, home + "/cache", progress);
-    if (cfg.source() instanceof dev.tandem.datasets.source.SyntheticSource syn) {
+    if (cfg.source() instanceof SyntheticSource syn) {
       out.println(name + ": generating the raw log once (not timed)");
       out.flush();
       prep.syntheticDir(syn);

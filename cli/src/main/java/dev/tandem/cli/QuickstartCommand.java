@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
@@ -13,12 +14,15 @@ import dev.tandem.serving.registry.ModelRef;
 import dev.tandem.serving.registry.VersionManifest;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.metrics.EvaluationResult;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.LocalTrainer;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,14 +73,14 @@ final class QuickstartCommand implements Callable<Integer> {
       RunDirectory run = RunDirectory.at(dir + "/" + c.name());
       try {
         Fs.delete(run.root());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot clear " + run.root(), e);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clear " + run.root(), e);
       }
       out.printf("%n== training %s (%s)%n", c.name(), c.model().type().key());
       out.flush();
       new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
-      Map<String, Object> eval = Evaluation.evaluate(run, ds, dev.tandem.datasets.split.SplitName.TEST, c.eval(), "best");
-      run.writeJson(run.eval(dev.tandem.datasets.split.SplitName.TEST), eval);
+      EvaluationResult eval = Evaluation.evaluate(run, ds, SplitName.TEST, c.eval(), "best");
+      run.writeJson(run.eval(SplitName.TEST), eval);
       out.printf("%n== %s on the test split%n", c.name());
       EvaluateCommand.print(out, eval);
       results.add(new String[] {c.name(), run.root().toString()});
@@ -102,7 +106,7 @@ final class QuickstartCommand implements Callable<Integer> {
     for (String[] r : results) {
       RunDirectory run = RunDirectory.at(r[1]);
       out.printf("  %s%n    checkpoints: %s%n    metrics:     %s%n    curves:      %s%n    evaluation:  %s%n", r[0], run.checkpoints(),
-          run.metrics(), run.curves(), run.eval(dev.tandem.datasets.split.SplitName.TEST));
+          run.metrics(), run.curves(), run.eval(SplitName.TEST));
     }
     out.printf("  registry: %s (tandem registry list %s)%n", reg.root(), reg.root());
     out.printf("%nnext: scripts/tandem serve --model %s --port 8080, then curl 'http://127.0.0.1:8080/recommend?user=%s&k=10'%n", ref, user);

@@ -52,9 +52,14 @@ final class RegistryCommand implements Runnable {
     return String.join(", ", out);
   }
 
-  static Object metric(VersionManifest m, String model, String key) {
+  static Double metric(VersionManifest m, String model, String key) {
     VersionManifest.ModelEntry e = m.models().get(model);
-    return e == null ? null : e.metrics().get(key);
+    return e == null ? null : e.metrics().values().get(key);
+  }
+
+  /** The name of a model's baseline, or "baseline" when its manifest does not say. */
+  static String baselineName(VersionManifest.ModelEntry e) {
+    return e.baseline() == null || e.baseline().name() == null ? "baseline" : e.baseline().name();
   }
 
   /** {@code registry list}. */
@@ -134,12 +139,13 @@ final class RegistryCommand implements Runnable {
           out.printf("  config sha256 %s, code %s, trained %s%n", abbrev(me.provenance().configSha256()), me.provenance().codeVersion(),
               me.provenance().createdAt());
         }
-        Tables t = new Tables("metric (" + me.split() + ")", "model", String.valueOf(me.baseline().getOrDefault("name", "baseline")));
-        for (Map.Entry<String, Object> x : me.metrics().entrySet()) {
-          if (!x.getKey().equals("users") && !x.getKey().equals("examples")) {
-            t.row(x.getKey(), x.getValue(), me.baseline().get(x.getKey()));
+        Tables t = new Tables("metric (" + me.split() + ")", "model", baselineName(me));
+        Map<String, Double> baseline = me.baseline() == null ? Map.of() : me.baseline().scores().values();
+        me.metrics().values().forEach((name, value) -> {
+          if (!name.equals("users") && !name.equals("examples")) {
+            t.row(name, value, baseline.get(name));
           }
-        }
+        });
         t.print(out);
         out.println();
       }

@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.config.Check;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
@@ -15,7 +16,10 @@ import dev.tandem.trainer.train.LocalTrainer;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -73,7 +77,7 @@ final class ServeBench implements Callable<Integer> {
     }
     List<ServingConfig.IndexKind> kinds = new ArrayList<>();
     for (String i : indexes) {
-      ServingConfig.IndexKind kind = ServingConfig.IndexKind.of(i);
+      ServingConfig.IndexKind kind = Check.enumOf(ServingConfig.IndexKind.values(), i);
       if (kind == ServingConfig.IndexKind.AUTO) {
         throw new IllegalArgumentException("--index takes exact and/or hnsw");
       }
@@ -133,7 +137,7 @@ final class ServeBench implements Callable<Integer> {
 
   /** The 1-minute load average (other processes competing for the cores make latency tails longer). */
   static String loadAverage() {
-    double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     return l < 0 ? "unknown" : String.format("%.2f", l);
   }
 
@@ -204,8 +208,8 @@ final class ServeBench implements Callable<Integer> {
         RunDirectory run = RunDirectory.at(dir + "/runs/" + loaded.value().name());
         try {
           Fs.delete(run.root());
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
         out.printf("training %s for the benchmark (2 epochs, once) ...%n", loaded.value().name());
         out.flush();

@@ -6,6 +6,8 @@ import dev.tandem.ps.spark.SubmitPlan;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,10 +87,10 @@ final class SubmitCommand implements Callable<Integer> {
    * passes) is turned into its path and any other scheme is refused by name.
    */
   static Path localJob(String job) {
-    java.net.URI uri;
+    URI uri;
     try {
-      uri = new java.net.URI(job);
-    } catch (java.net.URISyntaxException notAUri) {
+      uri = new URI(job);
+    } catch (URISyntaxException notAUri) {
       return Path.of(job);
     }
     if (uri.getScheme() == null) {

@@ -1,6 +1,7 @@
 package dev.tandem.cli;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,7 +38,7 @@ final class Tables {
       if (a != 0 && a < 0.001) {
         return String.format("%.3g", d);
       }
-      return new java.math.BigDecimal(String.format("%.4f", d)).stripTrailingZeros().toPlainString();
+      return new BigDecimal(String.format("%.4f", d)).stripTrailingZeros().toPlainString();
     }
     if (c instanceof Float f) {
       return format((double) f);

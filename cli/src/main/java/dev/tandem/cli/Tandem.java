@@ -5,8 +5,13 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.datasets.text.BadInputException;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.FileOperationException;
+import dev.tandem.ps.StartupException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.fs.FSError;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -58,7 +63,7 @@ public final class Tandem implements Runnable {
       LOG.warn("ignoring {}={}: not a process id", PARENT_PID_ENV, parentPid);
       return;
     }
-    java.util.Optional<ProcessHandle> parent = ProcessHandle.of(pid);
+    Optional<ProcessHandle> parent = ProcessHandle.of(pid);
     Thread t = new Thread(() -> {
       while (parent.map(ProcessHandle::isAlive).orElse(false)) {
         try {
@@ -98,7 +103,7 @@ public final class Tandem implements Runnable {
     cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
       PrintWriter err = cmd.getErr();
       Throwable cause = ex instanceof CommandLine.ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
-      while (cause instanceof java.io.UncheckedIOException && cause.getCause() != null && userError(cause.getCause())) {
+      while (cause instanceof UncheckedIOException && cause.getCause() != null && userError(cause.getCause())) {
         cause = cause.getCause();
       }
       boolean known = userError(cause) || ioFailure(cause);
@@ -127,14 +132,14 @@ public final class Tandem implements Runnable {
 
   static boolean userError(Throwable t) {
     return t instanceof ConfigException || t instanceof BadInputException || t instanceof CorruptDataException
-        || t instanceof IllegalArgumentException || t instanceof java.io.FileNotFoundException
-        || t instanceof dev.tandem.ps.StartupException;
+        || t instanceof IllegalArgumentException || t instanceof FileNotFoundException
+        || t instanceof StartupException;
   }
 
   /** A failed read or write of a file system: a full disk, a lost connection, a permission. */
   static boolean ioFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof java.io.IOException || c instanceof java.io.UncheckedIOException || c instanceof FSError) {
+      if (c instanceof IOException || c instanceof UncheckedIOException || c instanceof FSError) {
         return true;
       }
     }

@@ -4,16 +4,19 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.ClusterSection;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.train.Datasets;
 import dev.tandem.trainer.train.Refit;
 import dev.tandem.trainer.train.RunDirectory;
 import dev.tandem.trainer.train.RunRequest;
+import dev.tandem.trainer.train.Trainer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -83,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     job.value().requireModel(); // the rest of the job was checked on load: nothing is read or prepared for a job that cannot train
-    dev.tandem.trainer.train.Trainer trainer = Trainers.forJob(job, cluster);
+    Trainer trainer = Trainers.forJob(job, cluster);
     String cacheRoot = cacheRoot(job);
     PreparedDataset ds = Datasets.resolve(job, cacheRoot, Context.progress());
     TrainingState state = trainer.train(new RunRequest(job, dir, ds, resuming, Context.progress(), fresh));
@@ -113,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private String cacheRoot(ConfigLoader.Loaded<JobConfig> job) {
-    return cache != null ? cache : job.value().cluster().mode() == dev.tandem.trainer.ClusterSection.Mode.SPARK
+    return cache != null ? cache : job.value().cluster().mode() == ClusterSection.Mode.SPARK
         ? Trainers.cluster(job, cluster).hdfs().cacheOrDefault(Context.home() + "/cache") : Context.home() + "/cache";
   }
 
@@ -126,17 +129,12 @@ final class TrainCommand implements Callable<Integer> {
   private static void report(PrintWriter out, JobConfig job, RunDirectory dir, TrainingState state) {
     out.printf("%s: %s%n", job.name(), state.stopReason());
     Tables t = new Tables("epoch", "train loss", "validation metric", "examples/s", "best");
-    String metric = job.model().type() == dev.tandem.trainer.model.ModelConfig.Type.TWO_TOWER
-        ? "val_recall@" + job.eval().k().get(0) : "val_auc";
-    if (job.train().earlyStopping().metric() != null) {
-      metric = "val_" + job.train().earlyStopping().metric();
+    Metric metric = job.validationMetric();
+    for (EpochMetrics m : state.history()) {
+      t.row(m.epoch(), m.trainLoss(), m.value(metric), m.examplesPerSecond(), m.improved() ? "*" : "");
     }
-    for (Map<String, Object> m : state.history()) {
-      t.row(m.get("epoch"), m.get("train_loss"), m.get(metric), m.get("examples_per_second"), Boolean.TRUE.equals(m.get("improved")) ? "*" : "");
-    }
-    String m = metric;
-    boolean validated = state.history().stream().anyMatch(e -> e.get(m) instanceof Number n && !Double.isNaN(n.doubleValue()));
-    out.println(validated ? metric.substring(4) + " on the validation split, per epoch:"
+    boolean validated = state.history().stream().anyMatch(e -> !Double.isNaN(e.value(metric)));
+    out.println(validated ? metric.name() + " on the validation split, per epoch:"
         : "per epoch (no validation split to score: the last epoch is the model):");
     t.print(out);
     out.printf("%nrun directory:   %s%ncheckpoints:     %s (best: %s)%nmetrics:         %s%ntraining curves: %s%n", dir.root(), dir.checkpoints(),

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.tandem.fs.Fs;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -53,6 +55,7 @@ public final class ConfigLoader {
     m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     m.configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS, true);
     m.findAndRegisterModules();
+    m.registerModule(new ConfigEnumModule());
     return m;
   }
 
@@ -83,7 +86,7 @@ public final class ConfigLoader {
     String text;
     try (InputStream in = Fs.open(path)) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new ConfigException("", "config file not found: " + location);
     } catch (IOException e) {
       throw new ConfigException("", "cannot read config file " + location + ": " + e.getMessage(), e);
@@ -184,7 +187,7 @@ public final class ConfigLoader {
     if (t.isEnum()) {
       List<String> names = new ArrayList<>();
       for (Object c : t.getEnumConstants()) {
-        names.add(c.toString().toLowerCase(java.util.Locale.ROOT));
+        names.add(c.toString().toLowerCase(Locale.ROOT));
       }
       return "one of " + names;
     }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.config.ConfigEnumModule;
 import dev.tandem.fs.CorruptDataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ public final class Persisted {
       .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
       .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
       .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+      .addModule(new ConfigEnumModule())
       .build(); // no module discovery: Spark's class path brings Jackson's Scala module, which changes untyped values
 
   private Persisted() {}

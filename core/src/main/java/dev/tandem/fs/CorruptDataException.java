@@ -15,6 +15,7 @@ public class CorruptDataException extends RuntimeException {
     this.file = file;
   }
 
+  /** The damaged file (or directory), as the message names it. */
   public String file() {
     return file;
   }

@@ -1,6 +1,8 @@
 package dev.tandem.fs;
 
 import java.io.IOException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A file operation that failed, saying what was being done to which path: {@code cannot write
@@ -54,7 +56,7 @@ public class FileOperationException extends IOException {
   }
 
   /** java.io's "PATH (REASON)", e.g. "/proc/x (No such file or directory)". */
-  private static final java.util.regex.Pattern JAVA_IO = java.util.regex.Pattern.compile("^\\S+ \\(([^()]+)\\)$");
+  private static final Pattern JAVA_IO = Pattern.compile("^\\S+ \\(([^()]+)\\)$");
 
   /** The innermost message of a failure chain: the operating system's or file system's own words. */
   static String reason(Throwable t) {
@@ -70,7 +72,7 @@ public class FileOperationException extends IOException {
     if (last == null) {
       return t.getClass().getSimpleName();
     }
-    java.util.regex.Matcher io = JAVA_IO.matcher(last);
+    Matcher io = JAVA_IO.matcher(last);
     return io.matches() ? io.group(1) : last;
   }
 }

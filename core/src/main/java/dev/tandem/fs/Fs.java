@@ -9,10 +9,16 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -80,7 +86,7 @@ public final class Fs {
     return new Path(base, location);
   }
 
-  private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
+  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*");
 
   /** True for URIs such as hdfs://nn/x, file:///x and file:/x (a scheme of two or more characters). */
   static boolean hasScheme(String location) {
@@ -118,6 +124,11 @@ public final class Fs {
     }
   }
 
+  /**
+   * Whether a file or directory exists.
+   *
+   * @throws UncheckedIOException when the file system cannot be asked
+   */
   public static boolean exists(Path p) {
     try {
       return fs(p).exists(p);
@@ -126,6 +137,11 @@ public final class Fs {
     }
   }
 
+  /**
+   * Whether a directory exists there (false for a file or nothing).
+   *
+   * @throws UncheckedIOException when the file system cannot be asked
+   */
   public static boolean isDirectory(Path p) {
     try {
       return fs(p).getFileStatus(p).isDirectory();
@@ -136,24 +152,33 @@ public final class Fs {
     }
   }
 
+  /**
+   * Opens a file for reading, with a 1 MB buffer; the caller closes the stream.
+   *
+   * @throws java.io.FileNotFoundException when there is no such file
+   */
   public static FSDataInputStream open(Path p) throws IOException {
     return fs(p).open(p, 1 << 20);
   }
 
+  /** A file's length in bytes; {@link java.io.FileNotFoundException} when there is no such file. */
   public static long length(Path p) throws IOException {
     return fs(p).getFileStatus(p).getLen();
   }
 
+  /** A file's status (length, replication, times); {@link java.io.FileNotFoundException} when there is no such file. */
   public static FileStatus status(Path p) throws IOException {
     return fs(p).getFileStatus(p);
   }
 
+  /** A whole file's bytes; {@link java.io.FileNotFoundException} when there is no such file. */
   public static byte[] readAll(Path p) throws IOException {
     try (InputStream in = open(p)) {
       return in.readAllBytes();
     }
   }
 
+  /** A whole file as UTF-8 text; {@link java.io.FileNotFoundException} when there is no such file. */
   public static String readString(Path p) throws IOException {
     return new String(readAll(p), StandardCharsets.UTF_8);
   }
@@ -175,6 +200,7 @@ public final class Fs {
     }
   }
 
+  /** Deletes a file or a directory with everything in it; false when there was nothing to delete. */
   public static boolean delete(Path p) throws IOException {
     return fs(p).delete(p, true);
   }
@@ -278,6 +304,7 @@ public final class Fs {
   /** Something that writes a file's content to a stream. */
   @FunctionalInterface
   public interface Writer {
+    /** Writes the content to {@code out}, which the caller closes. */
     void write(OutputStream out) throws IOException;
   }
 
@@ -316,10 +343,12 @@ public final class Fs {
     }
   }
 
+  /** {@link #writeAtomically(Path, Writer)} of these bytes. */
   public static void writeAtomically(Path target, byte[] content) throws IOException {
     writeAtomically(target, out -> out.write(content));
   }
 
+  /** {@link #writeAtomically(Path, Writer)} of this text as UTF-8. */
   public static void writeString(Path target, String content) throws IOException {
     writeAtomically(target, content.getBytes(StandardCharsets.UTF_8));
   }
@@ -378,24 +407,24 @@ public final class Fs {
    */
   private static Boolean renameLocalNoOverwrite(java.nio.file.Path src, java.nio.file.Path dst) throws IOException {
     try {
-      if (java.nio.file.Files.isDirectory(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
         try {
-          java.nio.file.Files.move(src, dst);
-        } catch (java.nio.file.FileSystemException e) {
+          Files.move(src, dst);
+        } catch (FileSystemException e) {
           // ENOTEMPTY comes back as a plain FileSystemException: the name was taken between the JDK's check and rename(2)
-          if (e instanceof java.nio.file.NoSuchFileException || !java.nio.file.Files.exists(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          if (e instanceof NoSuchFileException || !Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
             throw e;
           }
           return false;
         }
         return true;
       }
-      java.nio.file.Files.createLink(dst, src);
-      java.nio.file.Files.delete(src);
+      Files.createLink(dst, src);
+      Files.delete(src);
       return true;
-    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+    } catch (java.nio.file.FileAlreadyExistsException | DirectoryNotEmptyException e) {
       return false;
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       FileNotFoundException fnf = new FileNotFoundException(e.getMessage());
       fnf.initCause(e);
       throw fnf;

@@ -11,6 +11,7 @@ public interface Progress {
 
   /** One running task; close it when done. */
   interface Task extends AutoCloseable {
+    /** Records {@code units} more done. */
     void advance(long units);
 
     /** A short status shown beside the bar, e.g. the current loss. */

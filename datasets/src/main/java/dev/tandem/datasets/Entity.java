@@ -1,22 +1,10 @@
 package dev.tandem.datasets;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /** What a feature describes: the user (query side), the item (candidate side), or the event's context. */
-public enum Entity {
+public enum Entity implements ConfigEnum {
   USER, ITEM, CONTEXT;
-
-  @JsonValue
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
-  @JsonCreator
-  public static Entity of(String s) {
-    return dev.tandem.config.Check.enumOf(values(), s);
-  }
 
   @Override
   public String toString() {

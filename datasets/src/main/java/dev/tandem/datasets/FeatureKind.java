@@ -1,11 +1,9 @@
 package dev.tandem.datasets;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /** How a raw attribute becomes model input. */
-public enum FeatureKind {
+public enum FeatureKind implements ConfigEnum {
   /** One value from a vocabulary (or hashed into buckets): an embedding index. */
   CATEGORICAL,
   /** A number, either bucketized into an index or standardised into a float. */
@@ -28,16 +26,6 @@ public enum FeatureKind {
   /** Whether the feature is computed per event from strictly earlier events (see {@code dev.tandem.datasets.history}). */
   public boolean isHistory() {
     return ordinal() >= HISTORY_ITEMS.ordinal();
-  }
-
-  @JsonValue
-  public String key() {
-    return name().toLowerCase(Locale.ROOT);
-  }
-
-  @JsonCreator
-  public static FeatureKind of(String s) {
-    return dev.tandem.config.Check.enumOf(values(), s);
   }
 
   @Override

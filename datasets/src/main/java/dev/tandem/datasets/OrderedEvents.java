@@ -32,27 +32,27 @@ record OrderedEvents(int size, int[] user, int[] item, long[] timestamp, String[
    * the events sorted by (timestamp, user, item), ties in file order.
    */
   static OrderedEvents of(RawEvents raw, SideTableData users, SideTableData items, Progress progress) {
-    int n = raw.size();
+    int events = raw.size();
     String[] userIds = universe(raw.userIds(), raw.user(), users);
     String[] itemIds = universe(raw.itemIds(), raw.item(), items);
     int[] userRowByCode = rowsByCode(raw.userIds(), userIds);
     int[] itemRowByCode = rowsByCode(raw.itemIds(), itemIds);
-    int[] userRow = new int[n];
-    int[] itemRow = new int[n];
-    for (int i = 0; i < n; i++) {
+    int[] userRow = new int[events];
+    int[] itemRow = new int[events];
+    for (int i = 0; i < events; i++) {
       userRow[i] = userRowByCode[raw.user()[i]];
       itemRow[i] = itemRowByCode[raw.item()[i]];
     }
-    int[] perm;
-    try (Progress.Task t = progress.start("ordering by time", n, "events")) {
-      perm = RadixSort.eventOrder(raw.timestamp(), userRow, itemRow, userIds.length, itemIds.length);
-      t.advance(n);
+    int[] order;
+    try (Progress.Task task = progress.start("ordering by time", events, "events")) {
+      order = RadixSort.eventOrder(raw.timestamp(), userRow, itemRow, userIds.length, itemIds.length);
+      task.advance(events);
     }
     Map<String, float[]> numeric = new LinkedHashMap<>();
-    raw.numeric().forEach((k, v) -> numeric.put(k, gather(v, perm)));
+    raw.numeric().forEach((column, values) -> numeric.put(column, gather(values, order)));
     Map<String, int[]> strings = new LinkedHashMap<>();
-    raw.strings().forEach((k, v) -> strings.put(k, gather(v, perm)));
-    return new OrderedEvents(n, gather(userRow, perm), gather(itemRow, perm), gather(raw.timestamp(), perm), userIds, itemIds,
+    raw.strings().forEach((column, codes) -> strings.put(column, gather(codes, order)));
+    return new OrderedEvents(events, gather(userRow, order), gather(itemRow, order), gather(raw.timestamp(), order), userIds, itemIds,
         numeric, strings, raw.dictionaries());
   }
 
@@ -60,18 +60,18 @@ record OrderedEvents(int size, int[] user, int[] item, long[] timestamp, String[
    * The raw values of an event-level source (the ids, or a column of the log) for events {@code [from, to)}; numeric
    * features read the numeric column, others the string column of that name.
    */
-  RawColumn column(FeatureSpec f, int from, int to) {
-    String s = f.source();
-    if (s.equals("user_id")) {
+  RawColumn column(FeatureSpec feature, int from, int to) {
+    String source = feature.source();
+    if (source.equals("user_id")) {
       return RawColumn.dict(Arrays.copyOfRange(user, from, to), userIds);
     }
-    if (s.equals("item_id")) {
+    if (source.equals("item_id")) {
       return RawColumn.dict(Arrays.copyOfRange(item, from, to), itemIds);
     }
-    if (f.kind() == FeatureKind.NUMERIC) {
-      return RawColumn.numbers(Arrays.copyOfRange(numeric.get(s), from, to));
+    if (feature.kind() == FeatureKind.NUMERIC) {
+      return RawColumn.numbers(Arrays.copyOfRange(numeric.get(source), from, to));
     }
-    return RawColumn.dict(Arrays.copyOfRange(strings.get(s), from, to), dictionaries.get(s));
+    return RawColumn.dict(Arrays.copyOfRange(strings.get(source), from, to), dictionaries.get(source));
   }
 
   /**
@@ -80,13 +80,13 @@ record OrderedEvents(int size, int[] user, int[] item, long[] timestamp, String[
    */
   private static String[] universe(String[] byCode, int[] codes, SideTableData table) {
     boolean[] used = new boolean[byCode.length];
-    for (int c : codes) {
-      used[c] = true;
+    for (int code : codes) {
+      used[code] = true;
     }
     Set<String> all = new HashSet<>();
-    for (int c = 0; c < byCode.length; c++) {
-      if (used[c]) {
-        all.add(byCode[c]);
+    for (int code = 0; code < byCode.length; code++) {
+      if (used[code]) {
+        all.add(byCode[code]);
       }
     }
     if (table != null) {
@@ -103,33 +103,33 @@ record OrderedEvents(int size, int[] user, int[] item, long[] timestamp, String[
       row.put(sorted[i], i);
     }
     int[] out = new int[byCode.length];
-    for (int c = 0; c < byCode.length; c++) {
-      Integer r = row.get(byCode[c]);
-      out[c] = r == null ? -1 : r; // an id no event refers to
+    for (int code = 0; code < byCode.length; code++) {
+      Integer found = row.get(byCode[code]);
+      out[code] = found == null ? -1 : found; // an id no event refers to
     }
     return out;
   }
 
-  static int[] gather(int[] v, int[] rows) {
+  static int[] gather(int[] values, int[] rows) {
     int[] out = new int[rows.length];
     for (int i = 0; i < rows.length; i++) {
-      out[i] = v[rows[i]];
+      out[i] = values[rows[i]];
     }
     return out;
   }
 
-  static long[] gather(long[] v, int[] rows) {
+  static long[] gather(long[] values, int[] rows) {
     long[] out = new long[rows.length];
     for (int i = 0; i < rows.length; i++) {
-      out[i] = v[rows[i]];
+      out[i] = values[rows[i]];
     }
     return out;
   }
 
-  static float[] gather(float[] v, int[] rows) {
+  static float[] gather(float[] values, int[] rows) {
     float[] out = new float[rows.length];
     for (int i = 0; i < rows.length; i++) {
-      out[i] = v[rows[i]];
+      out[i] = values[rows[i]];
     }
     return out;
   }

@@ -8,6 +8,7 @@ import dev.tandem.datasets.profile.DatasetProfile;
 import dev.tandem.datasets.shard.ColumnFile;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.format.Persisted;
+import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import java.io.FileNotFoundException;
@@ -68,7 +69,7 @@ public final class PreparedDataset {
       throw new CorruptDataException(tp.toString(), "cannot read: " + e.getMessage(), e);
     }
     String expected = m.files().get("transform.json");
-    if (expected != null && !expected.equals(dev.tandem.fs.Checksums.sha256(tj))) {
+    if (expected != null && !expected.equals(Checksums.sha256(tj))) {
       throw new CorruptDataException(tp.toString(), "checksum does not match the manifest");
     }
     return new PreparedDataset(dir, m, FeatureTransform.fromJson(tj, tp.toString()));

@@ -1,5 +1,7 @@
 package dev.tandem.datasets;
 
+import java.util.Arrays;
+
 /**
  * Stable least-significant-digit radix sort of a permutation by unsigned integer keys, 16 bits a pass. Sorting by
  * item, then user, then timestamp yields the (timestamp, user, item) order with ties kept in input order, in O(n)
@@ -14,7 +16,7 @@ final class RadixSort {
     int[] tmp = new int[n];
     int[] count = new int[1 << 16];
     for (int shift = 0; shift < bits; shift += 16) {
-      java.util.Arrays.fill(count, 0);
+      Arrays.fill(count, 0);
       for (int i = 0; i < n; i++) {
         count[(int) ((key[perm[i]] >>> shift) & 0xFFFF)]++;
       }
@@ -54,7 +56,7 @@ final class RadixSort {
     int[] p2 = new int[n];
     int[] count = new int[1 << 16];
     for (int shift = 0; shift < bits; shift += 16) {
-      java.util.Arrays.fill(count, 0);
+      Arrays.fill(count, 0);
       for (int i = 0; i < n; i++) {
         count[(int) ((key[i] >>> shift) & 0xFFFF)]++;
       }

@@ -19,38 +19,38 @@ record SplitRanges(int trainEnd, int validationEnd, int testEnd, EntityCounts tr
    * @throws ConfigException if the train split would be empty
    */
   static SplitRanges of(SplitConfig split, OrderedEvents events) {
-    long[] ts = events.timestamp();
-    int[] b = TemporalSplit.of(split).boundaries(ts);
-    if (b[0] == 0) {
+    long[] timestamps = events.timestamp();
+    int[] ends = TemporalSplit.of(split).boundaries(timestamps);
+    if (ends[0] == 0) {
       throw new ConfigException("dataset.split", "the train split is empty: check the fractions or train_end against the data's time range "
-          + Instant.ofEpochSecond(ts[0]) + " .. " + Instant.ofEpochSecond(ts[ts.length - 1]));
+          + Instant.ofEpochSecond(timestamps[0]) + " .. " + Instant.ofEpochSecond(timestamps[timestamps.length - 1]));
     }
-    return new SplitRanges(b[0], b[1], b[2], EntityCounts.of(events, 0, b[0]), EntityCounts.of(events, b[0], b[1]),
-        EntityCounts.of(events, b[1], b[2]));
+    return new SplitRanges(ends[0], ends[1], ends[2], EntityCounts.of(events, 0, ends[0]), EntityCounts.of(events, ends[0], ends[1]),
+        EntityCounts.of(events, ends[1], ends[2]));
   }
 
-  int from(SplitName s) {
-    return switch (s) {
+  int from(SplitName split) {
+    return switch (split) {
       case TRAIN -> 0;
       case VALIDATION -> trainEnd;
       case TEST -> validationEnd;
     };
   }
 
-  int to(SplitName s) {
-    return switch (s) {
+  int to(SplitName split) {
+    return switch (split) {
       case TRAIN -> trainEnd;
       case VALIDATION -> validationEnd;
       case TEST -> testEnd;
     };
   }
 
-  int size(SplitName s) {
-    return to(s) - from(s);
+  int size(SplitName split) {
+    return to(split) - from(split);
   }
 
-  EntityCounts counts(SplitName s) {
-    return switch (s) {
+  EntityCounts counts(SplitName split) {
+    return switch (split) {
       case TRAIN -> train;
       case VALIDATION -> validation;
       case TEST -> test;
@@ -64,33 +64,33 @@ record SplitRanges(int trainEnd, int validationEnd, int testEnd, EntityCounts tr
     }
 
     private static int[] count(int[] rows, int from, int to, int size) {
-      int[] c = new int[size];
+      int[] counts = new int[size];
       for (int i = from; i < to; i++) {
-        c[rows[i]]++;
+        counts[rows[i]]++;
       }
-      return c;
+      return counts;
     }
 
     /** How many rows have at least one event. */
-    static long nonZero(int[] c) {
-      long n = 0;
-      for (int v : c) {
-        if (v > 0) {
-          n++;
+    static long nonZero(int[] counts) {
+      long rows = 0;
+      for (int count : counts) {
+        if (count > 0) {
+          rows++;
         }
       }
-      return n;
+      return rows;
     }
 
     /** Events (counted in {@code split}) whose entity has none in {@code train}. */
     static long unseen(int[] split, int[] train) {
-      long n = 0;
-      for (int r = 0; r < split.length; r++) {
-        if (train[r] == 0) {
-          n += split[r];
+      long events = 0;
+      for (int row = 0; row < split.length; row++) {
+        if (train[row] == 0) {
+          events += split[row];
         }
       }
-      return n;
+      return events;
     }
   }
 }

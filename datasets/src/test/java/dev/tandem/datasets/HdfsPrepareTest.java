@@ -8,38 +8,22 @@ import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
-import dev.tandem.testing.MiniHdfs;
+import dev.tandem.testing.MiniHdfsExtension;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Raw data on HDFS prepares to HDFS (a real NameNode and two DataNodes), and corruption there is caught too. */
 class HdfsPrepareTest {
-  @TempDir
-  static Path tmp;
-  static MiniHdfs hdfs;
-
-  @BeforeAll
-  static void start() throws Exception {
-    hdfs = new MiniHdfs(tmp.resolve("hdfs").toFile(), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (hdfs != null) {
-      hdfs.close();
-    }
-  }
+  @RegisterExtension
+  static final MiniHdfsExtension HDFS = new MiniHdfsExtension();
 
   @Test
   void preparesFromAndToHdfs() throws Exception {
-    String root = hdfs.uri() + "/data";
+    String root = HDFS.uri() + "/data";
     StringBuilder sb = new StringBuilder("userId,movieId,rating,timestamp\n");
     for (int k = 0; k < 2000; k++) {
       sb.append(k % 97).append(',').append(k % 31).append(',').append(k % 5 + 1).append(',').append(1_700_000_000 + k).append('\n');

@@ -3,6 +3,7 @@ package dev.tandem.ps;
 import dev.tandem.config.Check;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,7 +96,7 @@ public record ClusterConfig(String name, String master, String deployMode, Integ
    * @param startupTimeoutSeconds how long a node waits for a peer before failing with an explanation
    */
   public record Aeron(String controllerAddress, Integer controllerPort, List<Integer> portRange, String networkMask, String dir,
-      Integer minShmMb, Integer termBufferMb, Integer startupTimeoutSeconds) implements java.io.Serializable {
+      Integer minShmMb, Integer termBufferMb, Integer startupTimeoutSeconds) implements Serializable {
     public Aeron {
       controllerPort = Check.orDefault(controllerPort, 40123);
       Check.that(controllerPort > 0 && controllerPort < 65536, "controller_port", "must be a UDP port (1-65535)");

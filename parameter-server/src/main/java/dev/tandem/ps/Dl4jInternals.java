@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +26,7 @@ import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.Adapt
 import org.deeplearning4j.spark.parameterserver.networking.v2.UpdatesConsumer;
 import org.deeplearning4j.spark.parameterserver.networking.v2.WiredEncodingHandler;
 import org.deeplearning4j.spark.parameterserver.pw.SharedTrainingWrapper;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.common.primitives.Atomic;
 import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 import org.nd4j.parameterserver.distributed.v2.transport.Transport;
@@ -104,7 +106,7 @@ public final class Dl4jInternals {
         Use.CONTROLS_TRAINING, "which training master the executor's wrapper serves: DL4J drops the model of an earlier one "
             + "(a refit's network differs) only when the new master's training task starts, so the model held before "
             + "then belongs to another session"),
-    MASTER_ID(Artifact.SPARK_PARAMETER_SERVER, org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster.class,
+    MASTER_ID(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingMaster.class,
         "instanceId", int.class, Use.CONTROLS_TRAINING, "the driver's training master's number, which executors' wrappers "
             + "record as the master they serve"),
     TRAINED_MODEL(Artifact.SPARK_PARAMETER_SERVER, SharedTrainingWrapper.class, "originalModel", Model.class, Use.CONTROLS_TRAINING,
@@ -293,13 +295,13 @@ public final class Dl4jInternals {
    * The number of the training master whose model this JVM's wrapper holds (see {@link #masterId}); empty before the
    * wrapper served any.
    */
-  public java.util.OptionalLong wrapperMaster() {
+  public OptionalLong wrapperMaster() {
     long id = ((AtomicLong) read(Handle.WRAPPER_MASTER, null)).get();
-    return id == Long.MIN_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(id);
+    return id == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(id);
   }
 
   /** A driver's training master's number, as executors' wrappers record it. */
-  public long masterId(org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster master) {
+  public long masterId(SharedTrainingMaster master) {
     return (Integer) read(Handle.MASTER_ID, master);
   }
 

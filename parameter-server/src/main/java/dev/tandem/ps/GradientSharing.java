@@ -1,11 +1,13 @@
 package dev.tandem.ps;
 
 import dev.tandem.trainer.ClusterSection;
-import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ResidualPostProcessor;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.ThresholdAlgorithm;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.residual.ResidualClippingPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.nd4j.parameterserver.distributed.util.NetworkOrganizer;
+import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 import org.nd4j.parameterserver.distributed.v2.enums.MeshBuildMode;
 
 /**
@@ -45,7 +47,7 @@ public final class GradientSharing {
     }
     if (a.networkMask() != null) {
       try {
-        String s = new org.nd4j.parameterserver.distributed.util.NetworkOrganizer(a.networkMask()).getMatchingAddress();
+        String s = new NetworkOrganizer(a.networkMask()).getMatchingAddress();
         if (s != null) {
           return s;
         }
@@ -68,7 +70,7 @@ public final class GradientSharing {
    * waits (up to 15 s) until the port is free.
    */
   public static void releaseDriverTransport(ClusterConfig.Aeron a, String controllerAddress) {
-    org.nd4j.parameterserver.distributed.v2.ModelParameterServer mps = org.nd4j.parameterserver.distributed.v2.ModelParameterServer.getInstance();
+    ModelParameterServer mps = ModelParameterServer.getInstance();
     if (mps.isInitialized()) {
       mps.shutdown();
     }

@@ -4,10 +4,14 @@ import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.samples.CncFileReader;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -35,7 +39,7 @@ public final class TrafficMeter implements AutoCloseable {
   /** The meters of this JVM by run (traffic directory): each run's executor meter, or its driver's while open. */
   private static final ConcurrentHashMap<String, TrafficMeter> BY_RUN = new ConcurrentHashMap<>();
   /** The last write must happen before Hadoop's own shutdown hook closes the cached file systems. */
-  private static final int HOOK_PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10;
+  private static final int HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 10;
 
   private final String node;
   private final String dir;
@@ -223,7 +227,7 @@ public final class TrafficMeter implements AutoCloseable {
    * drivers it has run: each new training master starts a new one, whose counters start at zero.
    */
   private long[] aeronBytes() {
-    if (AeronNode.directory() == null || !new java.io.File(AeronNode.directory(), "cnc.dat").exists()) {
+    if (AeronNode.directory() == null || !new File(AeronNode.directory(), "cnc.dat").exists()) {
       return bytesLast[0] == 0 && bytesOffset[0] == 0 ? new long[] {-1, -1} : new long[] {bytesOffset[0] + bytesLast[0], bytesOffset[1] + bytesLast[1]};
     }
     try (CncFileReader cnc = CncFileReader.map()) {
@@ -252,8 +256,8 @@ public final class TrafficMeter implements AutoCloseable {
 
   private static String host() {
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
       return "unknown";
     }
   }

@@ -1,14 +1,17 @@
 package dev.tandem.ps;
 
+import java.io.Serializable;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * A training listener shipped to every executor with the model: it feeds that JVM's {@link TrafficMeter} of the run
  * (timing of gradient computation versus update/encode/apply, and counters), creating it on first use, and does
  * nothing else. Serializable by design: Spark sends it to the executors.
  */
-public final class TrafficRecorder extends BaseTrainingListener implements java.io.Serializable {
+public final class TrafficRecorder extends BaseTrainingListener implements Serializable {
   private static final long serialVersionUID = 1L;
   private final String dir;
   private final long numParams;
@@ -32,8 +35,8 @@ public final class TrafficRecorder extends BaseTrainingListener implements java.
   @Override
   public void iterationDone(Model model, int iteration, int epoch) {
     String detail = "";
-    if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g && g.getLayers().length > 0) {
-      org.nd4j.linalg.learning.config.IUpdater u = g.getLayers()[0].conf().getLayer().getUpdaterByParam("W");
+    if (model instanceof ComputationGraph g && g.getLayers().length > 0) {
+      IUpdater u = g.getLayers()[0].conf().getLayer().getUpdaterByParam("W");
       detail = "model iteration " + iteration + ", epoch " + epoch + (u != null && u.hasLearningRate() ? ", lr " + u.getLearningRate(iteration, epoch) : "");
     }
     meter().onIterationDone(model.score(), detail);

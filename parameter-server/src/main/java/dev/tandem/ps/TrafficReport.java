@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
@@ -31,7 +32,7 @@ public final class TrafficReport {
         }
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot read traffic files in " + dir, e);
+      throw new UncheckedIOException("cannot read traffic files in " + dir, e);
     }
     return out;
   }

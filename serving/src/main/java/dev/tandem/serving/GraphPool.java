@@ -1,5 +1,6 @@
 package dev.tandem.serving;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Function;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -51,8 +52,8 @@ final class GraphPool implements AutoCloseable {
   }
 
   /** The graphs idle now (the prototype among them until it is first borrowed), for tests. */
-  java.util.List<ComputationGraph> idleGraphs() {
-    return java.util.List.copyOf(idle);
+  List<ComputationGraph> idleGraphs() {
+    return List.copyOf(idle);
   }
 
   /** Frees every copy (borrowed ones when they come back); harmless when called again. */

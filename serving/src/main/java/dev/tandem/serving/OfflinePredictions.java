@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +37,7 @@ public final class OfflinePredictions {
    * directory); a failure of the recommender is thrown as it came.
    */
   public static long write(Recommender recommender, List<String> users, int k, Path out, int threads) throws IOException {
-    boolean csv = out.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+    boolean csv = out.getName().toLowerCase(Locale.ROOT).endsWith(".csv");
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
     long[] written = {0};
     try {
@@ -69,7 +71,7 @@ public final class OfflinePredictions {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
       }

@@ -1,5 +1,6 @@
 package dev.tandem.serving;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -19,8 +20,8 @@ import java.util.TreeSet;
 public record RecommendRequest(String user, int k, Map<String, String> attributes, Set<String> exclude, boolean explain, boolean useCache) {
   public RecommendRequest {
     // sorted copies: requests equal in content are equal as cache keys
-    attributes = attributes == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(attributes));
-    exclude = exclude == null ? Set.of() : java.util.Collections.unmodifiableSet(new TreeSet<>(exclude));
+    attributes = attributes == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(attributes));
+    exclude = exclude == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(exclude));
   }
 
   public static RecommendRequest of(String user, int k) {

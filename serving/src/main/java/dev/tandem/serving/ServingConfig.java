@@ -1,12 +1,11 @@
 package dev.tandem.serving;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import dev.tandem.config.ConfigLoader;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -140,18 +139,8 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   }
 
   /** Which maximum-inner-product search serves retrieval. */
-  public enum IndexKind {
-    EXACT, HNSW, AUTO;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static IndexKind of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum IndexKind implements ConfigEnum {
+    EXACT, HNSW, AUTO
   }
 
   /**
@@ -214,7 +203,7 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
   public record Rules(Boolean excludeSeen, Map<String, Integer> maxPer, Exploration exploration) {
     public Rules {
       excludeSeen = Check.orDefault(excludeSeen, true);
-      maxPer = maxPer == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(maxPer));
+      maxPer = maxPer == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(maxPer));
       for (Map.Entry<String, Integer> e : maxPer.entrySet()) {
         Check.that(e.getValue() != null && e.getValue() > 0, "max_per." + e.getKey(), "must be a number > 0");
       }

@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -135,7 +136,7 @@ public final class FullDisk {
    */
   static FSError noSpace() {
     try {
-      java.lang.reflect.Constructor<FSError> c = FSError.class.getDeclaredConstructor(Throwable.class);
+      Constructor<FSError> c = FSError.class.getDeclaredConstructor(Throwable.class);
       c.setAccessible(true);
       return c.newInstance(new IOException(NO_SPACE));
     } catch (ReflectiveOperationException e) {

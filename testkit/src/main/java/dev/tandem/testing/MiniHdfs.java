@@ -35,6 +35,7 @@ public final class MiniHdfs implements AutoCloseable {
     return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
   }
 
+  /** The Hadoop mini-cluster itself, for what {@link #uri()} does not reach (its DataNodes, its configuration). */
   public MiniDFSCluster cluster() {
     return cluster;
   }

@@ -12,6 +12,7 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 public final class MiniHdfsMain {
   private MiniHdfsMain() {}
 
+  /** Starts the cluster and keeps it up until the JVM is asked to stop. */
   public static void main(String[] args) throws Exception {
     File dir = new File(args[0]);
     int port = Integer.parseInt(args[1]);

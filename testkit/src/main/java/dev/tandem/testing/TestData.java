@@ -34,6 +34,7 @@ public final class TestData {
     throw new IllegalStateException("repository root not found above " + Path.of("").toAbsolutePath());
   }
 
+  /** Writes {@code content} as UTF-8 to {@code dir/name}, creating directories; returns the file. */
   public static Path write(Path dir, String name, String content) throws IOException {
     Path f = dir.resolve(name);
     Files.createDirectories(f.getParent());

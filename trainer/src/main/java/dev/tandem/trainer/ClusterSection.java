@@ -1,9 +1,11 @@
 package dev.tandem.trainer;
 
+import static dev.tandem.config.Check.orDefault;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tandem.config.Check;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /**
  * The {@code cluster} section of a job: where training runs. The cluster's own description (master URL, executors,
@@ -20,39 +22,38 @@ import java.util.Locale;
  * @param maxEpochFailures how many times an epoch that failed (e.g. an executor died) is retried from the last
  *                       checkpoint before the run fails
  */
-public record ClusterSection(Mode mode, String config, Integer workers, Double threshold, Double minSparsity, Double maxSparsity,
-    Double residualClip, Integer maxEpochFailures) {
-  public static final ClusterSection LOCAL = new ClusterSection(null, null, null, null, null, null, null, null);
+public record ClusterSection(Mode mode, String config, Integer workers, double threshold, double minSparsity, double maxSparsity,
+    double residualClip, int maxEpochFailures) {
+  /** Every key at its default: training in this JVM. */
+  public static final ClusterSection LOCAL = of(null, null, null, null, null, null, null, null);
+
+  /**
+   * The cluster section as a job writes it, with every key it leaves out (null) at its default (README lists them);
+   * {@code config} and {@code workers} have none.
+   */
+  @JsonCreator
+  public static ClusterSection of(@JsonProperty("mode") Mode mode, @JsonProperty("config") String config,
+      @JsonProperty("workers") Integer workers, @JsonProperty("threshold") Double threshold,
+      @JsonProperty("min_sparsity") Double minSparsity, @JsonProperty("max_sparsity") Double maxSparsity,
+      @JsonProperty("residual_clip") Double residualClip, @JsonProperty("max_epoch_failures") Integer maxEpochFailures) {
+    return new ClusterSection(orDefault(mode, Mode.LOCAL), config, workers, orDefault(threshold, 1e-3), orDefault(minSparsity, 1e-4),
+        orDefault(maxSparsity, 1e-2), orDefault(residualClip, 5.0), orDefault(maxEpochFailures, 2));
+  }
 
   public ClusterSection {
-    mode = Check.orDefault(mode, Mode.LOCAL);
+    Check.required(mode, "mode");
     if (workers != null) {
       Check.positive(workers, "workers");
     }
-    threshold = Check.orDefault(threshold, 1e-3);
     Check.positive(threshold, "threshold");
-    minSparsity = Check.orDefault(minSparsity, 1e-4);
-    maxSparsity = Check.orDefault(maxSparsity, 1e-2);
     Check.inRange(minSparsity, 0.0, 1.0, "min_sparsity");
     Check.inRange(maxSparsity, 0.0, 1.0, "max_sparsity");
     Check.that(minSparsity < maxSparsity, "max_sparsity", "must be greater than min_sparsity");
-    residualClip = Check.orDefault(residualClip, 5.0);
     Check.inRange(residualClip, 0.0, 1e6, "residual_clip");
-    maxEpochFailures = Check.orDefault(maxEpochFailures, 2);
     Check.nonNegative(maxEpochFailures, "max_epoch_failures");
   }
 
-  public enum Mode {
-    LOCAL, SPARK;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Mode of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Mode implements ConfigEnum {
+    LOCAL, SPARK
   }
 }

@@ -1,5 +1,10 @@
 package dev.tandem.trainer;
 
+import static dev.tandem.config.Check.orDefault;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.Check;
@@ -10,13 +15,17 @@ import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.FeatureKind;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
+import dev.tandem.fs.Fs;
 import dev.tandem.trainer.eval.EvalConfig;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -33,18 +42,28 @@ import java.util.regex.Pattern;
  * @param eval     evaluation settings
  * @param cluster  where training runs (this JVM by default, or a Spark cluster)
  */
-public record JobConfig(String name, Long seed, DatasetConfig dataset, String prepared, ModelConfig model, TrainConfig train,
+public record JobConfig(String name, long seed, DatasetConfig dataset, String prepared, ModelConfig model, TrainConfig train,
     EvalConfig eval, ClusterSection cluster) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+  /**
+   * The job as its file reads, with every key it leaves out (null) at its default: name {@code job}, seed 42, and the
+   * sections' own defaults ({@link TrainConfig#DEFAULT}, {@link EvalConfig#DEFAULT}, {@link ClusterSection#LOCAL}).
+   */
+  @JsonCreator
+  public static JobConfig of(@JsonProperty("name") String name, @JsonProperty("seed") Long seed, @JsonProperty("dataset") DatasetConfig dataset,
+      @JsonProperty("prepared") String prepared, @JsonProperty("model") ModelConfig model, @JsonProperty("train") TrainConfig train,
+      @JsonProperty("eval") EvalConfig eval, @JsonProperty("cluster") ClusterSection cluster) {
+    return new JobConfig(orDefault(name, "job"), orDefault(seed, 42L), dataset, prepared, model, orDefault(train, TrainConfig.DEFAULT),
+        orDefault(eval, EvalConfig.DEFAULT), orDefault(cluster, ClusterSection.LOCAL));
+  }
+
   public JobConfig {
-    name = Check.orDefault(name, "job");
-    Check.that(NAME.matcher(name).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
-    seed = Check.orDefault(seed, 42L);
+    Check.that(NAME.matcher(Check.required(name, "name")).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
     Check.that(dataset != null || prepared != null, "dataset", "is required (or give prepared: PATH)");
-    train = Check.orDefault(train, TrainConfig.DEFAULT);
-    eval = Check.orDefault(eval, EvalConfig.DEFAULT);
-    cluster = Check.orDefault(cluster, ClusterSection.LOCAL);
+    Check.required(train, "train");
+    Check.required(eval, "eval");
+    Check.required(cluster, "cluster");
     if (model != null) {
       checkEarlyStoppingMetric(model, train, eval);
       if (dataset != null) {
@@ -73,6 +92,17 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
           .map(f -> new Feature(f.name(), f.entity(), f.cardinality() > 0 && !(f instanceof FittedFeature.ItemSequence),
               f instanceof FittedFeature.MultiHot || f instanceof FittedFeature.ItemSequence, transform.dependsOnItem(f.name()))).toList();
     }
+  }
+
+  /**
+   * The validation metric that chooses the model's best epoch and drives early stopping: {@code
+   * train.early_stopping.metric}, else Recall@K at the first {@code eval.k} for retrieval and AUC for ranking.
+   *
+   * @throws ConfigException when the job has no model
+   */
+  public Metric validationMetric() {
+    requireModel();
+    return Metric.watched(train.earlyStopping().metric(), model.type() == ModelConfig.Type.TWO_TOWER, eval.k());
   }
 
   /** Fails unless the job has a model section: preparing data for a job that cannot train would be wasted. */
@@ -124,11 +154,11 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
         throw new ConfigException(key, "no feature '" + item.get(i) + "' in " + where + known);
       }
       if (f.entity() != Entity.ITEM) {
-        throw new ConfigException(key, "'" + f.name() + "' is a " + f.entity().name().toLowerCase(java.util.Locale.ROOT)
+        throw new ConfigException(key, "'" + f.name() + "' is a " + f.entity().name().toLowerCase(Locale.ROOT)
             + " feature; the item tower takes item features only");
       }
     }
-    for (String name : new java.util.TreeSet<>(model.featureDropout().keySet())) {
+    for (String name : new TreeSet<>(model.featureDropout().keySet())) {
       Feature f = byName.get(name);
       String key = "model.feature_dropout." + name;
       if (f == null) {
@@ -148,11 +178,11 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
     }
     List<String> known = new ArrayList<>();
     if (model.type() == ModelConfig.Type.TWO_TOWER) {
-      for (String m : List.of("recall", "ndcg", "hitrate")) {
-        eval.k().forEach(k -> known.add(m + "@" + k));
-      }
+      eval.k().forEach(k -> known.add(Metric.recall(k).name()));
+      eval.k().forEach(k -> known.add(Metric.ndcg(k).name()));
+      eval.k().forEach(k -> known.add(Metric.hitRate(k).name()));
     } else {
-      known.addAll(List.of("auc", "logloss"));
+      known.addAll(List.of(Metric.AUC.name(), Metric.LOGLOSS.name()));
     }
     Check.that(known.contains(metric), "train.early_stopping.metric", "'" + metric + "' is not a validation metric of a "
         + model.type().key() + " model with eval.k " + eval.k() + " (known: " + String.join(", ", known) + ")");
@@ -173,7 +203,7 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
     }
     try {
       return ConfigLoader.yaml().writeValueAsString(tree);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -191,7 +221,7 @@ public record JobConfig(String name, Long seed, DatasetConfig dataset, String pr
   private static void absolutise(ObjectNode node, String field, String baseDir) {
     JsonNode v = node.get(field);
     if (v != null && v.isTextual() && !v.asText().isEmpty()) {
-      node.put(field, dev.tandem.fs.Fs.resolve(baseDir, v.asText()).toString());
+      node.put(field, Fs.resolve(baseDir, v.asText()).toString());
     }
   }
 

@@ -12,21 +12,30 @@ import dev.tandem.trainer.tune.sweep.TrialRecord;
 import dev.tandem.trainer.tune.sweep.TrialStore;
 import java.awt.Color;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.text.StringEscapeUtils;
+import org.apache.hadoop.fs.Path;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -57,10 +66,10 @@ public final class SweepReport {
     return new SweepReport(s, c);
   }
 
-  private static String readString(org.apache.hadoop.fs.Path p) {
+  private static String readString(Path p) {
     try {
       return Fs.readString(p);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException("no sweep definition at " + p);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + p, e);
@@ -95,9 +104,9 @@ public final class SweepReport {
   }
 
   /** The best trial with a value, if any. */
-  public java.util.Optional<TrialRecord> best() {
+  public Optional<TrialRecord> best() {
     return ranked.isEmpty() || ranked.get(0).value() == null || ranked.get(0).status() == TrialRecord.Status.FAILED
-        ? java.util.Optional.empty() : java.util.Optional.of(ranked.get(0));
+        ? Optional.empty() : Optional.of(ranked.get(0));
   }
 
   /** The rank of a trial (1 = best), or 0 for trials without a value. */
@@ -241,7 +250,7 @@ public final class SweepReport {
       // choices: one column per value, each trial a point (categories on x as their labels)
       CategoryChart c = new CategoryChartBuilder().width(460).height(320).title(key).xAxisTitle(key).yAxisTitle(metric).build();
       style(c.getStyler());
-      c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Scatter);
+      c.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
       List<String> labels = new ArrayList<>();
       for (JsonNode v : spec.values()) {
         labels.add(v.isTextual() ? v.asText() : v.toString());
@@ -252,14 +261,14 @@ public final class SweepReport {
         JsonNode v = t.params().get(key);
         String label = v == null ? "?" : v.isTextual() ? v.asText() : v.toString();
         int round = seen.merge(label, 1, Integer::sum) - 1;
-        List<Double> ys = byRound.computeIfAbsent(round, r -> new ArrayList<>(java.util.Collections.nCopies(labels.size(), (Double) null)));
+        List<Double> ys = byRound.computeIfAbsent(round, r -> new ArrayList<>(Collections.nCopies(labels.size(), (Double) null)));
         int idx = labels.indexOf(label);
         if (idx >= 0) {
           ys.set(idx, t.value());
         }
       }
       if (byRound.isEmpty()) {
-        byRound.put(0, new ArrayList<>(java.util.Collections.nCopies(labels.size(), (Double) null)));
+        byRound.put(0, new ArrayList<>(Collections.nCopies(labels.size(), (Double) null)));
       }
       for (Map.Entry<Integer, List<Double>> e : byRound.entrySet()) {
         var s = c.addSeries("trials " + (e.getKey() + 1), labels, e.getValue());
@@ -271,7 +280,7 @@ public final class SweepReport {
     }
     XYChart c = new XYChartBuilder().width(460).height(320).title(key).xAxisTitle(key).yAxisTitle(metric).build();
     style(c.getStyler());
-    c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+    c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     boolean logAxis = spec.type() == ParamSpec.Type.LOGUNIFORM || Boolean.TRUE.equals(spec.log());
     c.getStyler().setXAxisLogarithmic(logAxis);
     if (logAxis) {
@@ -318,7 +327,7 @@ public final class SweepReport {
     if (Math.abs(mantissa - m) > 1e-6 || (m != 1 && m != 2 && m != 5)) {
       return "";
     }
-    return java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(1)).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(v).round(new MathContext(1)).stripTrailingZeros().toPlainString();
   }
 
   /** The validation objective per epoch of the best trials. */
@@ -359,18 +368,18 @@ public final class SweepReport {
     s.setLegendPosition(Styler.LegendPosition.InsideSE);
   }
 
-  private static byte[] png(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart) throws IOException {
+  private static byte[] png(Chart<?, ?> chart) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
     return out.toByteArray();
   }
 
   /** Writes leaderboard.csv, leaderboard.json and leaderboard.html into {@code dir}; returns the HTML's path. */
-  public org.apache.hadoop.fs.Path write(org.apache.hadoop.fs.Path dir) throws IOException {
-    Fs.writeAtomically(new org.apache.hadoop.fs.Path(dir, "leaderboard.csv"), csv().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    Fs.writeAtomically(new org.apache.hadoop.fs.Path(dir, "leaderboard.json"), json());
-    org.apache.hadoop.fs.Path html = new org.apache.hadoop.fs.Path(dir, "leaderboard.html");
-    Fs.writeAtomically(html, html().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  public Path write(Path dir) throws IOException {
+    Fs.writeAtomically(new Path(dir, "leaderboard.csv"), csv().getBytes(StandardCharsets.UTF_8));
+    Fs.writeAtomically(new Path(dir, "leaderboard.json"), json());
+    Path html = new Path(dir, "leaderboard.html");
+    Fs.writeAtomically(html, html().getBytes(StandardCharsets.UTF_8));
     return html;
   }
 }

@@ -2,8 +2,10 @@ package dev.tandem.datasets.features;
 
 /** One encoded feature for many rows: what models consume. */
 public sealed interface EncodedColumn {
+  /** The feature's name. */
   String name();
 
+  /** How many rows (entities or events) the column encodes. */
   int rows();
 
   /** An embedding index per row, in {@code [0, cardinality)}; 0 means missing. */

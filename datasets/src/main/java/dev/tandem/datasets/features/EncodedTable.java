@@ -1,5 +1,6 @@
 package dev.tandem.datasets.features;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.Map;
 /** Encoded features of many rows (an entity table, or the context features of events), by feature name. */
 public record EncodedTable(int rows, Map<String, EncodedColumn> columns) {
   public EncodedTable {
-    columns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(columns));
+    columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
     for (EncodedColumn c : columns.values()) {
       if (c.rows() != rows) {
         throw new IllegalArgumentException("column " + c.name() + " has " + c.rows() + " rows, table has " + rows);

@@ -17,8 +17,10 @@ import java.util.Map;
     @JsonSubTypes.Type(value = FeatureProfile.MultiHot.class, name = "multi_hot")
 })
 public sealed interface FeatureProfile {
+  /** Rows profiled (events, or entities for user and item features). */
   long count();
 
+  /** Of those, rows without a value. */
   long missing();
 
   /** A value and how many events carry it. */

@@ -5,11 +5,13 @@ import dev.tandem.format.Persisted;
 import dev.tandem.format.UnsupportedFormatException;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +149,7 @@ public final class ColumnFile {
     byte[] bytes;
     try {
       bytes = Fs.readAll(p);
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new CorruptDataException(p.toString(), "file is missing");
     } catch (IOException e) {
       throw new CorruptDataException(p.toString(), "cannot be read: " + e.getMessage(), e);
@@ -236,7 +238,7 @@ public final class ColumnFile {
       if (aligned > offset) {
         parts.add(new byte[(int) (aligned - offset)]);
       }
-      parts.add(len == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, len));
+      parts.add(len == bytes.length ? bytes : Arrays.copyOf(bytes, len));
       columns.add(new ColumnMeta(name, type, aligned, len, cardinality, values));
       offset = aligned + len;
     }

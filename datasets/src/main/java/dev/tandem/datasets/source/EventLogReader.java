@@ -13,6 +13,7 @@ import dev.tandem.datasets.text.StringDictionary;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -567,7 +568,7 @@ public final class EventLogReader {
   }
 
   /** Checksums the raw bytes as they stream past and reports progress. */
-  private static final class CrcStream extends java.io.FilterInputStream {
+  private static final class CrcStream extends FilterInputStream {
     private final CRC32C crc;
     private final Progress.Task task;
 

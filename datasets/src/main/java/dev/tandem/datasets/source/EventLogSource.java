@@ -77,6 +77,7 @@ public record EventLogSource(
       new TextTable(path, delimiter, header, names, encoding); // validates the layout keys now, not at read time
     }
 
+    /** The side table's file layout (path, delimiter, header, column names, encoding), without its join key. */
     public TextTable table() {
       return new TextTable(path, delimiter, header, names, encoding);
     }

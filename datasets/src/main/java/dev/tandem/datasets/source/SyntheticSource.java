@@ -1,6 +1,10 @@
 package dev.tandem.datasets.source;
 
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigException;
+import dev.tandem.datasets.synth.SyntheticGenerator;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 
 /**
  * Synthetic interactions with a planted signal (see {@link dev.tandem.datasets.synth.SyntheticGenerator}). The log
@@ -29,15 +33,15 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
     Check.positive(days, "days");
     Check.inRange(popularitySkew, 0.0, 3.0, "popularity_skew");
     try {
-      java.time.LocalDate.parse(startDate);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw new dev.tandem.config.ConfigException("start_date", "'" + startDate + "' is not a date like 2024-01-01");
+      LocalDate.parse(startDate);
+    } catch (DateTimeParseException e) {
+      throw new ConfigException("start_date", "'" + startDate + "' is not a date like 2024-01-01");
     }
   }
 
   /** The generator's parameters with default values filled in. */
-  public dev.tandem.datasets.synth.SyntheticGenerator.Params params() {
-    return new dev.tandem.datasets.synth.SyntheticGenerator.Params(users, items, events, factors, days, seed,
-        java.time.LocalDate.parse(startDate), popularitySkew, historySignal);
+  public SyntheticGenerator.Params params() {
+    return new SyntheticGenerator.Params(users, items, events, factors, days, seed,
+        LocalDate.parse(startDate), popularitySkew, historySignal);
   }
 }

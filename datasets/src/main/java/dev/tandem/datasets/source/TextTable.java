@@ -3,6 +3,7 @@ package dev.tandem.datasets.source;
 import dev.tandem.config.Check;
 import java.nio.charset.Charset;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * How a delimited text file is laid out. Shared by the event log and side tables.
@@ -42,7 +43,7 @@ public record TextTable(String path, String delimiter, Boolean header, List<Stri
     if (delimiter != null) {
       return delimiter.charAt(0);
     }
-    String lower = InputFiles.withoutCompression(fileName).toLowerCase(java.util.Locale.ROOT);
+    String lower = InputFiles.withoutCompression(fileName).toLowerCase(Locale.ROOT);
     return lower.endsWith(".tsv") || lower.endsWith(".tab") ? '\t' : ',';
   }
 

@@ -1,5 +1,8 @@
 package dev.tandem.datasets.synth;
 
+import dev.tandem.Shuffle;
+import dev.tandem.datasets.source.EventLogSource;
+import dev.tandem.datasets.source.TextTable;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import java.io.IOException;
@@ -7,6 +10,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.hadoop.fs.Path;
 
@@ -161,7 +166,7 @@ public final class SyntheticGenerator {
       duration = new float[p.items()];
       releaseDay = new int[p.items()];
       basePopularity = new double[p.items()];
-      int[] rank = permutation(r, p.items());
+      int[] rank = Shuffle.permutation(p.items(), r);
       for (int i = 0; i < p.items(); i++) {
         category[i] = r.nextInt(CATEGORIES);
         for (int k = 0; k < d; k++) {
@@ -194,20 +199,6 @@ public final class SyntheticGenerator {
       }
     }
     return out;
-  }
-
-  static int[] permutation(SplittableRandom r, int n) {
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
   }
 
   static int[] topTags(float[] v, float[][] tagDir, SplittableRandom r) {
@@ -269,7 +260,7 @@ public final class SyntheticGenerator {
     for (int e = 0; e < count; e++) {
       secs[e] = r.nextInt(86_400);
     }
-    java.util.Arrays.sort(secs);
+    Arrays.sort(secs);
     StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE / 2, count * 44));
     int[] cand = new int[CANDIDATES];
     double[] score = new double[CANDIDATES];
@@ -395,14 +386,14 @@ public final class SyntheticGenerator {
   }
 
   /** The event-log configuration that reads what {@link #write} produced. */
-  public static dev.tandem.datasets.source.EventLogSource source(String dir) {
-    return new dev.tandem.datasets.source.EventLogSource(
-        new dev.tandem.datasets.source.TextTable(dir + "/events.csv", ",", true, null, "UTF-8"),
-        java.util.Map.of("user_id", "user_id", "item_id", "item_id", "timestamp", "timestamp",
+  public static EventLogSource source(String dir) {
+    return new EventLogSource(
+        new TextTable(dir + "/events.csv", ",", true, null, "UTF-8"),
+        Map.of("user_id", "user_id", "item_id", "item_id", "timestamp", "timestamp",
             "watch_seconds", "watch_seconds", "click", "click"),
         "unix_seconds",
-        new dev.tandem.datasets.source.EventLogSource.SideTable(dir + "/users.csv", ",", true, null, "UTF-8", "user_id"),
-        new dev.tandem.datasets.source.EventLogSource.SideTable(dir + "/items.csv", ",", true, null, "UTF-8", "item_id"));
+        new EventLogSource.SideTable(dir + "/users.csv", ",", true, null, "UTF-8", "user_id"),
+        new EventLogSource.SideTable(dir + "/items.csv", ",", true, null, "UTF-8", "item_id"));
   }
 
 }

@@ -6,6 +6,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Splits one line of delimited text into fields without copying, RFC 4180 style: a field may be quoted with
@@ -89,9 +90,9 @@ public final class Fields {
   private void ensure(int n) {
     if (n > starts.length) {
       int len = Math.max(n, starts.length * 2);
-      starts = java.util.Arrays.copyOf(starts, len);
-      ends = java.util.Arrays.copyOf(ends, len);
-      quoted = java.util.Arrays.copyOf(quoted, len);
+      starts = Arrays.copyOf(starts, len);
+      ends = Arrays.copyOf(ends, len);
+      quoted = Arrays.copyOf(quoted, len);
     }
   }
 

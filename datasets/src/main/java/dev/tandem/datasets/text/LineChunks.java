@@ -117,6 +117,12 @@ public final class LineChunks {
   /** Receives lines; returns false to stop. */
   @FunctionalInterface
   public interface LineVisitor {
+    /**
+     * One line: bytes {@code [from, to)} of {@code b} (without the line end), valid only during the call.
+     *
+     * @param lineNumber 1-based, in the file
+     * @return false to stop reading
+     */
     boolean line(byte[] b, int from, int to, long lineNumber);
   }
 }

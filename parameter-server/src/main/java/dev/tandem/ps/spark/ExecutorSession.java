@@ -14,6 +14,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 
 /**
@@ -181,7 +182,7 @@ final class ExecutorSession {
      * Worker {@code worker}'s batches, in step order, each handed out after the model's schedule was pinned to its
      * global step (and, before the first, the parameters synced if the model is new).
      */
-    Iterator<org.nd4j.linalg.dataset.api.MultiDataSet> follow(int worker, Iterator<org.nd4j.linalg.dataset.api.MultiDataSet> batches) {
+    Iterator<MultiDataSet> follow(int worker, Iterator<MultiDataSet> batches) {
       return new Iterator<>() {
         private int step;
 
@@ -191,7 +192,7 @@ final class ExecutorSession {
         }
 
         @Override
-        public org.nd4j.linalg.dataset.api.MultiDataSet next() {
+        public MultiDataSet next() {
           if (!batches.hasNext()) {
             throw new NoSuchElementException();
           }

@@ -1,5 +1,6 @@
 package dev.tandem.ps.spark;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.shard.ColumnFile;
@@ -11,6 +12,7 @@ import dev.tandem.trainer.model.RankingModel;
 import dev.tandem.trainer.model.RecommenderModel;
 import dev.tandem.trainer.model.TwoTowerModel;
 import dev.tandem.trainer.train.TrainingLoop;
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,7 +50,7 @@ final class ShardBatches implements Serializable {
     this.dataset = dataset;
     try {
       this.specJson = Persisted.json().writeValueAsString(spec);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
     this.itemLogq = itemLogq;
@@ -66,7 +68,7 @@ final class ShardBatches implements Serializable {
    * Worker {@code worker}'s batches of this epoch in step order, built lazily as training consumes them. Two-tower
    * models get full batches only (in-batch negatives); ranking models the remainder too.
    */
-  Iterator<MultiDataSet> forWorker(int worker) throws java.io.IOException {
+  Iterator<MultiDataSet> forWorker(int worker) throws IOException {
     ModelSpec spec = Persisted.json().readValue(specJson, ModelSpec.class);
     RecommenderModel batcher = spec.isTwoTower() ? new TwoTowerModel(spec, null, itemLogq) : new RankingModel(spec, null);
     Examples data = examples(spec, worker);

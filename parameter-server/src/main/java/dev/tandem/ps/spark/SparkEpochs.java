@@ -32,6 +32,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
@@ -87,7 +89,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   /** Steps each worker trains per epoch, counted when first needed. */
   private long[] stepsPerWorker;
   private Map<String, Map<String, Object>> lastTraffic = Map.of();
-  private final Map<Integer, Map<String, Object>> epochMetrics = new LinkedHashMap<>();
+  private final Map<Integer, Map<String, Number>> epochMetrics = new LinkedHashMap<>();
   /** How many times each epoch was started on the cluster (1 = no failure). */
   private final Map<Integer, Integer> attemptsByEpoch = new LinkedHashMap<>();
   private double lastFitSeconds;
@@ -145,8 +147,8 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
       try {
         try (AttemptWatcher watcher = AttemptWatcher.start(sc, cluster, controller, group, signals, driver, task, dl4j)) {
           startParams = sc.broadcast(model.graph().params().dup());
-          org.deeplearning4j.spark.impl.graph.SparkComputationGraph trainer = session.trainer(model.graph());
-          long master = dl4j.masterId((org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster) trainer.getTrainingMaster());
+          SparkComputationGraph trainer = session.trainer(model.graph());
+          long master = dl4j.masterId((SharedTrainingMaster) trainer.getTrainingMaster());
           ExecutorSession.Plan plan = new ExecutorSession.Plan(session.generation(), startParams, e.start().globalStep(), workers,
               cluster.isLocal() ? null : cluster.aeron(), master);
           ShardBatches batches = new ShardBatches(dataset.dir().toString(), spec, executorLogq(model), batch, seed, e.epoch(), workers);
@@ -250,7 +252,7 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
     Map<String, Map<String, Object>> nodes = TrafficReport.read(trafficDir);
     Map<String, Object> report = TrafficReport.aggregate(nodes);
     run.writeJson(new Path(run.root(), "traffic.json"), report);
-    Map<String, Object> m = new LinkedHashMap<>();
+    Map<String, Number> m = new LinkedHashMap<>();
     double updates = TrafficReport.sum(nodes, "updates_sent") - TrafficReport.sum(lastTraffic, "updates_sent");
     double sent = TrafficReport.sum(nodes, "bytes_sent") - TrafficReport.sum(lastTraffic, "bytes_sent");
     double dense = TrafficReport.sum(nodes, "dense_bytes_equivalent") - TrafficReport.sum(lastTraffic, "dense_bytes_equivalent");
@@ -291,9 +293,9 @@ final class SparkEpochs implements EpochRunner, TrainingLoop.MetricsSource {
   }
 
   @Override
-  public Map<String, Object> epochMetrics(int epoch) {
-    Map<String, Object> m = epochMetrics.get(epoch);
-    Map<String, Object> out = new LinkedHashMap<>();
+  public Map<String, Number> epochMetrics(int epoch) {
+    Map<String, Number> m = epochMetrics.get(epoch);
+    Map<String, Number> out = new LinkedHashMap<>();
     if (m != null) {
       m.forEach((k, v) -> out.put("traffic_" + k, v));
     }

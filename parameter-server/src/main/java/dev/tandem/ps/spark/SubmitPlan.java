@@ -2,6 +2,7 @@ package dev.tandem.ps.spark;
 
 import dev.tandem.config.ConfigException;
 import dev.tandem.ps.ClusterConfig;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public record SubmitPlan(Map<String, String> env, List<String> argv) {
       // names exactly the jars of its lib/ folder this build needs (lib/* would also take what earlier builds left there)
       Path cliJar = r.tandemLib().resolveSibling("tandem.jar").toAbsolutePath();
       Path app = r.appJar().toAbsolutePath();
-      argv.add(app.equals(cliJar) ? app.toString() : app + java.io.File.pathSeparator + cliJar);
+      argv.add(app.equals(cliJar) ? app.toString() : app + File.pathSeparator + cliJar);
       argv.add("org.apache.spark.deploy.SparkSubmit");
       if (c.aeron().controllerAddress() != null && c.aeron().controllerAddress().startsWith("127.")) {
         env.put("SPARK_LOCAL_IP", c.aeron().controllerAddress());

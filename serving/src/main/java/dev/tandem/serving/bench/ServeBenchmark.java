@@ -1,6 +1,7 @@
 package dev.tandem.serving.bench;
 
 import dev.tandem.fs.Fs;
+import dev.tandem.progress.Progress;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
@@ -13,6 +14,7 @@ import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.ExactIndex;
 import dev.tandem.serving.retrieval.HnswCandidateIndex;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -98,7 +101,7 @@ public final class ServeBenchmark {
    * HNSW graph builds (minutes for a million items) report to {@code progress}.
    */
   public static List<Result> run(ServingBundle base, int items, List<ServingConfig.IndexKind> kinds, Settings s,
-      dev.tandem.progress.Progress progress) {
+      Progress progress) {
     ServingBundle bundle = SyntheticCatalogue.grow(base, items, s.noise(), s.seed());
     List<Result> out = new ArrayList<>();
     ExactIndex exact = new ExactIndex(bundle.itemVectors());
@@ -134,7 +137,7 @@ public final class ServeBenchmark {
 
   /** The HNSW graph of a grown catalogue: loaded from the cache when it holds one, else built (and cached); returns its build time. */
   private static HnswCandidateIndex hnsw(ServingBundle base, ServingBundle grown, Settings s, double[] buildSeconds,
-      dev.tandem.progress.Progress progress) {
+      Progress progress) {
     ServingConfig.Hnsw h = s.hnsw();
     Path file = s.indexCache() == null ? null : Fs.resolve(s.indexCache(), String.format("hnsw-%s-v%d-%d-noise%s-seed%d-m%d-efc%d.bin",
         base.name(), base.version(), grown.items().size(), s.noise(), s.seed(), h.m(), h.efConstruction()));
@@ -153,7 +156,7 @@ public final class ServeBenchmark {
       buildSeconds[0] = (System.nanoTime() - t0) / 1e9;
       LOG.info("built the HNSW graph of {} items in {} s", grown.items().size(), String.format("%.1f", buildSeconds[0]));
       if (file != null) {
-        Fs.writeAtomically(file, out -> index.save(new java.io.BufferedOutputStream(out, 1 << 20) {
+        Fs.writeAtomically(file, out -> index.save(new BufferedOutputStream(out, 1 << 20) {
           @Override
           public void close() throws IOException {
             flush(); // the atomic writer closes the underlying stream itself
@@ -287,7 +290,7 @@ public final class ServeBenchmark {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IllegalStateException("a benchmark request failed: " + e.getCause(), e.getCause());
     } finally {
       pool.shutdownNow();

@@ -19,6 +19,8 @@ import dev.tandem.serving.registry.VersionManifest;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Scores;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.TwoTowerModel;
 import dev.tandem.trainer.train.RunDirectory;
@@ -163,42 +165,36 @@ public final class BundleExporter {
     }
   }
 
-  /** Metrics of the exported checkpoint with its baseline's: from eval.json when it describes this checkpoint, else evaluated now. */
+  /**
+   * Metrics of the exported checkpoint with its baseline's, headline numbers only (no groups, no calibration table):
+   * from the run's test evaluation when it describes this checkpoint, else evaluated now.
+   */
   private static VersionManifest.ModelEntry entry(String kind, RunDirectory run, Checkpoint c, PreparedDataset ds) throws IOException {
-    // read as a tree, not as Map<String, Object>: on the CLI's class path Jackson also finds its Scala module, which turns
-    // nested untyped objects into Scala maps
-    JsonNode eval = null;
-    JsonNode e = run.readEval(SplitName.TEST).orElse(null); // the manifest holds test metrics only
-    if (e != null) {
-      if (c.id().equals(e.path("checkpoint").asText()) && ds.fingerprint().equals(e.path("dataset").asText())) {
-        eval = e;
-      }
-    }
+    EvaluationResult eval = run.readEval(SplitName.TEST) // the manifest holds test metrics only
+        .filter(e -> c.id().equals(e.checkpoint()) && ds.fingerprint().equals(e.dataset())).orElse(null);
     if (eval == null) {
       LOG.info("evaluating {} checkpoint {} on the test split for the registry manifest", run.root(), c.id());
       JobConfig job = JobConfig.load(run.job().toString(), List.of()).value();
-      eval = Persisted.json().valueToTree(Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id()));
+      eval = Evaluation.evaluate(run, ds, SplitName.TEST, job.eval(), c.id());
     }
-    Map<String, Object> metrics = numbers(eval);
-    Map<String, Object> baseline = new LinkedHashMap<>();
-    if (eval.path("baseline").has("name")) {
-      baseline.put("name", eval.path("baseline").path("name").asText());
-    }
-    baseline.putAll(numbers(eval.path("baseline")));
+    EvaluationResult.Baseline baseline = new EvaluationResult.Baseline(eval.baseline().name(), null, headline(eval.baseline().scores()));
     JsonNode config = ConfigLoader.yaml().readTree(c.jobYaml());
-    return new VersionManifest.ModelEntry(kind, run.root().toString(), c.id(), eval.path("split").asText("test"), metrics, baseline, config,
-        c.provenance());
+    return new VersionManifest.ModelEntry(kind, run.root().toString(), c.id(), eval.split() == null ? "test" : eval.split(),
+        headline(eval.scores()), baseline, config, c.provenance());
   }
 
-  /** The numeric fields of an object (headline metrics; nested breakdowns are left out). */
-  private static Map<String, Object> numbers(JsonNode node) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    node.fields().forEachRemaining(f -> {
-      if (f.getValue().isNumber()) {
-        out.put(f.getKey(), f.getValue().doubleValue());
+  /**
+   * The finite values of a model's scores: a manifest holds headline numbers, and a value that is not one (NaN where a
+   * split had nothing to score) says nothing to compare.
+   */
+  private static Scores headline(Scores scores) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    scores.values().forEach((name, value) -> {
+      if (Double.isFinite(value)) {
+        out.put(name, value);
       }
     });
-    return out;
+    return Scores.of(out);
   }
 
   private static byte[] serialize(ComputationGraph g) throws IOException {

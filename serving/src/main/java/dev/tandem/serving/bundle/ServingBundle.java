@@ -17,6 +17,7 @@ import dev.tandem.trainer.model.ModelSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -260,7 +261,7 @@ public final class ServingBundle {
 
   /** Item rows user {@code row} interacted with (train, validation and test), ascending. */
   public int[] seen(int userRow) {
-    return java.util.Arrays.copyOfRange(seen.values(), seen.offsets()[userRow], seen.offsets()[userRow + 1]);
+    return Arrays.copyOfRange(seen.values(), seen.offsets()[userRow], seen.offsets()[userRow + 1]);
   }
 
   public boolean hasRanking() {

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The endpoint's Prometheus metrics, in a registry of its own (not the JVM-global default one, so two servers in a JVM,
@@ -129,7 +130,7 @@ public final class ServingMetrics {
 
   /** Counts of requests so far by "endpoint status", for logs and tests. */
   public Map<String, Double> requestCounts() {
-    Map<String, Double> out = new java.util.TreeMap<>();
+    Map<String, Double> out = new TreeMap<>();
     for (var dp : requests.collect().getDataPoints()) {
       out.put(dp.getLabels().get("endpoint") + " " + dp.getLabels().get("status"), dp.getValue());
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -364,7 +365,7 @@ public final class FsModelRegistry implements ModelRegistry {
   }
 
   /** Compare-and-set of an alias: the next entry is claimed by a no-overwrite rename, retried when another writer won. */
-  private AliasState change(String name, String alias, java.util.function.Function<AliasState, AliasState> update) {
+  private AliasState change(String name, String alias, Function<AliasState, AliasState> update) {
     Path dir = aliasDir(name, alias);
     for (int attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       AliasState current = alias(name, alias).orElse(null);

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -48,8 +50,8 @@ public record VersionDiff(int a, int b, List<MetricRow> metrics, List<ConfigChan
     return new VersionDiff(a.version(), b.version(), rows, changes);
   }
 
-  private static java.util.Set<String> union(java.util.Set<String> x, java.util.Set<String> y) {
-    java.util.Set<String> s = new TreeSet<>(x);
+  private static Set<String> union(Set<String> x, Set<String> y) {
+    Set<String> s = new TreeSet<>(x);
     s.addAll(y);
     return s;
   }
@@ -59,20 +61,21 @@ public record VersionDiff(int a, int b, List<MetricRow> metrics, List<ConfigChan
     Map<String, Double> out = new TreeMap<>();
     for (Map.Entry<String, VersionManifest.ModelEntry> e : m.models().entrySet()) {
       numbers(e.getKey() + ".", e.getValue().metrics(), out);
-      numbers(e.getKey() + ".baseline.", e.getValue().baseline(), out);
+      numbers(e.getKey() + ".baseline.", e.getValue().baseline() == null ? null : e.getValue().baseline().scores(), out);
     }
     return out;
   }
 
-  private static void numbers(String prefix, Map<String, Object> values, Map<String, Double> out) {
-    if (values == null) {
+  /** The values that are numbers (a metric a split could not score, NaN, has nothing to compare). */
+  private static void numbers(String prefix, Scores scores, Map<String, Double> out) {
+    if (scores == null) {
       return;
     }
-    for (Map.Entry<String, Object> e : values.entrySet()) {
-      if (e.getValue() instanceof Number n) {
-        out.put(prefix + e.getKey(), n.doubleValue());
+    scores.values().forEach((name, value) -> {
+      if (!Double.isNaN(value)) {
+        out.put(prefix + name, value);
       }
-    }
+    });
   }
 
   /** Everything configurable about a version, as one tree: training jobs, serving configuration, dataset identity. */

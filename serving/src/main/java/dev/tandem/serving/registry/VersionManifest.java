@@ -2,6 +2,8 @@ package dev.tandem.serving.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.trainer.checkpoint.Provenance;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.Map;
 
 /**
@@ -34,12 +36,12 @@ public record VersionManifest(int format, String name, int version, String creat
    * @param run        the training run it was exported from
    * @param checkpoint the checkpoint id
    * @param split      the split the metrics were computed on
-   * @param metrics    the model's metrics (headline numbers; no per-group breakdowns)
-   * @param baseline   the baseline's metrics on the same split (popularity, or logistic regression)
+   * @param metrics    the model's metrics (headline numbers; no per-group breakdowns or calibration table)
+   * @param baseline   the baseline's name and metrics on the same split (popularity, or logistic regression)
    * @param config     the resolved job configuration it was trained with
    * @param provenance config hash, dataset fingerprint and inputs, code version, parent of the checkpoint
    */
-  public record ModelEntry(String kind, String run, String checkpoint, String split, Map<String, Object> metrics, Map<String, Object> baseline,
+  public record ModelEntry(String kind, String run, String checkpoint, String split, Scores metrics, EvaluationResult.Baseline baseline,
       JsonNode config, Provenance provenance) {}
 
   /**

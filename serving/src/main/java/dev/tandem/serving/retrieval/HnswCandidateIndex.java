@@ -4,6 +4,10 @@ import com.github.jelmerk.knn.DistanceFunctions;
 import com.github.jelmerk.knn.Item;
 import com.github.jelmerk.knn.SearchResult;
 import com.github.jelmerk.knn.hnsw.HnswIndex;
+import dev.tandem.progress.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -36,7 +40,7 @@ public final class HnswCandidateIndex implements CandidateIndex {
 
   /** Builds the graph over every item with {@code threads} threads. */
   public static HnswCandidateIndex build(ItemVectors vectors, int m, int efConstruction, int ef, int threads) {
-    return build(vectors, m, efConstruction, ef, threads, dev.tandem.progress.Progress.NONE);
+    return build(vectors, m, efConstruction, ef, threads, Progress.NONE);
   }
 
   /**
@@ -44,7 +48,7 @@ public final class HnswCandidateIndex implements CandidateIndex {
    * million-item graph takes minutes to tens of minutes on a small machine.
    */
   public static HnswCandidateIndex build(ItemVectors vectors, int m, int efConstruction, int ef, int threads,
-      dev.tandem.progress.Progress progress) {
+      Progress progress) {
     HnswIndex<Integer, float[], VectorItem, Float> index = HnswIndex
         .newBuilder(vectors.dim(), DistanceFunctions.FLOAT_INNER_PRODUCT, Math.max(1, vectors.size()))
         .withM(m).withEfConstruction(efConstruction).withEf(ef).build();
@@ -53,7 +57,7 @@ public final class HnswCandidateIndex implements CandidateIndex {
       items.add(new VectorItem(i, vectors.row(i)));
     }
     int every = Math.max(1, items.size() / 1000);
-    try (dev.tandem.progress.Progress.Task task = progress.start("HNSW graph of " + items.size() + " items", items.size(), "items")) {
+    try (Progress.Task task = progress.start("HNSW graph of " + items.size() + " items", items.size(), "items")) {
       long[] reported = {0};
       // hnswlib calls the listener from its worker threads
       index.addAll(items, Math.max(1, threads), (done, max) -> {
@@ -103,15 +107,15 @@ public final class HnswCandidateIndex implements CandidateIndex {
    * Writes the graph (hnswlib's own format: Java serialisation of the index and its items), so that a large catalogue's
    * index is built once rather than at every start.
    */
-  public void save(java.io.OutputStream out) throws java.io.IOException {
+  public void save(OutputStream out) throws IOException {
     graph().save(out);
   }
 
   /** Reads a graph written by {@link #save} for the same item vectors; refuses one of another size or dimension. */
-  public static HnswCandidateIndex load(ItemVectors vectors, java.io.InputStream in) throws java.io.IOException {
+  public static HnswCandidateIndex load(ItemVectors vectors, InputStream in) throws IOException {
     HnswIndex<Integer, float[], VectorItem, Float> index = HnswIndex.load(in, HnswCandidateIndex.class.getClassLoader());
     if (index.size() != vectors.size() || index.getDimensions() != vectors.dim()) {
-      throw new java.io.IOException("the saved HNSW index has " + index.size() + " items of dimension " + index.getDimensions()
+      throw new IOException("the saved HNSW index has " + index.size() + " items of dimension " + index.getDimensions()
           + ", the catalogue " + vectors.size() + " of dimension " + vectors.dim());
     }
     return new HnswCandidateIndex(vectors, index);

@@ -11,37 +11,27 @@ import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.bundle.BundleExporter;
 import dev.tandem.serving.bundle.ServingBundle;
-import dev.tandem.testing.MiniHdfs;
+import dev.tandem.testing.MiniHdfsExtension;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The registry on a real HDFS (a NameNode and two DataNodes): export, promote, roll back, read back verified. */
 class HdfsRegistryTest {
-  @TempDir
-  static java.nio.file.Path tmp;
-  static MiniHdfs hdfs;
+  @RegisterExtension
+  static final MiniHdfsExtension HDFS = new MiniHdfsExtension();
   static Fixtures.Runs runs;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void train() throws Exception {
     runs = Fixtures.runs(); // trained on the local file system; the registry below lives on HDFS
-    hdfs = new MiniHdfs(tmp.resolve("hdfs").toFile(), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (hdfs != null) {
-      hdfs.close();
-    }
   }
 
   @Test
   void exportPromoteRollBackAndReadBackOnHdfs() throws Exception {
-    String root = hdfs.uri() + "/tandem/registry";
+    String root = HDFS.uri() + "/tandem/registry";
     FsModelRegistry registry = FsModelRegistry.at(root);
     BundleExporter.Request req = new BundleExporter.Request(runs.twoTower().root().toString(), "best", runs.ranking().root().toString(),
         "best", null, null);
@@ -53,9 +43,18 @@ class HdfsRegistryTest {
     assertThat(v2.parent()).isEqualTo(1);
     assertThat(v1.models()).containsKeys("retrieval", "ranking");
     assertThat(v2.models()).containsOnlyKeys("retrieval");
-    assertThat(v1.models().get("retrieval").metrics()).containsKey("recall@10");
-    assertThat(v1.models().get("retrieval").baseline()).containsEntry("name", "popularity").containsKey("recall@10");
-    assertThat(v1.models().get("ranking").baseline()).containsEntry("name", "logistic_regression").containsKey("auc");
+    assertThat(v1.models().get("retrieval").metrics().values()).containsKey("recall@10").doesNotContainKey("format");
+    assertThat(v1.models().get("retrieval").baseline().name()).isEqualTo("popularity");
+    assertThat(v1.models().get("retrieval").baseline().scores().values()).containsKey("recall@10");
+    assertThat(v1.models().get("ranking").baseline().name()).isEqualTo("logistic_regression");
+    assertThat(v1.models().get("ranking").baseline().scores().values()).containsKey("auc");
+    // headline numbers only: no nested groups or tables, no NaN
+    assertThat(v1.models().values()).allSatisfy(m -> {
+      assertThat(m.metrics().values().values()).allMatch(Double::isFinite);
+      assertThat(m.baseline().scores().values().values()).allMatch(Double::isFinite);
+      assertThat(m.metrics().groups()).isEmpty();
+      assertThat(m.metrics().calibration()).isEmpty();
+    });
     assertThat(v1.models().get("retrieval").provenance().datasetFingerprint()).isEqualTo(runs.dataset().fingerprint());
     assertThat(v1.files()).containsKeys(ServingBundle.USER_TOWER, ServingBundle.ITEM_VECTORS, ServingBundle.RANKING_MODEL,
         ServingBundle.TRANSFORM, ServingBundle.USERS, ServingBundle.ITEMS, ServingBundle.PROFILE, ServingBundle.SERVING);

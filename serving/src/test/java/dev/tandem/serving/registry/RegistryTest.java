@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Scores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +35,8 @@ class RegistryTest {
       FsModelRegistry.writeSynced(new org.apache.hadoop.fs.Path(staging, "model.bin"), tag.getBytes(StandardCharsets.UTF_8));
       FsModelRegistry.writeSynced(new org.apache.hadoop.fs.Path(staging, "sub/data.bin"), new byte[] {1, 2, 3});
       var config = ConfigLoader.yaml().readTree("model: {type: two_tower, temperature: " + recall + "}\ntag: " + tag);
-      var entry = new VersionManifest.ModelEntry("two_tower", "/runs/" + tag, "ckpt-1", "test", Map.of("recall@10", recall),
-          Map.of("name", "popularity", "recall@10", 0.05), config, null);
+      var entry = new VersionManifest.ModelEntry("two_tower", "/runs/" + tag, "ckpt-1", "test", Scores.of(Map.of("recall@10", recall)),
+          new EvaluationResult.Baseline("popularity", null, Scores.of(Map.of("recall@10", 0.05))), config, null);
       return new Publication.Contents(Map.of("retrieval", entry), new VersionManifest.DatasetEntry("fp", "/data", "profile.json", 1, 1),
           null, null);
     };

@@ -1,13 +1,16 @@
 package dev.tandem.trainer.checkpoint;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.format.Persisted;
+import dev.tandem.format.UnsupportedFormatException;
 import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.model.ModelSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,10 +44,12 @@ public final class FsCheckpointStore implements CheckpointStore {
 
   private final Path dir;
 
+  /** The store of a run's {@code checkpoints/} directory (created by the first save). */
   public FsCheckpointStore(Path dir) {
     this.dir = dir;
   }
 
+  /** The directory holding the checkpoints. */
   public Path dir() {
     return dir;
   }
@@ -157,7 +162,7 @@ public final class FsCheckpointStore implements CheckpointStore {
     Manifest m;
     try {
       m = Persisted.read(Fs.readAll(mf), Manifest.class, FORMAT, mf.toString());
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new CorruptDataException(cp.toString(), "no " + MANIFEST + ": the checkpoint is incomplete");
     } catch (IOException e) {
       throw new CorruptDataException(mf.toString(), "unreadable checkpoint manifest: " + e.getMessage(), e);
@@ -213,14 +218,14 @@ public final class FsCheckpointStore implements CheckpointStore {
     String damage;
     String id = null;
     try {
-      com.fasterxml.jackson.databind.JsonNode tree = Persisted.readTree(Fs.readAll(p), BEST_FORMAT, p.toString());
+      JsonNode tree = Persisted.readTree(Fs.readAll(p), BEST_FORMAT, p.toString());
       id = tree.path("id").asText(null);
       damage = id == null || id.isEmpty() ? "no checkpoint id"
           : Persisted.versionOf(tree, p.toString()) >= 2 && !Checksums.sha256(id).equals(tree.path("sha256").asText())
               ? "checksum mismatch for id '" + printable(id) + "'"
           : !Fs.exists(new Path(new Path(dir, id), MANIFEST)) ? "names checkpoint '" + printable(id) + "', which is not in " + dir
           : null;
-    } catch (dev.tandem.format.UnsupportedFormatException e) {
+    } catch (UnsupportedFormatException e) {
       throw e; // written by a newer Tandem: not ours to rewrite
     } catch (CorruptDataException e) {
       damage = e.getMessage().startsWith(p + ": ") ? e.getMessage().substring(p.toString().length() + 2) : e.getMessage();
@@ -264,7 +269,7 @@ public final class FsCheckpointStore implements CheckpointStore {
     for (int i = ids.size() - 1; i >= 0; i--) {
       Optional<TrainingState> st = verifiedState(ids.get(i));
       if (st.isPresent() && st.get().stepInEpoch() == 0 && !st.get().history().isEmpty()
-          && Boolean.TRUE.equals(st.get().history().get(st.get().history().size() - 1).get("improved"))) {
+          && st.get().history().get(st.get().history().size() - 1).improved()) {
         return Optional.of(ids.get(i));
       }
     }

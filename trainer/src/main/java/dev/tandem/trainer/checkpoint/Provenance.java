@@ -3,6 +3,8 @@ package dev.tandem.trainer.checkpoint;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.datasets.source.InputFile;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,7 +17,8 @@ import java.util.Map;
  * @param inputs             the raw files read (path, size, checksum): the data snapshot
  * @param codeVersion        Tandem version and git commit
  * @param createdAt          when the checkpoint was written
- * @param metrics            validation metrics so far (latest epoch)
+ * @param metrics            the latest finished epoch's metrics.jsonl line as that version wrote it (empty before the
+ *                           first epoch ends): a record of the moment, carried into registry manifests unchanged
  * @param parent             the model this one was retrained from, if any
  * @param runtime            the JVM, OS, architecture, DL4J version and ND4J backend that computed the model (null in
  *                           checkpoints written before it was recorded)
@@ -24,7 +27,7 @@ import java.util.Map;
  *                           before this field existed and after are alike)
  */
 public record Provenance(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
-    java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
+    List<InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
     String parent, @JsonInclude(JsonInclude.Include.NON_NULL) NumericsRuntime runtime,
     @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode sweep) {
   /** The version of {@code provenance.json}'s format (see {@link dev.tandem.format.Persisted}). */
@@ -35,7 +38,7 @@ public record Provenance(String configSha256, String datasetFingerprint, String 
 
   /** The provenance of a training checkpoint taken in this JVM (its runtime recorded, no sweep). */
   public static Provenance ofTraining(String configSha256, String datasetFingerprint, String datasetPath, String datasetCacheKey,
-      java.util.List<dev.tandem.datasets.source.InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
+      List<InputFile> inputs, String codeVersion, String createdAt, Map<String, Object> metrics,
       String parent) {
     return new Provenance(configSha256, datasetFingerprint, datasetPath, datasetCacheKey, inputs, codeVersion, createdAt, metrics, parent,
         NumericsRuntime.current(), null);

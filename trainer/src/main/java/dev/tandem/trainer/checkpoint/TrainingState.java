@@ -1,7 +1,7 @@
 package dev.tandem.trainer.checkpoint;
 
+import dev.tandem.trainer.metrics.EpochMetrics;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Where training stands, saved with every checkpoint so that {@code --resume} continues exactly there. The data
@@ -22,7 +22,7 @@ import java.util.Map;
  * @param epochLossSteps           how many steps that sum covers
  */
 public record TrainingState(int epoch, int stepInEpoch, long globalStep, long seed, double bestMetric, String bestCheckpoint,
-    int epochsWithoutImprovement, boolean finished, String stopReason, List<Map<String, Object>> history, double epochLossSum,
+    int epochsWithoutImprovement, boolean finished, String stopReason, List<EpochMetrics> history, double epochLossSum,
     long epochLossSteps) {
   /** The version of {@code state.json}'s format (see {@link dev.tandem.format.Persisted}). */
   public static final int FORMAT = 1;

@@ -4,16 +4,20 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.checkpoint.FsCheckpointStore;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import dev.tandem.trainer.model.RecommenderModel;
 import dev.tandem.trainer.model.TwoTowerModel;
 import dev.tandem.trainer.train.RunDirectory;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code tandem evaluate}: a run's best checkpoint (or a chosen one) on a split, with its baseline beside it, written
- * to {@code eval.json}. Retrieval reports Recall/NDCG/HitRate@K overall and for warm and cold users against
+ * {@code tandem evaluate}: a run's best checkpoint (or a chosen one) on a split, with its baseline beside it (written to
+ * {@code eval-SPLIT.json} by the command). Retrieval reports Recall/NDCG/HitRate@K overall and for warm and cold users against
  * popularity; ranking reports AUC, log loss and a calibration table against logistic regression.
  */
 public final class Evaluation {
@@ -30,52 +34,53 @@ public final class Evaluation {
     };
   }
 
-  public static Map<String, Object> evaluate(RunDirectory run, PreparedDataset ds, SplitName split, EvalConfig cfg, String which) {
+  /**
+   * Evaluates a run's checkpoint on a split of the dataset it was trained on, with its baseline: popularity for a
+   * retrieval model, the run's logistic-regression baseline (its best checkpoint, or its latest with {@code latest})
+   * for a ranking model.
+   *
+   * @param which "best", "latest" or a checkpoint id
+   * @throws IllegalArgumentException when the checkpoint was trained on another dataset, or there is no such checkpoint
+   */
+  public static EvaluationResult evaluate(RunDirectory run, PreparedDataset ds, SplitName split, EvalConfig cfg, String which) {
     Checkpoint c = checkpoint(run, which);
     if (!c.provenance().datasetFingerprint().equals(ds.fingerprint())) {
       throw new IllegalArgumentException("checkpoint " + c.id() + " was trained on dataset " + c.provenance().datasetFingerprint()
           + " but " + ds.dir() + " is " + ds.fingerprint());
     }
     RecommenderModel model = RecommenderModel.wrap(c.spec(), c.graph(), null);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("model", c.spec().isTwoTower() ? "two_tower" : "ranking/" + c.spec().config().architecture().key());
-    out.put("split", split.key());
-    out.put("checkpoint", c.id());
-    out.put("dataset", ds.fingerprint());
-    out.putAll(ModelEvaluator.evaluate(model, ds, split, cfg, 256));
-    Map<String, Object> baseline;
+    Scores scores = ModelEvaluator.evaluate(model, ds, split, cfg, 256);
+    EvaluationResult.Baseline baseline;
     if (model instanceof TwoTowerModel) {
-      baseline = ModelEvaluator.popularity(ds, split, cfg);
+      baseline = new EvaluationResult.Baseline("popularity", null, ModelEvaluator.popularity(ds, split, cfg));
     } else {
       Checkpoint b = checkpoint(run.baseline(), which.equals("latest") ? "latest" : "best");
-      baseline = new LinkedHashMap<>();
-      baseline.put("name", "logistic_regression");
-      baseline.put("checkpoint", b.id());
-      baseline.putAll(ModelEvaluator.evaluate(RecommenderModel.wrap(b.spec(), b.graph(), null), ds, split, cfg, 256));
+      baseline = new EvaluationResult.Baseline("logistic_regression", b.id(),
+          ModelEvaluator.evaluate(RecommenderModel.wrap(b.spec(), b.graph(), null), ds, split, cfg, 256));
     }
-    out.put("baseline", baseline);
-    out.put("beats_baseline", comparison(out, baseline, model instanceof TwoTowerModel ? headline(cfg) : List.of("auc", "logloss")));
-    return out;
+    String kind = c.spec().isTwoTower() ? "two_tower" : "ranking/" + c.spec().config().architecture().key();
+    return new EvaluationResult(kind, split.key(), c.id(), ds.fingerprint(), scores, baseline,
+        comparison(scores, baseline.scores(), model instanceof TwoTowerModel ? headline(cfg) : List.of(Metric.AUC, Metric.LOGLOSS)));
   }
 
-  static List<String> headline(EvalConfig cfg) {
-    List<String> out = new java.util.ArrayList<>();
+  /** Retrieval's headline metrics: Recall@K at every cut-off and NDCG at the first. */
+  static List<Metric> headline(EvalConfig cfg) {
+    List<Metric> out = new ArrayList<>();
     for (int k : cfg.k()) {
-      out.add("recall@" + k);
+      out.add(Metric.recall(k));
     }
-    out.add("ndcg@" + cfg.k().get(0));
+    out.add(Metric.ndcg(cfg.k().get(0)));
     return out;
   }
 
-  /** Per headline metric: does the model beat the baseline (lower is better for losses)? */
-  static Map<String, Boolean> comparison(Map<String, Object> model, Map<String, Object> baseline, List<String> metrics) {
+  /** Per headline metric that both have: does the model beat the baseline (each metric in its own direction)? */
+  static Map<String, Boolean> comparison(Scores model, Scores baseline, List<Metric> metrics) {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    for (String m : metrics) {
-      Object a = model.get(m);
-      Object b = baseline.get(m);
-      if (a instanceof Number x && b instanceof Number y) {
-        boolean lowerBetter = m.contains("loss");
-        out.put(m, lowerBetter ? x.doubleValue() < y.doubleValue() : x.doubleValue() > y.doubleValue());
+    for (Metric m : metrics) {
+      if (model.has(m) && baseline.has(m)) {
+        double a = model.value(m);
+        double b = baseline.value(m);
+        out.put(m.name(), m.maximised() ? a > b : a < b);
       }
     }
     return out;

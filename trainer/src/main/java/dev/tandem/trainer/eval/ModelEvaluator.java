@@ -3,9 +3,10 @@ package dev.tandem.trainer.eval;
 import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.HistoryFeatures;
-import dev.tandem.datasets.features.EncodedTable;
 import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.datasets.features.EncodedTable;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.trainer.metrics.Scores;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.RankingModel;
 import dev.tandem.trainer.model.RecommenderModel;
@@ -20,7 +21,7 @@ public final class ModelEvaluator {
   private ModelEvaluator() {}
 
   /** Retrieval: Recall/NDCG/HitRate@K; ranking: AUC, log loss, calibration. */
-  public static Map<String, Object> evaluate(RecommenderModel model, PreparedDataset ds, SplitName split, EvalConfig cfg, int batchUsers) {
+  public static Scores evaluate(RecommenderModel model, PreparedDataset ds, SplitName split, EvalConfig cfg, int batchUsers) {
     if (model instanceof TwoTowerModel tt) {
       return RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), scorer(tt, ds, split), cfg.k(), batchUsers);
     }
@@ -28,11 +29,12 @@ public final class ModelEvaluator {
     EventBatch events = ds.read(split);
     Examples ex = Examples.of(ds, events);
     float[] p = predictAll(rm, ex, 4096);
-    Map<String, Object> out = RankingMetrics.evaluate(p, events.label(), cfg.calibrationBins());
+    Scores all = RankingMetrics.evaluate(p, events.label(), cfg.calibrationBins());
     boolean[] withHistory = usersWithHistory(ds, split, events);
-    out.put("with_history", subset(p, events.label(), withHistory, true));
-    out.put("without_history", subset(p, events.label(), withHistory, false));
-    return out;
+    Map<String, Scores> groups = new LinkedHashMap<>(all.groups());
+    groups.put("with_history", subset(p, events.label(), withHistory, true));
+    groups.put("without_history", subset(p, events.label(), withHistory, false));
+    return new Scores(all.values(), groups, all.calibration());
   }
 
   /** Per event of a split: whether its user had any event with an earlier timestamp (in this split or before it). */
@@ -60,7 +62,8 @@ public final class ModelEvaluator {
     return out;
   }
 
-  private static Map<String, Object> subset(float[] p, float[] label, boolean[] mask, boolean keep) {
+  /** AUC and log loss of the events whose mask is {@code keep}, and how many they are. */
+  private static Scores subset(float[] p, float[] label, boolean[] mask, boolean keep) {
     int n = 0;
     for (boolean m : mask) {
       n += m == keep ? 1 : 0;
@@ -74,14 +77,13 @@ public final class ModelEvaluator {
         ls[k++] = label[i];
       }
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("events", n);
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("events", (double) n);
     if (n > 0) {
-      Map<String, Object> m = RankingMetrics.evaluate(ps, ls, 1);
-      out.put("auc", m.get("auc"));
-      out.put("logloss", m.get("logloss"));
+      out.put("auc", RankingMetrics.auc(ps, ls));
+      out.put("logloss", RankingMetrics.logloss(ps, ls));
     }
-    return out;
+    return Scores.of(out);
   }
 
   /**
@@ -126,6 +128,7 @@ public final class ModelEvaluator {
     };
   }
 
+  /** The ranking model's prediction (its main target's probability) for every example, in batches of {@code batch}. */
   public static float[] predictAll(RankingModel m, Examples ex, int batch) {
     float[] out = new float[ex.size()];
     for (int from = 0; from < ex.size(); from += batch) {
@@ -140,10 +143,7 @@ public final class ModelEvaluator {
   }
 
   /** The popularity baseline's retrieval metrics. */
-  public static Map<String, Object> popularity(PreparedDataset ds, SplitName split, EvalConfig cfg) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", "popularity");
-    out.putAll(RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), RetrievalMetrics.popularity(ds), cfg.k(), 1024));
-    return out;
+  public static Scores popularity(PreparedDataset ds, SplitName split, EvalConfig cfg) {
+    return RetrievalMetrics.evaluate(RetrievalMetrics.task(ds, split), RetrievalMetrics.popularity(ds), cfg.k(), 1024);
   }
 }

@@ -1,6 +1,10 @@
 package dev.tandem.trainer.eval;
 
+import dev.tandem.trainer.metrics.CalibrationBin;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +15,11 @@ public final class RankingMetrics {
 
   private RankingMetrics() {}
 
-  /** A calibration bin: predictions in [lo, hi). */
-  public record Bin(double lo, double hi, long count, double meanPredicted, double observedRate) {}
-
-  public static Map<String, Object> evaluate(float[] predicted, float[] label, int bins) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("auc", auc(predicted, label));
-    out.put("logloss", logloss(predicted, label));
+  /** AUC, log loss, the base rates and the expected calibration error, with the calibration table. */
+  public static Scores evaluate(float[] predicted, float[] label, int bins) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put(Metric.AUC.name(), auc(predicted, label));
+    out.put(Metric.LOGLOSS.name(), logloss(predicted, label));
     double pos = 0;
     double mean = 0;
     for (int i = 0; i < label.length; i++) {
@@ -27,14 +29,13 @@ public final class RankingMetrics {
     out.put("examples", (double) label.length);
     out.put("positive_rate", label.length == 0 ? Double.NaN : pos / label.length);
     out.put("mean_prediction", label.length == 0 ? Double.NaN : mean / label.length);
-    List<Bin> table = calibration(predicted, label, bins);
+    List<CalibrationBin> table = calibration(predicted, label, bins);
     double ece = 0;
-    for (Bin b : table) {
+    for (CalibrationBin b : table) {
       ece += b.count() * Math.abs(b.meanPredicted() - b.observedRate());
     }
     out.put("expected_calibration_error", label.length == 0 ? Double.NaN : ece / label.length);
-    out.put("calibration", table);
-    return out;
+    return new Scores(out, Map.of(), table);
   }
 
   /** ROC AUC with tied predictions sharing their average rank (the Mann-Whitney statistic). */
@@ -44,7 +45,7 @@ public final class RankingMetrics {
     for (int i = 0; i < n; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, (a, b) -> Float.compare(p[a], p[b]));
+    Arrays.sort(order, (a, b) -> Float.compare(p[a], p[b]));
     double rankSumPos = 0;
     long npos = 0;
     int i = 0;
@@ -69,6 +70,7 @@ public final class RankingMetrics {
     return (rankSumPos - npos * (npos + 1) / 2.0) / ((double) npos * nneg);
   }
 
+  /** Mean binary cross-entropy of predictions {@code p} for labels {@code y}, predictions clipped away from 0 and 1. */
   public static double logloss(float[] p, float[] y) {
     double s = 0;
     for (int i = 0; i < p.length; i++) {
@@ -79,7 +81,7 @@ public final class RankingMetrics {
   }
 
   /** Equal-width bins over [0, 1]. */
-  public static List<Bin> calibration(float[] p, float[] y, int bins) {
+  public static List<CalibrationBin> calibration(float[] p, float[] y, int bins) {
     long[] count = new long[bins];
     double[] sumP = new double[bins];
     double[] sumY = new double[bins];
@@ -89,9 +91,9 @@ public final class RankingMetrics {
       sumP[b] += p[i];
       sumY[b] += y[i];
     }
-    List<Bin> out = new ArrayList<>();
+    List<CalibrationBin> out = new ArrayList<>();
     for (int b = 0; b < bins; b++) {
-      out.add(new Bin((double) b / bins, (double) (b + 1) / bins, count[b], count[b] == 0 ? Double.NaN : sumP[b] / count[b],
+      out.add(new CalibrationBin((double) b / bins, (double) (b + 1) / bins, count[b], count[b] == 0 ? Double.NaN : sumP[b] / count[b],
           count[b] == 0 ? Double.NaN : sumY[b] / count[b]));
     }
     return out;

@@ -3,13 +3,17 @@ package dev.tandem.trainer.eval;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Offline retrieval metrics over the full catalogue, per ../shared/docs/EVALUATION.md: evaluation users are those with
@@ -24,6 +28,7 @@ public final class RetrievalMetrics {
   /** Scores of every item for a batch of users: {@code scores[u][item]}. */
   @FunctionalInterface
   public interface Scorer {
+    /** One row of scores, over every item of the catalogue, per user row asked for; the caller owns the arrays. */
     float[][] scores(int[] userRows);
   }
 
@@ -39,10 +44,10 @@ public final class RetrievalMetrics {
     }
     EventBatch eval = split == SplitName.TRAIN ? earlier.get(0) : ds.read(split);
     int items = ds.items().size();
-    Map<Integer, java.util.TreeSet<Integer>> pos = new TreeMap<>();
+    Map<Integer, TreeSet<Integer>> pos = new TreeMap<>();
     for (int i = 0; i < eval.size(); i++) {
       if (eval.label()[i] > 0) {
-        pos.computeIfAbsent(eval.user()[i], k -> new java.util.TreeSet<>()).add(eval.item()[i]);
+        pos.computeIfAbsent(eval.user()[i], k -> new TreeSet<>()).add(eval.item()[i]);
       }
     }
     Map<Integer, BitSet> seen = new HashMap<>();
@@ -80,11 +85,11 @@ public final class RetrievalMetrics {
   }
 
   /**
-   * Evaluates a scorer on a task. Keys: recall@K, ndcg@K, hitrate@K, users, plus the groups "warm" and "cold" (a train
-   * event or none) and "with_history" and "without_history" (any event before the split's start, the history the
-   * query is scored with, or none).
+   * Evaluates a scorer on a task: recall@K, ndcg@K, hitrate@K and users, overall and in the groups "warm" and "cold" (a
+   * train event or none) and "with_history" and "without_history" (any event before the split's start, the history
+   * the query is scored with, or none).
    */
-  public static Map<String, Object> evaluate(Task t, Scorer scorer, List<Integer> ks, int batchUsers) {
+  public static Scores evaluate(Task t, Scorer scorer, List<Integer> ks, int batchUsers) {
     int kmax = ks.stream().mapToInt(Integer::intValue).max().orElse(10);
     Map<String, double[]> sums = new LinkedHashMap<>();
     for (String group : List.of("all", "warm", "cold", "with_history", "without_history")) {
@@ -92,7 +97,7 @@ public final class RetrievalMetrics {
     }
     for (int from = 0; from < t.users().length; from += batchUsers) {
       int to = Math.min(t.users().length, from + batchUsers);
-      int[] batch = java.util.Arrays.copyOfRange(t.users(), from, to);
+      int[] batch = Arrays.copyOfRange(t.users(), from, to);
       float[][] scores = scorer.scores(batch);
       for (int b = 0; b < batch.length; b++) {
         int u = from + b;
@@ -109,25 +114,25 @@ public final class RetrievalMetrics {
         }
       }
     }
-    Map<String, Object> out = new LinkedHashMap<>(metrics(sums.get("all"), ks));
-    out.put("warm", metrics(sums.get("warm"), ks));
-    out.put("cold", metrics(sums.get("cold"), ks));
-    out.put("with_history", metrics(sums.get("with_history"), ks));
-    out.put("without_history", metrics(sums.get("without_history"), ks));
-    return out;
+    Map<String, Scores> groups = new LinkedHashMap<>();
+    groups.put("warm", Scores.of(metrics(sums.get("warm"), ks)));
+    groups.put("cold", Scores.of(metrics(sums.get("cold"), ks)));
+    groups.put("with_history", Scores.of(metrics(sums.get("with_history"), ks)));
+    groups.put("without_history", Scores.of(metrics(sums.get("without_history"), ks)));
+    return new Scores(metrics(sums.get("all"), ks), groups, List.of());
   }
 
   private static Map<String, Double> metrics(double[] s, List<Integer> ks) {
     Map<String, Double> out = new LinkedHashMap<>();
     double n = s[s.length - 1];
     for (int i = 0; i < ks.size(); i++) {
-      out.put("recall@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i] / n);
+      out.put(Metric.recall(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i] / n);
     }
     for (int i = 0; i < ks.size(); i++) {
-      out.put("ndcg@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i + 1] / n);
+      out.put(Metric.ndcg(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i + 1] / n);
     }
     for (int i = 0; i < ks.size(); i++) {
-      out.put("hitrate@" + ks.get(i), n == 0 ? Double.NaN : s[3 * i + 2] / n);
+      out.put(Metric.hitRate(ks.get(i)).name(), n == 0 ? Double.NaN : s[3 * i + 2] / n);
     }
     out.put("users", n);
     return out;

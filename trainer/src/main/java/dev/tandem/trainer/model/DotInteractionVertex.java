@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DLRM's feature interaction: the pairwise dot products of {@code m} feature vectors, concatenated with the dense
@@ -41,19 +42,19 @@ public class DotInteractionVertex extends SameDiffVertex {
     SDVariable emb = in.get("vectors");
     SDVariable dense = in.get("dense");
     SDVariable all = sd.concat(1, emb, dense.reshape(-1, 1, dim));                 // [mb, n, dim]
-    SDVariable z = sd.linalg().mmul(all, all, false, true, false);                // [mb, n, n]
-    SDVariable flat = z.reshape(-1, (long) n() * n());
+    SDVariable dots = sd.linalg().mmul(all, all, false, true, false);             // [mb, n, n]
+    SDVariable flat = dots.reshape(-1, (long) n() * n());
     // the upper triangle, selected by a constant 0/1 matrix (a matmul differentiates where gather's backward fails)
     int pairsCount = n() * (n() - 1) / 2;
     float[] select = new float[n() * n() * pairsCount];
-    int k = 0;
+    int pair = 0;
     for (int i = 0; i < n(); i++) {
       for (int j = i + 1; j < n(); j++) {
-        select[(i * n() + j) * pairsCount + k] = 1f;
-        k++;
+        select[(i * n() + j) * pairsCount + pair] = 1f;
+        pair++;
       }
     }
-    SDVariable selection = sd.constant("upper_triangle", org.nd4j.linalg.factory.Nd4j.create(select, new long[] {(long) n() * n(), pairsCount}, 'c'));
+    SDVariable selection = sd.constant("upper_triangle", Nd4j.create(select, new long[] {(long) n() * n(), pairsCount}, 'c'));
     SDVariable pairs = flat.mmul(selection);                                      // [mb, n(n-1)/2]
     return sd.concat(1, pairs, dense);
   }
@@ -80,7 +81,7 @@ public class DotInteractionVertex extends SameDiffVertex {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DotInteractionVertex d && d.vectors == vectors && d.dim == dim;
+    return o instanceof DotInteractionVertex other && other.vectors == vectors && other.dim == dim;
   }
 
   @Override

@@ -25,6 +25,7 @@ public final class Examples {
     this.transform = transform;
   }
 
+  /** The examples of some events of a prepared dataset, with its encoded user and item tables. */
   public static Examples of(PreparedDataset ds, EventBatch events) {
     return new Examples(events, ds.users().encoded(), ds.items().encoded(), ds.transform());
   }
@@ -47,22 +48,27 @@ public final class Examples {
     return new Examples(events.select(rows), users, items, transform);
   }
 
+  /** How many examples. */
   public int size() {
     return events.size();
   }
 
+  /** The examples' events. */
   public EventBatch events() {
     return events;
   }
 
+  /** Every known user, encoded. */
   public EncodedTable users() {
     return users;
   }
 
+  /** Every item, encoded. */
   public EncodedTable items() {
     return items;
   }
 
+  /** The feature transform the tables were encoded with. */
   public FeatureTransform transform() {
     return transform;
   }

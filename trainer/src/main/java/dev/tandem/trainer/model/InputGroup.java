@@ -5,7 +5,11 @@ import dev.tandem.datasets.features.EncodedColumn;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -91,7 +95,7 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
    * Ids dropped this way teach the model to serve users and items it has never seen from their other features, and
    * train the OOV embedding that such users get at serving time.
    */
-  public void dropout(INDArray cat, java.util.Map<String, Double> probability, java.util.SplittableRandom r) {
+  public void dropout(INDArray cat, Map<String, Double> probability, SplittableRandom r) {
     if (probability == null || probability.isEmpty() || !hasCategorical()) {
       return;
     }
@@ -240,22 +244,24 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
 
   /** Where the examples' feature values are: an encoded column per feature, and each example's row in it. */
   public interface RowSource {
+    /** The encoded column holding a feature's values (of users, items or events, as the feature's entity says). */
     EncodedColumn column(String feature);
 
+    /** Each example's row in that column, one per example. */
     int[] rows(String feature);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && java.util.Arrays.equals(g.offsets, offsets)
-        && g.tableSize == tableSize && g.multiHot.equals(multiHot) && java.util.Arrays.equals(g.multiOffsets, multiOffsets)
-        && g.multiWidth == multiWidth && g.dense.equals(dense) && java.util.Arrays.equals(g.oovBuckets, oovBuckets)
-        && g.sequences.equals(sequences) && java.util.Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth;
+    return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && Arrays.equals(g.offsets, offsets)
+        && g.tableSize == tableSize && g.multiHot.equals(multiHot) && Arrays.equals(g.multiOffsets, multiOffsets)
+        && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets)
+        && g.sequences.equals(sequences) && Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth;
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(name, categorical, tableSize, multiHot, multiWidth, dense);
+    return Objects.hash(name, categorical, tableSize, multiHot, multiWidth, dense);
   }
 
   @Override

@@ -1,5 +1,14 @@
 package dev.tandem.trainer.model;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.learning.config.AdaGrad;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -49,14 +58,14 @@ public class LearningRateSchedule implements ISchedule {
     if (iteration < warmupSteps) {
       return peak * (iteration + 1) / warmupSteps;
     }
-    double t = Math.min(1.0, (iteration - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps));
-    double f = switch (decay) {
-      case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * t));
-      case "linear" -> 1 - t;
-      case "exponential" -> Math.pow(Math.max(minFactor, 1e-3), t);
+    double progress = Math.min(1.0, (iteration - warmupSteps) / (double) Math.max(1, totalSteps - warmupSteps));
+    double factor = switch (decay) {
+      case "cosine" -> 0.5 * (1 + Math.cos(Math.PI * progress));
+      case "linear" -> 1 - progress;
+      case "exponential" -> Math.pow(Math.max(minFactor, 1e-3), progress);
       default -> 1.0;
     };
-    return peak * (minFactor + (1 - minFactor) * f);
+    return peak * (minFactor + (1 - minFactor) * factor);
   }
 
   /**
@@ -66,33 +75,34 @@ public class LearningRateSchedule implements ISchedule {
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof LearningRateSchedule s && s.peak == peak && s.warmupSteps == warmupSteps && s.totalSteps == totalSteps
-        && java.util.Objects.equals(s.decay, decay) && s.minFactor == minFactor && java.util.Objects.equals(s.pinned, pinned);
+    return o instanceof LearningRateSchedule other && other.peak == peak && other.warmupSteps == warmupSteps
+        && other.totalSteps == totalSteps && Objects.equals(other.decay, decay) && other.minFactor == minFactor
+        && Objects.equals(other.pinned, pinned);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor, pinned);
+    return Objects.hash(peak, warmupSteps, totalSteps, decay, minFactor, pinned);
   }
 
   @Override
   public ISchedule clone() {
-    LearningRateSchedule c = new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
-    c.pinned = pinned;
-    return c;
+    LearningRateSchedule copy = new LearningRateSchedule(peak, warmupSteps, totalSteps, decay, minFactor);
+    copy.pinned = pinned;
+    return copy;
   }
 
   /**
    * Pins (or, with null, unpins) the rate of every layer of a graph whose updater follows a LearningRateSchedule, and
    * returns the schedule's value at {@code step} (the rate pinned), or NaN if the graph has no such schedule.
    */
-  public static double pinAll(org.deeplearning4j.nn.graph.ComputationGraph graph, long step, boolean pin) {
+  public static double pinAll(ComputationGraph graph, long step, boolean pin) {
     double value = Double.NaN;
-    for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
-      org.deeplearning4j.nn.conf.layers.Layer conf = l.conf().getLayer();
-      if (conf instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() != null) {
-        for (ISchedule s : schedules(b.getIUpdater())) {
-          if (s instanceof LearningRateSchedule lrs) {
+    for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
+      org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+      if (conf instanceof BaseLayer base && base.getIUpdater() != null) {
+        for (ISchedule schedule : schedules(base.getIUpdater())) {
+          if (schedule instanceof LearningRateSchedule lrs) {
             lrs.pin(null);
             value = lrs.valueAt((int) Math.min(Integer.MAX_VALUE, step), 0);
             lrs.pin(pin ? value : null);
@@ -103,14 +113,14 @@ public class LearningRateSchedule implements ISchedule {
     return value;
   }
 
-  private static java.util.List<ISchedule> schedules(org.nd4j.linalg.learning.config.IUpdater u) {
-    java.util.List<ISchedule> out = new java.util.ArrayList<>();
-    if (u instanceof org.nd4j.linalg.learning.config.Adam a && a.getLearningRateSchedule() != null) {
-      out.add(a.getLearningRateSchedule());
-    } else if (u instanceof org.nd4j.linalg.learning.config.Sgd g && g.getLearningRateSchedule() != null) {
-      out.add(g.getLearningRateSchedule());
-    } else if (u instanceof org.nd4j.linalg.learning.config.AdaGrad g && g.getLearningRateSchedule() != null) {
-      out.add(g.getLearningRateSchedule());
+  private static List<ISchedule> schedules(IUpdater updater) {
+    List<ISchedule> out = new ArrayList<>();
+    if (updater instanceof Adam adam && adam.getLearningRateSchedule() != null) {
+      out.add(adam.getLearningRateSchedule());
+    } else if (updater instanceof Sgd sgd && sgd.getLearningRateSchedule() != null) {
+      out.add(sgd.getLearningRateSchedule());
+    } else if (updater instanceof AdaGrad adaGrad && adaGrad.getLearningRateSchedule() != null) {
+      out.add(adaGrad.getLearningRateSchedule());
     }
     return out;
   }

@@ -1,10 +1,13 @@
 package dev.tandem.trainer.model;
 
+import static dev.tandem.config.Check.orDefault;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The {@code model} section of a job.
@@ -30,7 +33,7 @@ import java.util.Locale;
  */
 public record ModelConfig(
     Type type,
-    Integer embeddingDim,
+    int embeddingDim,
     List<Integer> hidden,
     Integer outputDim,
     Double temperature,
@@ -38,46 +41,75 @@ public record ModelConfig(
     Boolean removeAccidentalHits,
     Architecture architecture,
     Integer crossLayers,
-    Double dropout,
+    double dropout,
     List<String> userFeatures,
     List<String> itemFeatures,
-    java.util.Map<String, Double> featureDropout,
-    Boolean ordinal) {
+    Map<String, Double> featureDropout,
+    boolean ordinal) {
+
+  /**
+   * The model section as a job writes it, with every key it leaves out (null) at its default: the one place the defaults
+   * are written (README's job reference lists them). The keys of one model family get their defaults only for that
+   * family (a ranking model has no output_dim, a two-tower no architecture); {@code user_features} and
+   * {@code item_features} left out mean every feature of their side.
+   */
+  @JsonCreator
+  public static ModelConfig of(
+      @JsonProperty("type") Type type,
+      @JsonProperty("embedding_dim") Integer embeddingDim,
+      @JsonProperty("hidden") List<Integer> hidden,
+      @JsonProperty("output_dim") Integer outputDim,
+      @JsonProperty("temperature") Double temperature,
+      @JsonProperty("logq_correction") Boolean logqCorrection,
+      @JsonProperty("remove_accidental_hits") Boolean removeAccidentalHits,
+      @JsonProperty("architecture") Architecture architecture,
+      @JsonProperty("cross_layers") Integer crossLayers,
+      @JsonProperty("dropout") Double dropout,
+      @JsonProperty("user_features") List<String> userFeatures,
+      @JsonProperty("item_features") List<String> itemFeatures,
+      @JsonProperty("feature_dropout") Map<String, Double> featureDropout,
+      @JsonProperty("ordinal") Boolean ordinal) {
+    if (type == Type.TWO_TOWER) {
+      outputDim = orDefault(outputDim, 32);
+      temperature = orDefault(temperature, 0.2);
+      logqCorrection = orDefault(logqCorrection, true);
+      removeAccidentalHits = orDefault(removeAccidentalHits, true);
+    } else if (type == Type.RANKING) {
+      architecture = orDefault(architecture, Architecture.DCN);
+      crossLayers = orDefault(crossLayers, 2);
+    }
+    return new ModelConfig(type, orDefault(embeddingDim, 16), orDefault(hidden, List.of(64)), outputDim, temperature, logqCorrection,
+        removeAccidentalHits, architecture, crossLayers, orDefault(dropout, 0.0), userFeatures, itemFeatures, orDefault(featureDropout, Map.of()),
+        orDefault(ordinal, false));
+  }
 
   public ModelConfig {
     Check.required(type, "type");
-    embeddingDim = Check.orDefault(embeddingDim, 16);
     Check.positive(embeddingDim, "embedding_dim");
-    hidden = hidden == null ? List.of(64) : List.copyOf(hidden);
+    hidden = List.copyOf(Check.required(hidden, "hidden"));
     for (int i = 0; i < hidden.size(); i++) {
       Check.that(hidden.get(i) != null && hidden.get(i) > 0, "hidden[" + i + "]", "must be > 0");
     }
-    dropout = Check.orDefault(dropout, 0.0);
     Check.inRange(dropout, 0.0, 0.9, "dropout");
     if (type == Type.TWO_TOWER) {
-      outputDim = Check.orDefault(outputDim, 32);
-      Check.positive(outputDim, "output_dim");
-      temperature = Check.orDefault(temperature, 0.2);
-      Check.positive(temperature, "temperature");
-      logqCorrection = Check.orDefault(logqCorrection, true);
-      removeAccidentalHits = Check.orDefault(removeAccidentalHits, true);
+      Check.positive(Check.required(outputDim, "output_dim"), "output_dim");
+      Check.positive(Check.required(temperature, "temperature"), "temperature");
+      Check.required(logqCorrection, "logq_correction");
+      Check.required(removeAccidentalHits, "remove_accidental_hits");
       Check.that(architecture == null, "architecture", "only ranking models have an architecture");
       Check.that(crossLayers == null, "cross_layers", "only ranking models (dcn) have cross layers");
-      Check.that(ordinal == null || !ordinal, "ordinal", "only ranking models have ordinal targets");
-      ordinal = false;
+      Check.that(!ordinal, "ordinal", "only ranking models have ordinal targets");
     } else {
-      architecture = Check.orDefault(architecture, Architecture.DCN);
-      crossLayers = Check.orDefault(crossLayers, 2);
-      Check.nonNegative(crossLayers, "cross_layers");
+      Check.required(architecture, "architecture");
+      Check.nonNegative(Check.required(crossLayers, "cross_layers"), "cross_layers");
       Check.that(outputDim == null, "output_dim", "only two-tower models have an output_dim");
       Check.that(temperature == null, "temperature", "only two-tower models have a temperature");
       Check.that(logqCorrection == null, "logq_correction", "only two-tower models use the logQ correction");
       Check.that(removeAccidentalHits == null, "remove_accidental_hits", "only two-tower models sample in-batch negatives");
       Check.that(itemFeatures == null, "item_features", "ranking models take one feature list: user_features (all inputs)");
-      ordinal = Check.orDefault(ordinal, false);
     }
-    featureDropout = featureDropout == null ? java.util.Map.of() : java.util.Map.copyOf(featureDropout);
-    for (java.util.Map.Entry<String, Double> e : featureDropout.entrySet()) {
+    featureDropout = Map.copyOf(Check.required(featureDropout, "feature_dropout"));
+    for (Map.Entry<String, Double> e : featureDropout.entrySet()) {
       Check.that(e.getValue() != null && e.getValue() >= 0 && e.getValue() < 1, "feature_dropout." + e.getKey(), "must be in [0, 1)");
     }
     userFeatures = userFeatures == null ? null : List.copyOf(userFeatures);
@@ -85,37 +117,17 @@ public record ModelConfig(
   }
 
   /** Model families. */
-  public enum Type {
-    TWO_TOWER, RANKING;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Type of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Type implements ConfigEnum {
+    TWO_TOWER, RANKING
   }
 
   /** Ranking architectures. */
-  public enum Architecture {
-    DCN, DLRM, WIDE_DEEP, LOGISTIC;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Architecture of(String s) {
-      return Check.enumOf(values(), s == null ? null : s.replace('&', '_'));
-    }
+  public enum Architecture implements ConfigEnum {
+    DCN, DLRM, WIDE_DEEP, LOGISTIC
   }
 
   /** The logistic-regression baseline on the same encoded features. */
   public static ModelConfig logisticBaseline() {
-    return new ModelConfig(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, 0.0, null, null, null, false);
+    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null);
   }
 }

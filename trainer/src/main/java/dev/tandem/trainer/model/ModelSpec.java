@@ -1,10 +1,16 @@
 package dev.tandem.trainer.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.tandem.config.ConfigException;
 import dev.tandem.datasets.Entity;
+import dev.tandem.datasets.LabelRule;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * A model's configuration together with the input layout derived from the dataset's fitted transform: everything
@@ -26,12 +32,14 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
   public record Targets(String signal, String op, List<Double> thresholds, int main) {
     public static final Targets LABEL = new Targets(null, null, List.of(), 0);
 
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    /** How many outputs the model has. */
+    @JsonIgnore
     public int count() {
       return signal == null ? 1 : thresholds.size();
     }
   }
 
+  /** The spec of a model section over a dataset's features, with the label as its one target. */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform) {
     return of(config, transform, Targets.LABEL);
   }
@@ -40,11 +48,11 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
    * Ordinal targets from the label rule ("rating >= 4") and the train values of its column: every distinct value
    * (at most 9, else deciles) becomes a threshold, and the rule's own threshold is always one of them.
    */
-  public static Targets ordinalTargets(dev.tandem.datasets.LabelRule rule, float[] trainValues) {
+  public static Targets ordinalTargets(LabelRule rule, float[] trainValues) {
     if (!rule.op().equals(">=") && !rule.op().equals(">")) {
-      throw new dev.tandem.config.ConfigException("model.ordinal", "needs a label rule with >= or > (the label is " + rule + ")");
+      throw new ConfigException("model.ordinal", "needs a label rule with >= or > (the label is " + rule + ")");
     }
-    java.util.TreeSet<Double> distinct = new java.util.TreeSet<>();
+    TreeSet<Double> distinct = new TreeSet<>();
     for (float v : trainValues) {
       if (!Float.isNaN(v)) {
         distinct.add((double) v);
@@ -61,7 +69,7 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       }
     } else {
       float[] sorted = trainValues.clone();
-      java.util.Arrays.sort(sorted);
+      Arrays.sort(sorted);
       for (int q = 1; q < 10; q++) {
         double v = sorted[(int) ((long) q * (sorted.length - 1) / 10)];
         if (!th.contains(v)) {
@@ -72,16 +80,22 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     if (!th.contains(rule.threshold())) {
       th.add(rule.threshold());
     }
-    java.util.Collections.sort(th);
+    Collections.sort(th);
     return new Targets(rule.column(), rule.op(), List.copyOf(th), th.indexOf(rule.threshold()));
   }
 
+  /**
+   * The spec of a model section over a dataset's features: a two-tower's user and item inputs (every user and context
+   * feature, every item feature, unless the section names them), or a ranking model's inputs and targets.
+   *
+   * @throws ConfigException naming the model key when a feature does not suit where the section puts it
+   */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform, Targets targets) {
     for (String f : config.featureDropout().keySet()) {
       boolean indexed = transform.features().stream().anyMatch(x -> x.name().equals(f) && x.cardinality() > 0
           && !(x instanceof FittedFeature.MultiHot) && !(x instanceof FittedFeature.ItemSequence));
       if (!indexed) {
-        throw new dev.tandem.config.ConfigException("model.feature_dropout." + f, "is not a categorical or bucketized dataset feature");
+        throw new ConfigException("model.feature_dropout." + f, "is not a categorical or bucketized dataset feature");
       }
     }
     List<String> user = config.userFeatures();
@@ -95,12 +109,12 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       }
       for (String f : item) {
         if (transform.feature(f).entity() != Entity.ITEM) {
-          throw new dev.tandem.config.ConfigException("model.item_features", "'" + f + "' is a " + transform.feature(f).entity() + " feature; the item tower takes item features only");
+          throw new ConfigException("model.item_features", "'" + f + "' is a " + transform.feature(f).entity() + " feature; the item tower takes item features only");
         }
       }
       for (String f : user) {
         if (transform.feature(f).entity() == Entity.ITEM) {
-          throw new dev.tandem.config.ConfigException("model.user_features", "'" + f + "' is an item feature; the user tower takes user and context features");
+          throw new ConfigException("model.user_features", "'" + f + "' is an item feature; the user tower takes user and context features");
         }
         if (transform.dependsOnItem(f)) {
           throw new dev.tandem.config.ConfigException("model.user_features", "'" + f + "' depends on the event's item; the user tower does not "
@@ -120,7 +134,7 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
 
   private static void checkNotEmpty(List<String> l, String key) {
     if (l.isEmpty()) {
-      throw new dev.tandem.config.ConfigException(key, "no features");
+      throw new ConfigException(key, "no features");
     }
   }
 
@@ -136,7 +150,7 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     return out;
   }
 
-  @com.fasterxml.jackson.annotation.JsonIgnore
+  @JsonIgnore
   public boolean isTwoTower() {
     return config.type() == ModelConfig.Type.TWO_TOWER;
   }

@@ -1,5 +1,6 @@
 package dev.tandem.trainer.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
@@ -8,9 +9,11 @@ import dev.tandem.datasets.Manifest;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.source.SyntheticSource;
 import dev.tandem.format.Persisted;
+import dev.tandem.fs.Checksums;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +97,7 @@ public final class Datasets {
     String key = new DatasetPreparer(job.value().dataset(), theirs, job.baseDir(), cacheRoot, Progress.NONE).cacheKey();
     if (!key.equals(ds.manifest().cacheKey())) {
       List<String> inputs = new ArrayList<>();
-      ds.manifest().inputs().forEach(f -> inputs.add(f.path() + " (" + f.bytes() + " bytes, modified " + java.time.Instant.ofEpochMilli(f.modifiedMillis())
+      ds.manifest().inputs().forEach(f -> inputs.add(f.path() + " (" + f.bytes() + " bytes, modified " + Instant.ofEpochMilli(f.modifiedMillis())
           + ")"));
       throw new ConfigException("prepared", ds.dir() + " was prepared from other raw files than the job reads now (changed since, or found"
           + " in another directory): it was prepared from " + String.join(", ", inputs) + ". Prepare it again, or leave out prepared/--data");
@@ -107,8 +110,8 @@ public final class Datasets {
 
   static String configSha(ConfigLoader.Loaded<JobConfig> job) {
     try {
-      return dev.tandem.fs.Checksums.sha256(Persisted.json().writeValueAsBytes(job.tree()));
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return Checksums.sha256(Persisted.json().writeValueAsBytes(job.tree()));
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise the job config", e);
     }
   }

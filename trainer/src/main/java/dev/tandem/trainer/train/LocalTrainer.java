@@ -1,13 +1,21 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.CodeVersion;
+import dev.tandem.config.ConfigException;
+import dev.tandem.datasets.LabelRule;
+import dev.tandem.datasets.PreparedDataset;
+import dev.tandem.datasets.split.SplitName;
+import dev.tandem.fs.FileOperationException;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
 import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.model.ModelSpec;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -49,7 +57,7 @@ public class LocalTrainer implements Trainer {
     long started = System.nanoTime();
     run.writeString(run.job(), yaml);
     writeInfo(run, job, req, RunDirectory.RUNNING, created, null, null, 0, null, null);
-    java.util.concurrent.atomic.AtomicBoolean interrupted = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean interrupted = new AtomicBoolean();
     Runnable onSignal = () -> {
       interrupted.set(true);
       LOG.warn("{}: interrupted: the process was asked to stop during training", job.name());
@@ -57,12 +65,11 @@ public class LocalTrainer implements Trainer {
           "interrupted: the process was asked to stop (Ctrl-C or SIGTERM); continue with tandem train --resume " + run.root(), null);
     };
     // before Hadoop closes its file systems at exit, so run.json can still be written to HDFS
-    org.apache.hadoop.util.ShutdownHookManager hooks = org.apache.hadoop.util.ShutdownHookManager.get();
-    hooks.addShutdownHook(onSignal, org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
+    ShutdownHookManager hooks = ShutdownHookManager.get();
+    hooks.addShutdownHook(onSignal, FileSystem.SHUTDOWN_HOOK_PRIORITY + 10);
     try {
       TrainingState state = trainModels(req, job, run, yaml);
-      Map<String, Object> best = state.history().stream()
-          .filter(m -> Boolean.TRUE.equals(m.get("improved"))).reduce((a, b) -> b).orElse(Map.of());
+      EpochMetrics best = state.history().stream().filter(EpochMetrics::improved).reduce((a, b) -> b).orElse(null);
       if (!stopWatching(hooks, onSignal)) {
         return state; // the process is exiting: run.json says interrupted (its last checkpoint may be the final one)
       }
@@ -86,7 +93,7 @@ public class LocalTrainer implements Trainer {
   }
 
   /** Removes the interruption hook; false when the JVM is already shutting down (the hook runs or has run). */
-  private static boolean stopWatching(org.apache.hadoop.util.ShutdownHookManager hooks, Runnable hook) {
+  private static boolean stopWatching(ShutdownHookManager hooks, Runnable hook) {
     try {
       hooks.removeShutdownHook(hook);
       return true;
@@ -103,15 +110,16 @@ public class LocalTrainer implements Trainer {
         run, yaml, sha, req.progress(), steps));
     TrainingState state = main.run(req.resume(), req.fresh());
 
-    List<Map<String, Object>> baselineHistory = null;
+    List<EpochMetrics> baselineHistory = null;
     if (!spec.isTwoTower()) {
+      TrainConfig baselineTrain = baselineTraining(job.train());
       TrainingLoop baseline = new TrainingLoop(new TrainingLoop.Setup(job.name() + " baseline (logistic regression)",
-          ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTraining(job.train()), job.eval(), job.seed(),
-          req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(0)));
+          ModelSpec.of(ModelConfig.logisticBaseline(), req.dataset().transform()), baselineTrain, job.eval(), job.seed(),
+          req.dataset(), run.baseline(), yaml, sha, req.progress(), new SerialEpochs(baselineTrain.checkpointEvery())));
       baselineHistory = baseline.run(req.resume(), req.fresh()).history();
     }
     try {
-      TrainingCurves.write(run.curves(), job.name(), state.history(), main.metricName(), baselineHistory);
+      TrainingCurves.write(run.curves(), job.name(), state.history(), main.metric(), baselineHistory);
     } catch (Exception e) {
       LOG.warn("could not draw training curves: {}", e.toString());
     }
@@ -122,7 +130,7 @@ public class LocalTrainer implements Trainer {
   static String describe(Throwable e) {
     Throwable named = e;
     for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof dev.tandem.fs.FileOperationException) {
+      if (c instanceof FileOperationException) {
         return c.getMessage();
       }
       if (c.getMessage() != null) {
@@ -135,31 +143,45 @@ public class LocalTrainer implements Trainer {
   }
 
   /** The model spec of a job on a dataset, with ordinal targets fitted on the train split when asked for. */
-  public static ModelSpec spec(JobConfig job, dev.tandem.datasets.PreparedDataset ds) {
+  public static ModelSpec spec(JobConfig job, PreparedDataset ds) {
     if (!job.model().ordinal()) {
       return ModelSpec.of(job.model(), ds.transform());
     }
-    dev.tandem.datasets.LabelRule rule = dev.tandem.datasets.LabelRule.parse(ds.manifest().label(), "dataset.label");
-    float[] values = ds.read(dev.tandem.datasets.split.SplitName.TRAIN).signals().get(rule.column());
+    LabelRule rule = LabelRule.parse(ds.manifest().label(), "dataset.label");
+    float[] values = ds.read(SplitName.TRAIN).signals().get(rule.column());
     if (values == null) {
-      throw new dev.tandem.config.ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
+      throw new ConfigException("model.ordinal", "the label column '" + rule.column() + "' is not kept as a signal in " + ds.dir());
     }
     return ModelSpec.of(job.model(), ds.transform(), ModelSpec.ordinalTargets(rule, values));
   }
 
+  /** The baseline's recipe: at most this many epochs (unless a refit fixes them) ... */
+  static final int BASELINE_MAX_EPOCHS = 15;
+  /** ... batches at least this large ... */
+  static final int BASELINE_MIN_BATCH = 1024;
+  /** ... Adam at this learning rate, higher than a deep model's: a linear model takes it ... */
+  static final double BASELINE_LEARNING_RATE = 0.01;
+  /** ... a light L2 penalty ... */
+  static final double BASELINE_WEIGHT_DECAY = 1e-5;
+  /** ... stopped early on validation AUC after this many epochs without improvement ... */
+  static final int BASELINE_PATIENCE = 2;
+  /** ... keeping this many checkpoints besides the best. */
+  static final int BASELINE_KEEP_CHECKPOINTS = 2;
+
   /**
-   * The baseline trains fast and converges in a few epochs; a higher learning rate suits a linear model. With
-   * {@code baseline_epochs} set (a refit) it trains exactly that many.
+   * The baseline's training: it trains fast and converges in a few epochs. With {@code baseline_epochs} set (a refit) it
+   * trains exactly that many; every key the recipe above does not set keeps its default.
    */
   static TrainConfig baselineTraining(TrainConfig t) {
     boolean fixed = t.baselineEpochs() != null;
-    return new TrainConfig(fixed ? t.baselineEpochs() : Math.min(t.epochs(), 15), Math.max(t.batchSize(), 1024), TrainConfig.Optimizer.ADAM,
-        0.01, 0, TrainConfig.Decay.NONE, 0.0, 1e-5, 0.0, new TrainConfig.EarlyStopping("auc", fixed ? 0 : 2, 0.0, 0), 0, 2, 1,
-        t.evalBatchUsers(), false, null, null);
+    return TrainConfig.of(fixed ? t.baselineEpochs() : Math.min(t.epochs(), BASELINE_MAX_EPOCHS), Math.max(t.batchSize(), BASELINE_MIN_BATCH),
+        TrainConfig.Optimizer.ADAM, BASELINE_LEARNING_RATE, null, TrainConfig.Decay.NONE, null, BASELINE_WEIGHT_DECAY, null,
+        TrainConfig.EarlyStopping.of("auc", fixed ? 0 : BASELINE_PATIENCE, null, null), null, BASELINE_KEEP_CHECKPOINTS, null,
+        t.evalBatchUsers(), null, null, null);
   }
 
   private void writeInfo(RunDirectory run, JobConfig job, RunRequest req, String status, String created, String best,
-      Map<String, Object> bestMetrics, double seconds, String stopReason, String error) {
+      EpochMetrics bestMetrics, double seconds, String stopReason, String error) {
     run.writeInfo(new RunDirectory.Info(job.name(), job.model().type().key(), status, created, Instant.now().toString(),
         req.dataset().dir().toString(), req.dataset().fingerprint(), CodeVersion.get(), best, bestMetrics, stopReason, seconds,
         job.train().workers(), name(), error));

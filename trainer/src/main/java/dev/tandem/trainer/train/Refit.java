@@ -7,9 +7,11 @@ import dev.tandem.datasets.split.SplitConfig;
 import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -35,18 +37,18 @@ public final class Refit {
 
   /** Where the refit of a run lives. */
   public static RunDirectory dir(RunDirectory run) {
-    return new RunDirectory(new org.apache.hadoop.fs.Path(run.root(), "refit"));
+    return new RunDirectory(new Path(run.root(), "refit"));
   }
 
   /**
    * The epoch validation chose: the last epoch marked as an improvement, or, when none was (validation empty or
    * never watched), every epoch trained.
    */
-  public static int chosenEpochs(List<Map<String, Object>> history) {
+  public static int chosenEpochs(List<EpochMetrics> history) {
     int chosen = 0;
-    for (Map<String, Object> m : history) {
-      if (Boolean.TRUE.equals(m.get("improved"))) {
-        chosen = ((Number) m.get("epoch")).intValue();
+    for (EpochMetrics m : history) {
+      if (m.improved()) {
+        chosen = m.epoch();
       }
     }
     return chosen > 0 ? chosen : Math.max(1, history.size());
@@ -103,8 +105,8 @@ public final class Refit {
     }
     ConfigLoader.Loaded<JobConfig> job = JobConfig.load(run.job().toString(), List.of());
     Integer baselineEpochs = null;
-    if (job.value().model() != null && job.value().model().type() == dev.tandem.trainer.model.ModelConfig.Type.RANKING) {
-      List<Map<String, Object>> baseline = run.baseline().readMetrics();
+    if (job.value().model() != null && job.value().model().type() == ModelConfig.Type.RANKING) {
+      List<EpochMetrics> baseline = run.baseline().readMetrics();
       baselineEpochs = baseline.isEmpty() ? null : chosenEpochs(baseline);
     }
     int epochs = chosenEpochs(run.readMetrics());

@@ -1,17 +1,17 @@
 package dev.tandem.trainer.train;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.fs.Path;
 
@@ -49,30 +49,37 @@ public final class RunDirectory {
     this.root = root;
   }
 
+  /** The run at a path or any Hadoop file-system URI (nothing is read or created). */
   public static RunDirectory at(String location) {
     return new RunDirectory(Fs.path(location));
   }
 
+  /** The run's directory. */
   public Path root() {
     return root;
   }
 
+  /** {@code job.yaml}: the resolved job, what {@code --resume} reads. */
   public Path job() {
     return new Path(root, "job.yaml");
   }
 
+  /** {@code run.json}: status, stop reason, best checkpoint and its metrics, timings. */
   public Path info() {
     return new Path(root, "run.json");
   }
 
+  /** {@code metrics.jsonl}: one line per finished epoch. */
   public Path metrics() {
     return new Path(root, "metrics.jsonl");
   }
 
+  /** {@code curves.png}: loss and validation metric per epoch. */
   public Path curves() {
     return new Path(root, "curves.png");
   }
 
+  /** {@code checkpoints/}: the run's checkpoint store. */
   public Path checkpoints() {
     return new Path(root, "checkpoints");
   }
@@ -91,14 +98,14 @@ public final class RunDirectory {
    * The stored evaluation of a split, if any: {@code eval-SPLIT.json}, else an older run's {@code eval.json} when its
    * {@code split} field names this split.
    */
-  public Optional<JsonNode> readEval(SplitName split) {
+  public Optional<EvaluationResult> readEval(SplitName split) {
     try {
       if (Fs.exists(eval(split))) {
-        return Optional.of(Persisted.readTree(Fs.readAll(eval(split)), FORMAT, eval(split).toString()));
+        return Optional.of(Persisted.read(Fs.readAll(eval(split)), EvaluationResult.class, FORMAT, eval(split).toString()));
       }
       if (Fs.exists(legacyEval())) {
-        JsonNode old = Persisted.readTree(Fs.readAll(legacyEval()), FORMAT, legacyEval().toString());
-        if (split.key().equals(old.path("split").asText())) {
+        EvaluationResult old = Persisted.read(Fs.readAll(legacyEval()), EvaluationResult.class, FORMAT, legacyEval().toString());
+        if (split.key().equals(old.split())) {
           return Optional.of(old);
         }
       }
@@ -113,6 +120,7 @@ public final class RunDirectory {
     return new RunDirectory(new Path(root, "baseline"));
   }
 
+  /** Whether a run was started here (its {@code job.yaml} exists). */
   public boolean exists() {
     return Fs.exists(job());
   }
@@ -124,34 +132,43 @@ public final class RunDirectory {
    * @param stopReason why training stopped: all epochs done, early stopping (metric and patience), the time limit,
    *                   the failure, or the interruption (null while running)
    * @param error      the error a failed run stopped with (null otherwise)
+   * @param bestMetrics the best epoch's metrics (null until training has finished)
    */
   public record Info(String name, String model, String status, String created, String updated, String datasetPath,
-      String datasetFingerprint, String codeVersion, String bestCheckpoint, Map<String, Object> bestMetrics, String stopReason,
+      String datasetFingerprint, String codeVersion, String bestCheckpoint, EpochMetrics bestMetrics, String stopReason,
       double trainSeconds, int workers, String trainer, String error) {}
 
+  /**
+   * {@code run.json}.
+   *
+   * @throws IllegalArgumentException when there is no run here
+   * @throws dev.tandem.fs.CorruptDataException naming the file when it does not read
+   */
   public Info readInfo() {
     try {
       return Persisted.read(Fs.readAll(info()), Info.class, FORMAT, info().toString());
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new IllegalArgumentException("no training run at " + root + " (run.json is missing)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + info(), e);
     }
   }
 
+  /** Replaces {@code run.json} atomically; {@link UncheckedIOException} when it cannot be written. */
   public void writeInfo(Info info) {
     writeJson(info(), info);
   }
 
-  public List<Map<String, Object>> readMetrics() {
-    List<Map<String, Object>> out = new ArrayList<>();
+  /** The lines of {@code metrics.jsonl}, one per finished epoch (none before the first). */
+  public List<EpochMetrics> readMetrics() {
+    List<EpochMetrics> out = new ArrayList<>();
     if (!Fs.exists(metrics())) {
       return out;
     }
     try {
       for (String line : Fs.readString(metrics()).split("\n")) {
         if (!line.isBlank()) {
-          out.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() {}));
+          out.add(JSON.readValue(line, EpochMetrics.class));
         }
       }
     } catch (IOException e) {
@@ -161,10 +178,10 @@ public final class RunDirectory {
   }
 
   /** Rewrites metrics.jsonl atomically with these entries (HDFS append is not to be relied on). */
-  public void writeMetrics(List<Map<String, Object>> entries) {
+  public void writeMetrics(List<EpochMetrics> entries) {
     StringBuilder sb = new StringBuilder();
     try {
-      for (Map<String, Object> e : entries) {
+      for (EpochMetrics e : entries) {
         sb.append(JSON.writeValueAsString(e)).append('\n');
       }
       Fs.writeAtomically(metrics(), sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -173,6 +190,7 @@ public final class RunDirectory {
     }
   }
 
+  /** Writes a JSON file of the run (an evaluation, a traffic report) atomically, with the run's format version. */
   public void writeJson(Path p, Object value) {
     try {
       Fs.writeAtomically(p, Persisted.write(value, FORMAT));
@@ -181,6 +199,7 @@ public final class RunDirectory {
     }
   }
 
+  /** Writes a text file of the run (its {@code job.yaml}) atomically. */
   public void writeString(Path p, String s) {
     try {
       Fs.writeString(p, s);

@@ -5,6 +5,7 @@ import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.RecommenderModel;
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -13,14 +14,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class SerialEpochs implements EpochRunner {
   private final int checkpointEvery;
-  private final java.util.function.LongConsumer beforeStep;
+  private final LongConsumer beforeStep;
 
   public SerialEpochs(int checkpointEvery) {
     this(checkpointEvery, step -> { });
   }
 
   /** @param beforeStep called with the global step number before each step (tests use it to simulate a crash) */
-  public SerialEpochs(int checkpointEvery, java.util.function.LongConsumer beforeStep) {
+  public SerialEpochs(int checkpointEvery, LongConsumer beforeStep) {
     this.checkpointEvery = checkpointEvery;
     this.beforeStep = beforeStep;
   }

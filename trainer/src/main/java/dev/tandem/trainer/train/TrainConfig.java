@@ -1,9 +1,11 @@
 package dev.tandem.trainer.train;
 
+import static dev.tandem.config.Check.orDefault;
+
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tandem.config.Check;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /**
  * The {@code train} section of a job.
@@ -31,56 +33,89 @@ import java.util.Locale;
  *                         it is spent, the run stops there, finished, with the time limit as its stop reason
  */
 public record TrainConfig(
-    Integer epochs,
-    Integer batchSize,
+    int epochs,
+    int batchSize,
     Optimizer optimizer,
-    Double learningRate,
-    Integer warmupSteps,
+    double learningRate,
+    int warmupSteps,
     Decay decay,
-    Double minLearningRate,
-    Double weightDecay,
-    Double gradientClip,
+    double minLearningRate,
+    double weightDecay,
+    double gradientClip,
     EarlyStopping earlyStopping,
-    Integer checkpointEvery,
-    Integer keepCheckpoints,
-    Integer workers,
-    Integer evalBatchUsers,
-    Boolean refit,
+    int checkpointEvery,
+    int keepCheckpoints,
+    int workers,
+    int evalBatchUsers,
+    boolean refit,
     Integer baselineEpochs,
     Double maxMinutes) {
 
-  public static final TrainConfig DEFAULT = new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-      null, null, null);
+  /** Every key at its default: the train section of a job that has none. */
+  public static final TrainConfig DEFAULT = of(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+      null);
+
+  /**
+   * The train section as a job writes it, with every key it leaves out (null) at its default: the one place the defaults
+   * are written (README's job reference lists them). {@code baseline_epochs} and {@code max_minutes} have none: left
+   * out, they are not set.
+   */
+  @JsonCreator
+  public static TrainConfig of(
+      @JsonProperty("epochs") Integer epochs,
+      @JsonProperty("batch_size") Integer batchSize,
+      @JsonProperty("optimizer") Optimizer optimizer,
+      @JsonProperty("learning_rate") Double learningRate,
+      @JsonProperty("warmup_steps") Integer warmupSteps,
+      @JsonProperty("decay") Decay decay,
+      @JsonProperty("min_learning_rate") Double minLearningRate,
+      @JsonProperty("weight_decay") Double weightDecay,
+      @JsonProperty("gradient_clip") Double gradientClip,
+      @JsonProperty("early_stopping") EarlyStopping earlyStopping,
+      @JsonProperty("checkpoint_every") Integer checkpointEvery,
+      @JsonProperty("keep_checkpoints") Integer keepCheckpoints,
+      @JsonProperty("workers") Integer workers,
+      @JsonProperty("eval_batch_users") Integer evalBatchUsers,
+      @JsonProperty("refit") Boolean refit,
+      @JsonProperty("baseline_epochs") Integer baselineEpochs,
+      @JsonProperty("max_minutes") Double maxMinutes) {
+    return new TrainConfig(
+        orDefault(epochs, 10),
+        orDefault(batchSize, 512),
+        orDefault(optimizer, Optimizer.ADAM),
+        orDefault(learningRate, 0.001),
+        orDefault(warmupSteps, 0),
+        orDefault(decay, Decay.NONE),
+        orDefault(minLearningRate, 0.0),
+        orDefault(weightDecay, 0.0),
+        orDefault(gradientClip, 0.0),
+        orDefault(earlyStopping, EarlyStopping.DEFAULT),
+        orDefault(checkpointEvery, 0),
+        orDefault(keepCheckpoints, 3),
+        orDefault(workers, 1),
+        orDefault(evalBatchUsers, 256),
+        orDefault(refit, false),
+        baselineEpochs,
+        maxMinutes);
+  }
 
   public TrainConfig {
-    epochs = Check.orDefault(epochs, 10);
     Check.positive(epochs, "epochs");
-    batchSize = Check.orDefault(batchSize, 512);
     Check.that(batchSize >= 2, "batch_size", "must be >= 2 (in-batch negatives need company), was " + batchSize);
-    optimizer = Check.orDefault(optimizer, Optimizer.ADAM);
-    learningRate = Check.orDefault(learningRate, 0.001);
+    Check.required(optimizer, "optimizer");
     Check.positive(learningRate, "learning_rate");
-    warmupSteps = Check.orDefault(warmupSteps, 0);
     Check.nonNegative(warmupSteps, "warmup_steps");
-    decay = Check.orDefault(decay, Decay.NONE);
-    minLearningRate = Check.orDefault(minLearningRate, 0.0);
+    Check.required(decay, "decay");
     Check.inRange(minLearningRate, 0.0, 1.0, "min_learning_rate");
-    weightDecay = Check.orDefault(weightDecay, 0.0);
     Check.that(weightDecay >= 0, "weight_decay", "must be >= 0");
-    gradientClip = Check.orDefault(gradientClip, 0.0);
     Check.that(gradientClip >= 0, "gradient_clip", "must be >= 0");
-    earlyStopping = Check.orDefault(earlyStopping, new EarlyStopping(null, null, null, null));
+    Check.required(earlyStopping, "early_stopping");
     Check.that(earlyStopping.startFromEpoch() < epochs, "early_stopping.start_from_epoch",
         "must be below epochs (" + epochs + "): some epoch must be watched to choose the best checkpoint, was " + earlyStopping.startFromEpoch());
-    checkpointEvery = Check.orDefault(checkpointEvery, 0);
     Check.nonNegative(checkpointEvery, "checkpoint_every");
-    keepCheckpoints = Check.orDefault(keepCheckpoints, 3);
     Check.positive(keepCheckpoints, "keep_checkpoints");
-    workers = Check.orDefault(workers, 1);
     Check.positive(workers, "workers");
-    evalBatchUsers = Check.orDefault(evalBatchUsers, 256);
     Check.positive(evalBatchUsers, "eval_batch_users");
-    refit = Check.orDefault(refit, false);
     if (baselineEpochs != null) {
       Check.positive(baselineEpochs, "baseline_epochs");
     }
@@ -98,12 +133,19 @@ public record TrainConfig(
    *                 metric it never reaches again by luck (noticeably with sparse distributed updates), and selecting it
    *                 would stop the run before it has learned anything but popularity.
    */
-  public record EarlyStopping(String metric, Integer patience, Double minDelta, Integer startFromEpoch) {
+  public record EarlyStopping(String metric, int patience, double minDelta, int startFromEpoch) {
+    /** Every key at its default: patience 3, no minimum change, every epoch watched. */
+    public static final EarlyStopping DEFAULT = of(null, null, null, null);
+
+    /** The section as a job writes it, with every key it leaves out (null) at its default. */
+    @JsonCreator
+    public static EarlyStopping of(@JsonProperty("metric") String metric, @JsonProperty("patience") Integer patience,
+        @JsonProperty("min_delta") Double minDelta, @JsonProperty("start_from_epoch") Integer startFromEpoch) {
+      return new EarlyStopping(metric, orDefault(patience, 3), orDefault(minDelta, 0.0), orDefault(startFromEpoch, 0));
+    }
+
     public EarlyStopping {
-      patience = Check.orDefault(patience, 3);
       Check.nonNegative(patience, "patience");
-      minDelta = Check.orDefault(minDelta, 0.0);
-      startFromEpoch = Check.orDefault(startFromEpoch, 0);
       Check.nonNegative(startFromEpoch, "start_from_epoch");
     }
 
@@ -113,31 +155,11 @@ public record TrainConfig(
     }
   }
 
-  public enum Optimizer {
-    ADAM, SGD, ADAGRAD;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Optimizer of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Optimizer implements ConfigEnum {
+    ADAM, SGD, ADAGRAD
   }
 
-  public enum Decay {
-    NONE, COSINE, LINEAR, EXPONENTIAL;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Decay of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Decay implements ConfigEnum {
+    NONE, COSINE, LINEAR, EXPONENTIAL
   }
 }

@@ -1,6 +1,7 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.CodeVersion;
+import dev.tandem.Shuffle;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.CorruptDataException;
@@ -12,6 +13,9 @@ import dev.tandem.trainer.checkpoint.Provenance;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.eval.EvalConfig;
 import dev.tandem.trainer.eval.ModelEvaluator;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.Metric;
+import dev.tandem.trainer.metrics.Scores;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.RankingModel;
@@ -58,16 +62,9 @@ public final class TrainingLoop {
     return store;
   }
 
-  public String metricName() {
-    String m = s.train().earlyStopping().metric();
-    if (m != null) {
-      return m;
-    }
-    return s.spec().isTwoTower() ? "recall@" + s.eval().k().get(0) : "auc";
-  }
-
-  static boolean higherIsBetter(String metric) {
-    return !(metric.contains("loss") || metric.contains("error"));
+  /** The validation metric that chooses the best epoch and drives early stopping (see {@link Metric#watched}). */
+  public Metric metric() {
+    return Metric.watched(s.train().earlyStopping().metric(), s.spec().isTwoTower(), s.eval().k());
   }
 
   /** Trains from scratch, or from the latest good checkpoint if {@code resume}. Returns the final state. */
@@ -122,9 +119,8 @@ public final class TrainingLoop {
       LOG.info("{}: already finished ({})", s.title(), state.stopReason());
       return state;
     }
-    String metric = metricName();
-    boolean higher = higherIsBetter(metric);
-    List<Map<String, Object>> history = new ArrayList<>(state.history());
+    Metric metric = metric();
+    List<EpochMetrics> history = new ArrayList<>(state.history());
     EpochRunner runner = s.epochs();
     try {
       for (int epoch = state.epoch(); epoch < s.train().epochs(); epoch++) {
@@ -147,26 +143,13 @@ public final class TrainingLoop {
         double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
         model.graph().incrementEpochCount();
 
-        Map<String, Object> val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
-        double value = ((Number) val.get(metric)).doubleValue();
+        Scores val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
+        double value = val.value(metric);
         TrainConfig.EarlyStopping es = s.train().earlyStopping();
         boolean watched = es.watches(epoch + 1);
-        boolean improved = watched && (Double.isNaN(state.bestMetric())
-            || (higher ? value > state.bestMetric() + es.minDelta() : value < state.bestMetric() - es.minDelta()));
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("epoch", epoch + 1);
-        line.put("step", globalStep);
-        line.put("train_loss", lossSteps == 0 ? Double.NaN : lossSum / lossSteps);
-        for (Map.Entry<String, Object> e : val.entrySet()) {
-          if (e.getValue() instanceof Number) {
-            line.put("val_" + e.getKey(), e.getValue());
-          }
-        }
-        line.put("learning_rate", learningRate(model, globalStep, epoch));
-        line.put("examples_per_second", done.examples() / Math.max(epochSeconds, 1e-9));
-        line.put("epoch_seconds", epochSeconds);
-        line.put("improved", improved);
-        line.putAll(extraMetrics(epoch));
+        boolean improved = watched && metric.improves(value, state.bestMetric(), es.minDelta());
+        EpochMetrics line = new EpochMetrics(epoch + 1, globalStep, lossSteps == 0 ? Double.NaN : lossSum / lossSteps, val.values(),
+            learningRate(model, globalStep, epoch), done.examples() / Math.max(epochSeconds, 1e-9), epochSeconds, improved, extraMetrics(epoch));
         history.add(line);
         int without = improved || !watched ? 0 : state.epochsWithoutImprovement() + 1;
         String id = FsCheckpointStore.idFor(globalStep);
@@ -176,8 +159,8 @@ public final class TrainingLoop {
         double minutes = (System.nanoTime() - wallStart) / 60e9;
         boolean outOfTime = !last && !stop && s.train().maxMinutes() != null && minutes >= s.train().maxMinutes();
         String reason = last ? "completed all " + s.train().epochs() + " epochs"
-            : stop ? String.format("early stopping after epoch %d of %d: no val_%s improvement for %d epoch%s (patience %d, min_delta %s)",
-                epoch + 1, s.train().epochs(), metric, without, without == 1 ? "" : "s", early.patience(), early.minDelta())
+            : stop ? String.format("early stopping after epoch %d of %d: no %s improvement for %d epoch%s (patience %d, min_delta %s)",
+                epoch + 1, s.train().epochs(), metric.key(SplitName.VALIDATION), without, without == 1 ? "" : "s", early.patience(), early.minDelta())
             : outOfTime ? String.format("time limit: train.max_minutes %s reached after epoch %d of %d (%.1f minutes)",
                 s.train().maxMinutes(), epoch + 1, s.train().epochs(), minutes)
             : null;
@@ -194,8 +177,8 @@ public final class TrainingLoop {
         } catch (Exception e) {
           LOG.warn("could not draw training curves: {}", e.toString());
         }
-        LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", (double) line.get("train_loss")),
-            metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", (double) line.get("examples_per_second")));
+        LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", line.trainLoss()),
+            metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", line.examplesPerSecond()));
         if (stop) {
           break;
         }
@@ -239,13 +222,20 @@ public final class TrainingLoop {
   }
 
   /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */
-  private Map<String, Object> extraMetrics(int epoch) {
+  private Map<String, Number> extraMetrics(int epoch) {
     return s.epochs() instanceof MetricsSource src ? src.epochMetrics(epoch) : Map.of();
   }
 
   /** An epoch runner that reports metrics of its own for metrics.jsonl. */
   public interface MetricsSource {
-    Map<String, Object> epochMetrics(int epoch);
+    /**
+     * What the runner measured during an epoch, by the key each gets in metrics.jsonl (written after the loop's own
+     * fields); called once the epoch has finished. The loop copies the map.
+     *
+     * @param epoch 0-based
+     * @return empty when the runner has nothing for that epoch
+     */
+    Map<String, Number> epochMetrics(int epoch);
   }
 
   private static double learningRate(RecommenderModel model, long step, int epoch) {
@@ -258,28 +248,18 @@ public final class TrainingLoop {
     return Double.NaN;
   }
 
-  private void save(RecommenderModel model, TrainingState state, Map<String, Object> metrics) {
-    Map<String, Object> m = metrics != null ? metrics
-        : state.history().isEmpty() ? Map.of() : state.history().get(state.history().size() - 1);
-    Provenance p = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
-        s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), m, null);
+  /** Checkpoints the model; its provenance records the metrics of this epoch (null mid-epoch: the last finished one's). */
+  private void save(RecommenderModel model, TrainingState state, EpochMetrics metrics) {
+    Map<String, Object> latest = metrics != null ? metrics.toJson()
+        : state.history().isEmpty() ? Map.of() : state.history().get(state.history().size() - 1).toJson();
+    Provenance provenance = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
+        s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), latest, null);
     store.save(new Checkpoint(FsCheckpointStore.idFor(state.globalStep()), model.graph(), state, s.spec(), s.dataset().transform(),
-        s.jobYaml(), p), s.train().keepCheckpoints());
+        s.jobYaml(), provenance), s.train().keepCheckpoints());
   }
 
   /** The data order of an epoch: a function of (seed, epoch) only. */
   public static int[] permutation(int n, long seed, int epoch) {
-    SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L);
-    int[] a = new int[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
+    return Shuffle.permutation(n, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L));
   }
 }

@@ -52,14 +52,17 @@ public final class AshaScheduler {
     return rungs;
   }
 
+  /** The reduction factor: a trial continues past a rung when it is in the top 1/eta there. */
   public int eta() {
     return eta;
   }
 
+  /** The first rung: every trial trains at least this many epochs. */
   public int minEpochs() {
     return minEpochs;
   }
 
+  /** A trial's epoch budget; the rungs lie below it. */
   public int maxEpochs() {
     return maxEpochs;
   }

@@ -1,6 +1,7 @@
 package dev.tandem.trainer.tune;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.Shuffle;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,19 +16,10 @@ public final class GridSampler implements Sampler {
   private final List<Map<String, JsonNode>> grid;
   private final int[] order;
 
+  /** Every combination of {@code space}'s grid values, visited in an order shuffled by {@code seed}. */
   public GridSampler(SearchSpace space, long seed) {
     this.grid = space.grid();
-    this.order = new int[grid.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    SplittableRandom r = new SplittableRandom(Sampler.seedFor(seed, 0, 0x6121D));
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    this.order = Shuffle.permutation(grid.size(), new SplittableRandom(Sampler.seedFor(seed, 0, 0x6121D)));
   }
 
   /** How many trials the grid has. */

@@ -1,11 +1,10 @@
 package dev.tandem.trainer.tune;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One dimension of a search space, as written under {@code space.<job key>} in a sweep file:
@@ -42,7 +41,7 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
       Check.that(step == null, "step", "is not used by a choice (it takes values: [...])");
       Check.that(points == null, "points", "is not used by a choice: a grid takes every value");
       Check.that(!log, "log", "is not used by a choice");
-      values = List.copyOf(values.stream().map(v -> v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v).toList());
+      values = List.copyOf(values.stream().map(v -> v == null ? NullNode.getInstance() : v).toList());
     } else {
       Check.that(values == null, "values", "is only used by type: choice (" + type.key() + " takes low and high)");
       Check.required(low, "low");
@@ -84,17 +83,7 @@ public record ParamSpec(Type type, List<JsonNode> values, Double low, Double hig
   }
 
   /** The kinds of dimension. */
-  public enum Type {
-    CHOICE, UNIFORM, LOGUNIFORM, INT;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Type of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Type implements ConfigEnum {
+    CHOICE, UNIFORM, LOGUNIFORM, INT
   }
 }

@@ -11,6 +11,7 @@ public final class RandomSampler implements Sampler {
   private final SearchSpace space;
   private final long seed;
 
+  /** Samples {@code space}; every trial's draws are seeded from {@code seed} and its index. */
   public RandomSampler(SearchSpace space, long seed) {
     this.space = space;
     this.seed = seed;

@@ -13,18 +13,24 @@ import java.util.Optional;
 public interface Sampler {
 
   /**
-   * The parameters of trial number {@code index} (1-based), or empty when there is nothing left to try.
+   * The parameters of trial number {@code index} (1-based), or empty when there is nothing left to try. The same index
+   * and history give the same parameters, in any JVM. The map (job key to value, in the space's order) is read-only
+   * for the caller: a grid sampler hands out its own.
    *
-   * @param history the finished trials' parameters and objective values (a model-based sampler learns from them)
+   * @param history the finished trials' parameters and objective values (a model-based sampler learns from them; a
+   *                non-finite value counts as no observation); the caller's, only read
    */
   Optional<Map<String, JsonNode>> next(int index, List<Observation> history);
 
-  /** Whether the parameters of trial {@code index} can be known before any trial has finished (for --dry-run). */
+  /**
+   * Whether the parameters of trial {@code index} can be known before any trial has finished (for --dry-run): then
+   * {@link #next} with an empty history gives them.
+   */
   default boolean knownInAdvance(int index) {
     return true;
   }
 
-  /** A finished trial: its parameters and objective value. */
+  /** A finished trial: its parameters and objective value (NaN when it has none). */
   record Observation(Map<String, JsonNode> params, double value) {}
 
   /**
@@ -32,6 +38,7 @@ public interface Sampler {
    *
    * @param seed     seeds every draw
    * @param maximize whether a higher objective is better (a model-based sampler needs to know which trials were good)
+   * @throws ConfigException naming {@code space} when a grid would have more than a million combinations
    */
   static Sampler of(SamplerConfig cfg, SearchSpace space, long seed, boolean maximize) {
     return switch (cfg.type()) {

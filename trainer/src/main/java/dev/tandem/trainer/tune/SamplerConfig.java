@@ -1,9 +1,7 @@
 package dev.tandem.trainer.tune;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.tandem.config.Check;
-import java.util.Locale;
+import dev.tandem.config.ConfigEnum;
 
 /**
  * How the parameters of trials are chosen (the {@code sampler} section of a sweep).
@@ -30,17 +28,7 @@ public record SamplerConfig(Type type, Integer startupTrials, Integer candidates
   }
 
   /** The sampling methods. */
-  public enum Type {
-    GRID, RANDOM, TPE;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Type of(String s) {
-      return Check.enumOf(values(), s);
-    }
+  public enum Type implements ConfigEnum {
+    GRID, RANDOM, TPE
   }
 }

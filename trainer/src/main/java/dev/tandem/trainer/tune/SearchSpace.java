@@ -25,12 +25,14 @@ public final class SearchSpace {
     this.params = List.copyOf(params);
   }
 
+  /** The space of a sweep file: its job keys and their dimensions, in the file's order. */
   public static SearchSpace of(Map<String, ParamSpec> space) {
     List<Param> out = new ArrayList<>();
     space.forEach((k, v) -> out.add(new Param(k, v)));
     return new SearchSpace(out);
   }
 
+  /** The dimensions, in sampling order. */
   public List<Param> params() {
     return params;
   }
@@ -84,6 +86,7 @@ public final class SearchSpace {
    */
   public record Param(String key, ParamSpec spec) {
 
+    /** Whether the dimension is a choice among values (no order, no distance). */
     public boolean categorical() {
       return spec.type() == ParamSpec.Type.CHOICE;
     }
@@ -118,6 +121,7 @@ public final class SearchSpace {
       return spec.step() == null ? 1 : spec.step();
     }
 
+    /** A value drawn uniformly (log-uniformly on a log scale; one of the values of a choice) from {@code r}. */
     public JsonNode sample(SplittableRandom r) {
       if (categorical()) {
         return spec.values().get(r.nextInt(spec.values().size()));

@@ -26,6 +26,15 @@ public final class TpeSampler implements Sampler {
   private final int candidates;
   private final double gamma;
 
+  /**
+   * A TPE sampler of {@code space}.
+   *
+   * @param seed       seeds every draw (with the trial's index)
+   * @param maximize   whether a higher objective is better
+   * @param startup    trials sampled at random before the model is used, and finished trials it needs
+   * @param candidates values drawn from the good trials' density per parameter
+   * @param gamma      the share of finished trials taken as good
+   */
   public TpeSampler(SearchSpace space, long seed, boolean maximize, int startup, int candidates, double gamma) {
     this.space = space;
     this.seed = seed;

@@ -8,7 +8,7 @@ import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
-import dev.tandem.testing.MiniHdfs;
+import dev.tandem.testing.MiniHdfsExtension;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.SmallJobs;
 import dev.tandem.trainer.train.LocalTrainer;
@@ -17,32 +17,20 @@ import dev.tandem.trainer.train.RunRequest;
 import java.util.List;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs, checkpoints and prepared datasets on a real HDFS: a NameNode and two DataNodes. */
 class HdfsCheckpointTest {
   @TempDir
   static java.nio.file.Path tmp;
-  static MiniHdfs hdfs;
-
-  @BeforeAll
-  static void start() throws Exception {
-    hdfs = new MiniHdfs(tmp.resolve("hdfs").toFile(), 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (hdfs != null) {
-      hdfs.close();
-    }
-  }
+  @RegisterExtension
+  static final MiniHdfsExtension HDFS = new MiniHdfsExtension();
 
   @Test
   void trainsResumesAndVerifiesCheckpointsOnHdfs() throws Exception {
-    String root = hdfs.uri() + "/tandem";
+    String root = HDFS.uri() + "/tandem";
     ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(SmallJobs.ranking("dcn", 2), tmp);
     PreparedDataset ds = dev.tandem.trainer.train.Datasets.resolve(job, root + "/cache", Progress.NONE);
     assertThat(ds.dir().toString()).startsWith("hdfs://");

@@ -3,6 +3,7 @@ package dev.tandem.trainer.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tandem.trainer.metrics.CalibrationBin;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
@@ -63,7 +64,7 @@ class MetricsTest {
     float[] y = {1, 0, 0, 0};
     double expected = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.05f) + Math.log(0.95f)) / 4;
     assertThat(RankingMetrics.logloss(p, y)).isCloseTo(expected, within(1e-6));
-    List<RankingMetrics.Bin> bins = RankingMetrics.calibration(p, y, 10);
+    List<CalibrationBin> bins = RankingMetrics.calibration(p, y, 10);
     assertThat(bins).hasSize(10);
     assertThat(bins.get(9).count()).isEqualTo(2);
     assertThat(bins.get(9).observedRate()).isEqualTo(0.5);

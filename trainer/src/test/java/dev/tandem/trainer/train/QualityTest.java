@@ -9,8 +9,9 @@ import dev.tandem.progress.Progress;
 import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.SmallJobs;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Metric;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ class QualityTest {
   @TempDir
   Path dir;
 
-  private Map<String, Object> trainAndEvaluate(String yaml) {
+  private EvaluationResult trainAndEvaluate(String yaml) {
     ConfigLoader.Loaded<JobConfig> job = SmallJobs.load(yaml, dir);
     PreparedDataset ds = SmallJobs.dataset(job, dir);
     RunDirectory run = RunDirectory.at(dir.resolve(job.value().name()).toString());
@@ -28,28 +29,25 @@ class QualityTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void twoTowerBeatsPopularity() {
-    Map<String, Object> r = trainAndEvaluate(SmallJobs.twoTower(6));
-    Map<String, Object> base = (Map<String, Object>) r.get("baseline");
-    assertThat(base.get("name")).isEqualTo("popularity");
-    double model = ((Number) r.get("recall@10")).doubleValue();
-    double pop = ((Number) base.get("recall@10")).doubleValue();
+    EvaluationResult r = trainAndEvaluate(SmallJobs.twoTower(6));
+    assertThat(r.baseline().name()).isEqualTo("popularity");
+    double model = r.scores().value(Metric.recall(10));
+    double pop = r.baseline().scores().value(Metric.recall(10));
     assertThat(model).as("recall@10 model %s vs popularity %s", model, pop).isGreaterThan(1.5 * pop);
-    assertThat(r).containsKeys("recall@20", "ndcg@10", "hitrate@10", "warm", "cold");
+    assertThat(r.scores().values()).containsKeys("recall@20", "ndcg@10", "hitrate@10");
+    assertThat(r.scores().groups()).containsKeys("warm", "cold");
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void rankingBeatsLogisticRegression() {
-    Map<String, Object> r = trainAndEvaluate(SmallJobs.ranking("dcn", 6));
-    Map<String, Object> base = (Map<String, Object>) r.get("baseline");
-    assertThat(base.get("name")).isEqualTo("logistic_regression");
-    double auc = ((Number) r.get("auc")).doubleValue();
-    double lr = ((Number) base.get("auc")).doubleValue();
+    EvaluationResult r = trainAndEvaluate(SmallJobs.ranking("dcn", 6));
+    assertThat(r.baseline().name()).isEqualTo("logistic_regression");
+    double auc = r.scores().value(Metric.AUC);
+    double lr = r.baseline().scores().value(Metric.AUC);
     assertThat(auc).as("auc model %s vs logistic regression %s", auc, lr).isGreaterThan(lr + 0.01);
-    assertThat(((Number) r.get("logloss")).doubleValue()).isLessThan(((Number) base.get("logloss")).doubleValue());
-    assertThat((Map<String, Boolean>) r.get("beats_baseline")).containsEntry("auc", true);
+    assertThat(r.scores().value(Metric.LOGLOSS)).isLessThan(r.baseline().scores().value(Metric.LOGLOSS));
+    assertThat(r.beatsBaseline()).containsEntry("auc", true);
   }
 
   /**
@@ -68,8 +66,8 @@ class QualityTest {
         + indent + "- {name: user_watch, kind: history_mean, of: user, source: watch_seconds, window: 7d, smoothing: 5}\n"
         + indent + "- {name: affinity, kind: history_share, of: user, source: category, smoothing: 2}\n");
     assertThat(with).contains("history_items");
-    double a = ((Number) trainAndEvaluate(without).get("auc")).doubleValue();
-    double b = ((Number) trainAndEvaluate(with).get("auc")).doubleValue();
+    double a = trainAndEvaluate(without).scores().value(Metric.AUC);
+    double b = trainAndEvaluate(with).scores().value(Metric.AUC);
     assertThat(b).as("auc with history %s vs without %s", b, a).isGreaterThan(a + 0.01);
   }
 }

@@ -14,9 +14,10 @@ import dev.tandem.trainer.SmallJobs;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.eval.EvalConfig;
 import dev.tandem.trainer.eval.Evaluation;
+import dev.tandem.trainer.metrics.EvaluationResult;
+import dev.tandem.trainer.metrics.Metric;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,11 +59,9 @@ class RefitTest {
     // the feature transform is fitted again: users first seen in validation now have their own id
     assertThat(rds.transform()).isNotEqualTo(ds.transform());
 
-    Map<String, Object> eval = Evaluation.evaluate(r, rds, SplitName.TEST, EvalConfig.DEFAULT, "best");
-    assertThat((Double) eval.get("auc")).isBetween(0.5, 1.0);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> base = (Map<String, Object>) eval.get("baseline");
-    assertThat((Double) base.get("auc")).isBetween(0.5, 1.0);
+    EvaluationResult eval = Evaluation.evaluate(r, rds, SplitName.TEST, EvalConfig.DEFAULT, "best");
+    assertThat(eval.scores().value(Metric.AUC)).isBetween(0.5, 1.0);
+    assertThat(eval.baseline().scores().value(Metric.AUC)).isBetween(0.5, 1.0);
 
     // running it again resumes the finished refit instead of training anew
     TrainingState again = Refit.run(trainer, run, cache, Progress.NONE);

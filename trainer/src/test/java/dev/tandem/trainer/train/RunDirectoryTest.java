@@ -21,8 +21,8 @@ class RunDirectoryTest {
     run.writeJson(run.eval(SplitName.VALIDATION), Map.of("split", "validation", "recall@10", 0.2));
     assertThat(Files.exists(dir.resolve("eval-test.json"))).isTrue();
     assertThat(Files.exists(dir.resolve("eval-validation.json"))).isTrue();
-    assertThat(run.readEval(SplitName.TEST).orElseThrow().get("recall@10").asDouble()).isEqualTo(0.1);
-    assertThat(run.readEval(SplitName.VALIDATION).orElseThrow().get("recall@10").asDouble()).isEqualTo(0.2);
+    assertThat(run.readEval(SplitName.TEST).orElseThrow().scores().values().get("recall@10")).isEqualTo(0.1);
+    assertThat(run.readEval(SplitName.VALIDATION).orElseThrow().scores().values().get("recall@10")).isEqualTo(0.2);
     assertThat(run.readEval(SplitName.TRAIN)).isEmpty();
   }
 
@@ -32,7 +32,7 @@ class RunDirectoryTest {
     Files.createDirectories(test);
     Files.writeString(test.resolve("eval.json"), "{\"format\": 1, \"split\": \"test\", \"recall@10\": 0.3}");
     RunDirectory a = RunDirectory.at(test.toString());
-    assertThat(a.readEval(SplitName.TEST).orElseThrow().get("recall@10").asDouble()).isEqualTo(0.3);
+    assertThat(a.readEval(SplitName.TEST).orElseThrow().scores().values().get("recall@10")).isEqualTo(0.3);
     assertThat(a.readEval(SplitName.VALIDATION)).isEmpty();
 
     Path validation = dir.resolve("validation-run");
@@ -40,9 +40,9 @@ class RunDirectoryTest {
     Files.writeString(validation.resolve("eval.json"), "{\"format\": 1, \"split\": \"validation\", \"recall@10\": 0.4}");
     RunDirectory b = RunDirectory.at(validation.toString());
     assertThat(b.readEval(SplitName.TEST)).as("validation metrics are never taken for test metrics").isEmpty();
-    assertThat(b.readEval(SplitName.VALIDATION).orElseThrow().get("recall@10").asDouble()).isEqualTo(0.4);
+    assertThat(b.readEval(SplitName.VALIDATION).orElseThrow().scores().values().get("recall@10")).isEqualTo(0.4);
     // a per-split file wins over the old one
     b.writeJson(b.eval(SplitName.VALIDATION), Map.of("split", "validation", "recall@10", 0.5));
-    assertThat(b.readEval(SplitName.VALIDATION).orElseThrow().get("recall@10").asDouble()).isEqualTo(0.5);
+    assertThat(b.readEval(SplitName.VALIDATION).orElseThrow().scores().values().get("recall@10")).isEqualTo(0.5);
   }
 }

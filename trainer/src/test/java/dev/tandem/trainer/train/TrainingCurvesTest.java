@@ -2,6 +2,8 @@ package dev.tandem.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.Metric;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
@@ -14,10 +16,16 @@ import org.knowm.xchart.style.Styler;
 
 /** curves.png: the loss on the left axis, the validation metric on its own axis on the right, not stacked on the left. */
 class TrainingCurvesTest {
-  private static List<Map<String, Object>> history() {
-    List<Map<String, Object>> h = new ArrayList<>();
+  private static final Metric RECALL = Metric.recall(10);
+
+  private static EpochMetrics epoch(int e, double loss, double recall) {
+    return new EpochMetrics(e, 10L * e, loss, Map.of(RECALL.name(), recall), 0.001, 1000, 1, false, Map.of());
+  }
+
+  private static List<EpochMetrics> history() {
+    List<EpochMetrics> h = new ArrayList<>();
     for (int e = 1; e <= 6; e++) {
-      h.add(Map.of("epoch", e, "train_loss", 5.0 / e, "val_recall@10", 0.02 * e));
+      h.add(epoch(e, 5.0 / e, 0.02 * e));
     }
     return h;
   }
@@ -25,12 +33,12 @@ class TrainingCurvesTest {
   @Test
   void theMetricAxisIsOnTheRight() throws Exception {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart = TrainingCurves.chart("tt", history(), "recall@10", List.of(Map.of("epoch", 6, "val_recall@10", 0.05)));
+    XYChart chart = TrainingCurves.chart("tt", history(), RECALL, List.of(epoch(6, 1, 0.05)));
     assertThat(chart.getStyler().getYAxisGroupPosistion(0)).isNotEqualTo(Styler.YAxisPosition.Right);
     assertThat(chart.getStyler().getYAxisGroupPosistion(1)).isEqualTo(Styler.YAxisPosition.Right);
 
     // and it is drawn there: tick labels (dark text) right of the plot area, where nothing is drawn with one left axis
-    BufferedImage img = ImageIO.read(new ByteArrayInputStream(TrainingCurves.png("tt", history(), "recall@10", null)));
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(TrainingCurves.png("tt", history(), RECALL, null)));
     assertThat(darkPixels(img, img.getWidth() - 60, img.getWidth() - 5, img.getHeight() / 4, img.getHeight() * 3 / 4)).isGreaterThan(50);
   }
 

@@ -13,6 +13,7 @@ import dev.tandem.trainer.SmallJobs;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.checkpoint.FsCheckpointStore;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.metrics.Metric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,8 +73,8 @@ class TrainingLoopTest {
       assertThat(b.globalStep()).isEqualTo(a.globalStep());
       assertThat(finalParams(broken)).as(name).isEqualTo(finalParams(straight));
       assertThat(b.history()).hasSameSizeAs(a.history());
-      String metric = "val_" + loop(job, ds, broken, new SerialEpochs(every)).metricName();
-      assertThat(b.history().get(1).get(metric)).isEqualTo(a.history().get(1).get(metric));
+      Metric metric = loop(job, ds, broken, new SerialEpochs(every)).metric();
+      assertThat(b.history().get(1).value(metric)).isEqualTo(a.history().get(1).value(metric));
     }
   }
 
@@ -247,10 +248,10 @@ class TrainingLoopTest {
 
     // patience 1 would have stopped after epoch 2 had epoch 1 been watched and not beaten; all 3 epochs ran
     assertThat(s.history()).hasSize(3);
-    assertThat(s.history().get(0).get("improved")).isEqualTo(false);
-    assertThat(s.history().get(1).get("improved")).isEqualTo(false);
-    assertThat(s.history().get(2).get("improved")).isEqualTo(true);
-    assertThat(s.bestCheckpoint()).isEqualTo(FsCheckpointStore.idFor((Long) s.history().get(2).get("step")));
+    assertThat(s.history().get(0).improved()).isFalse();
+    assertThat(s.history().get(1).improved()).isFalse();
+    assertThat(s.history().get(2).improved()).isTrue();
+    assertThat(s.bestCheckpoint()).isEqualTo(FsCheckpointStore.idFor(s.history().get(2).step()));
   }
 
   @Test

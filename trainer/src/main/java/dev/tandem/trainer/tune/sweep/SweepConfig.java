@@ -1,16 +1,16 @@
 package dev.tandem.trainer.tune.sweep;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.config.Check;
+import dev.tandem.config.ConfigEnum;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.tune.ParamSpec;
 import dev.tandem.trainer.tune.SamplerConfig;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -56,7 +56,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
     Check.that(NAME.matcher(name).matches(), "name", "'" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
     seed = Check.orDefault(seed, 0L);
     Check.requiredText(base, "base");
-    set = set == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(set));
+    set = set == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(set));
     for (String k : set.keySet()) {
       Check.that(KEY.matcher(k).matches(), "set." + k, "is not a job key (a dotted path such as train.epochs)");
     }
@@ -68,7 +68,7 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
       Check.that(!e.getKey().equals("name") && !e.getKey().startsWith("cluster."), "space." + e.getKey(),
           "cannot be searched (trials share the job's name and cluster)");
     }
-    space = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(space));
+    space = Collections.unmodifiableMap(new LinkedHashMap<>(space));
     Check.required(objective, "objective");
     sampler = Check.orDefault(sampler, new SamplerConfig(null, null, null, null));
     budget = Check.orDefault(budget, new Budget(null, null, null));
@@ -111,30 +111,26 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
   public record Objective(String metric, String split, String direction) {
     public Objective {
       Check.requiredText(metric, "metric");
-      metric = metric.trim();
-      if (metric.startsWith("val_")) {
-        metric = metric.substring(4);
-      }
+      metric = Metric.parse(metric).name();
       split = Check.orDefault(split, "validation");
       Check.oneOf(split, List.of("validation", "test"), "split");
-      direction = Check.orDefault(direction, metric.contains("loss") || metric.contains("error") ? "min" : "max");
+      direction = Check.orDefault(direction, Metric.named(metric).maximised() ? "max" : "min");
       Check.oneOf(direction, List.of("max", "min"), "direction");
+    }
+
+    /** The objective's metric in the direction the sweep asks for. */
+    public Metric asMetric() {
+      return new Metric(metric, direction.equals("max") ? Metric.Direction.MAXIMISE : Metric.Direction.MINIMISE);
     }
 
     /** Whether a larger value is better. */
     public boolean maximize() {
-      return direction.equals("max");
+      return asMetric().maximised();
     }
 
     /** True if {@code a} is strictly better than {@code b} (NaN is worse than anything). */
     public boolean better(double a, double b) {
-      if (Double.isNaN(a)) {
-        return false;
-      }
-      if (Double.isNaN(b)) {
-        return true;
-      }
-      return maximize() ? a > b : a < b;
+      return asMetric().better(a, b);
     }
   }
 
@@ -187,18 +183,8 @@ public record SweepConfig(String name, Long seed, String base, Map<String, JsonN
     }
 
     /** The schedulers. */
-    public enum Type {
-      NONE, ASHA;
-
-      @JsonValue
-      public String key() {
-        return name().toLowerCase(Locale.ROOT);
-      }
-
-      @JsonCreator
-      public static Type of(String s) {
-        return Check.enumOf(values(), s);
-      }
+    public enum Type implements ConfigEnum {
+      NONE, ASHA
     }
   }
 

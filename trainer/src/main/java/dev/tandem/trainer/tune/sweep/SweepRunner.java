@@ -401,7 +401,7 @@ public final class SweepRunner {
       String id = toEvaluate.poll();
       Double value;
       try {
-        value = evaluation.evaluate(runOf(id), cfg.objective().metric());
+        value = evaluation.evaluate(runOf(id), cfg.objective().asMetric());
         LOG.info("trial {}: {} on the test split {}", id, cfg.objective().metric(), value);
       } catch (RuntimeException e) {
         LOG.warn("trial {}: test evaluation failed: {}", id, e.toString());

@@ -1,12 +1,14 @@
 package dev.tandem.trainer.tune.sweep;
 
+import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.metrics.EpochMetrics;
+import dev.tandem.trainer.metrics.Metric;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -49,7 +51,7 @@ public final class TrialMetrics {
 
   /** The metrics.jsonl key of the objective: its validation value. */
   public String key() {
-    return "val_" + objective.metric();
+    return objective.asMetric().key(SplitName.VALIDATION);
   }
 
   /**
@@ -59,7 +61,7 @@ public final class TrialMetrics {
    *     a run without metrics yet has an empty curve
    */
   public Optional<Curve> read(RunDirectory run) {
-    List<Map<String, Object>> metrics;
+    List<EpochMetrics> metrics;
     try {
       metrics = run.readMetrics();
     } catch (RuntimeException e) {
@@ -70,15 +72,15 @@ public final class TrialMetrics {
   }
 
   /** The objective's curve in the lines of a metrics.jsonl (an epoch missing from them reads as null). */
-  Curve curve(List<Map<String, Object>> metrics) {
-    String key = key();
+  Curve curve(List<EpochMetrics> metrics) {
+    Metric metric = objective.asMetric();
     List<Double> values = new ArrayList<>();
-    for (Map<String, Object> m : metrics) {
-      int epoch = m.get("epoch") instanceof Number n ? n.intValue() : values.size() + 1;
+    for (EpochMetrics m : metrics) {
+      int epoch = m.epoch() > 0 ? m.epoch() : values.size() + 1;
       while (values.size() < epoch - 1) {
         values.add(null);
       }
-      Double v = m.get(key) instanceof Number n && !Double.isNaN(n.doubleValue()) ? n.doubleValue() : null;
+      Double v = Double.isNaN(m.value(metric)) ? null : m.value(metric);
       if (values.size() >= epoch) {
         values.set(epoch - 1, v);
       } else {
@@ -94,8 +96,8 @@ public final class TrialMetrics {
         bestAt = e + 1;
       }
     }
-    boolean missing = !metrics.isEmpty() && best == null && !metrics.get(0).containsKey(key);
-    return new Curve(values, best, bestAt, missing ? List.copyOf(metrics.get(0).keySet()) : List.of());
+    boolean missing = !metrics.isEmpty() && best == null && !metrics.get(0).validation().containsKey(metric.name());
+    return new Curve(values, best, bestAt, missing ? List.copyOf(metrics.get(0).toJson().keySet()) : List.of());
   }
 
   /**

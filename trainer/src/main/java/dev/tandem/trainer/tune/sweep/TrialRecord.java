@@ -1,10 +1,11 @@
 package dev.tandem.trainer.tune.sweep;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.config.ConfigEnum;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,11 +37,11 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
     Map<String, Double> rungs, String stopReason, String error, Long pid, String host) {
 
   public TrialRecord {
-    params = params == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+    params = params == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(params));
     // missing values (an epoch without the metric) are null, not NaN: NaN is not JSON
     curve = curve == null ? List.of()
-        : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(curve.stream().map(d -> d == null || d.isNaN() ? null : d).toList()));
-    rungs = rungs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rungs));
+        : Collections.unmodifiableList(new ArrayList<>(curve.stream().map(d -> d == null || d.isNaN() ? null : d).toList()));
+    rungs = rungs == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(rungs));
   }
 
   /** A new trial, sampled now. */
@@ -74,7 +75,7 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
 
   /** Judged by ASHA at a rung. */
   public TrialRecord judgedAt(int rung, double rungValue) {
-    Map<String, Double> r = new java.util.LinkedHashMap<>(rungs);
+    Map<String, Double> r = new LinkedHashMap<>(rungs);
     r.put(String.valueOf(rung), rungValue);
     return new TrialRecord(id, index, status, params, attempts, interruptions, created, started, finished, seconds, epochs, value, bestEpoch,
         curve, r, stopReason, error, pid, host);
@@ -93,7 +94,7 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
   }
 
   /** The states of a trial. */
-  public enum Status {
+  public enum Status implements ConfigEnum {
     /** sampled, not running (not started yet, or to be resumed) */
     PENDING,
     /** a process is training it */
@@ -103,16 +104,6 @@ public record TrialRecord(String id, int index, Status status, Map<String, JsonN
     /** stopped early by the scheduler or the wall-clock limit; its checkpoints and metrics so far are kept */
     STOPPED,
     /** its job was invalid or its process failed; the error is recorded */
-    FAILED;
-
-    @JsonValue
-    public String key() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    @JsonCreator
-    public static Status of(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
-    }
+    FAILED
   }
 }

@@ -3,6 +3,7 @@ package dev.tandem.trainer.tune.sweep;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,8 +88,8 @@ public final class TrialStore {
   }
 
   /** A local path as a java.io.File (only for {@link #isLocal()} stores). */
-  public static java.io.File file(Path p) {
-    return new java.io.File(p.toUri().getPath());
+  public static File file(Path p) {
+    return new File(p.toUri().getPath());
   }
 
   /**

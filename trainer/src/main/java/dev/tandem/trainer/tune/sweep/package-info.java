@@ -21,5 +21,9 @@
  * <p>The search itself (spaces, samplers, ASHA's arithmetic) is in {@link dev.tandem.trainer.tune}. Nothing here knows
  * picocli or {@code dev.tandem.cli} (the trainer module cannot see them): what a command adds, a launcher for instance,
  * it passes in.
+ *
+ * <p>Must not import: {@code dev.tandem.trainer.model}, {@code dev.tandem.trainer.checkpoint}, {@code dev.tandem.ps},
+ * {@code dev.tandem.serving}, {@code dev.tandem.cli}, {@code picocli}, {@code org.apache.spark},
+ * {@code org.deeplearning4j}, {@code org.nd4j}. Trials train in processes of their own: the engine never builds a model.
  */
 package dev.tandem.trainer.tune.sweep;

@@ -2,6 +2,7 @@ package dev.tandem.trainer.tune.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tandem.trainer.metrics.EpochMetrics;
 import dev.tandem.trainer.train.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,14 +17,15 @@ class TrialMetricsTest {
   @TempDir
   Path dir;
 
-  static Map<String, Object> epoch(int e, String key, Object value) {
+  /** A metrics.jsonl line as an earlier version may have written it: only some of the fields. */
+  static EpochMetrics epoch(int e, String key, Object value) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("epoch", e);
     m.put("train_loss", 0.5);
     if (key != null) {
       m.put(key, value);
     }
-    return m;
+    return EpochMetrics.fromJson(m);
   }
 
   static TrialMetrics metrics(String direction) {
