@@ -61,8 +61,8 @@ final class DataCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      var params = new SyntheticGenerator.Params(users, items, events, factors, days, seed, LocalDate.of(2024, 1, 1), 1.0);
-      var src = new SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, null);
+      var params = new SyntheticGenerator.Params(users, items, events, factors, days, seed, LocalDate.of(2024, 1, 1), 1.0, 1.0);
+      var src = new SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, 1.0, null);
       Path dir = Fs.path(out);
       long t0 = System.nanoTime();
       var o = new SyntheticGenerator(src.params()).write(dir, threads == null ? Runtime.getRuntime().availableProcessors() : threads, Context.progress());

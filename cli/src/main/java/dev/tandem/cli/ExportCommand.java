@@ -62,6 +62,11 @@ final class ExportCommand implements Callable<Integer> {
     out.printf("exported %s v%d to %s%s%n", m.name(), m.version(), reg.versionDir(m.name(), m.version()),
         m.parent() == null ? "" : " (parent v" + m.parent() + ")");
     printModels(out, m);
+    VersionManifest.FileEntry history = m.files().get(dev.tandem.serving.bundle.ServingBundle.HISTORY_EVENTS);
+    if (history != null) {
+      out.printf("  history:   %s (%,d bytes): the dataset's events as of export, replayed when the version is loaded%n",
+          dev.tandem.serving.bundle.ServingBundle.HISTORY_EVENTS, history.bytes());
+    }
     long bytes = m.files().values().stream().mapToLong(VersionManifest.FileEntry::bytes).sum();
     out.printf("files: %d (%,d bytes), each with its SHA-256 in %s%n", m.files().size(), bytes, VersionManifest.FILE);
     out.printf("next: tandem registry promote %s/%s@v%d --alias production%n", reg.root(), m.name(), m.version());

@@ -45,6 +45,10 @@ final class IngestBench implements Callable<Integer> {
     String synthYaml = resource("/bench-synthetic.yaml").replace("${EVENTS}", Long.toString(events))
         .replace("${USERS}", Long.toString(Math.max(2000, events / 50))).replace("${ITEMS}", Long.toString(Math.max(1000, events / 200)));
     measure(out, t, "synthetic", synthYaml, home, home + "/bench/synthetic-" + events);
+    // the same log with point-in-time history features (9 kinds of them, per user and per item)
+    String historyYaml = resource("/bench-synthetic-history.yaml").replace("${EVENTS}", Long.toString(events))
+        .replace("${USERS}", Long.toString(Math.max(2000, events / 50))).replace("${ITEMS}", Long.toString(Math.max(1000, events / 200)));
+    measure(out, t, "synthetic + history", historyYaml, home, home + "/bench/synthetic-history-" + events);
     if (Fs.exists(Fs.path(movielens + "/u.data"))) {
       String mlYaml = resource("/bench-movielens.yaml").replace("${PATH}", Fs.path(movielens).toString());
       measure(out, t, "movielens-100k", mlYaml, home, home + "/bench/movielens-100k");

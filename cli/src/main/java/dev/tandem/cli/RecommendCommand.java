@@ -8,6 +8,9 @@ import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.history.EventFile;
+import dev.tandem.serving.history.LiveHistory;
+import dev.tandem.serving.history.ServedEvent;
 import dev.tandem.serving.registry.ModelRef;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -55,6 +58,9 @@ final class RecommendCommand implements Callable<Integer> {
   String out;
   @Option(names = "--threads", defaultValue = "2", description = "Batch mode threads (default: ${DEFAULT-VALUE}).")
   int threads;
+  @Option(names = "--events", paramLabel = "FILE", description = "Events to add to the history before answering (a model with history"
+      + " features): CSV with a header (user,item,time,<outcome columns>; .csv) or JSON lines as POST /events takes them.")
+  String events;
 
   @Override
   public Integer call() throws Exception {
@@ -68,6 +74,9 @@ final class RecommendCommand implements Callable<Integer> {
     ServingBundle bundle = ServingBundle.load(ref);
     PrintWriter pw = spec.commandLine().getOut();
     try (BundleRecommender rec = rules == null ? new BundleRecommender(bundle) : new BundleRecommender(bundle, ServingConfig.load(rules))) {
+      if (events != null) {
+        applyEvents(rec);
+      }
       if (allUsers) {
         long t0 = System.nanoTime();
         long n;
@@ -97,6 +106,21 @@ final class RecommendCommand implements Callable<Integer> {
       print(pw, r, ref);
     }
     return 0;
+  }
+
+  /** The events of --events, through the validation and the code of POST /events (without an events log). */
+  private void applyEvents(BundleRecommender rec) throws IOException {
+    LiveHistory history = rec.history();
+    if (history == null) {
+      throw new IllegalArgumentException("--events: " + rec.model() + " v" + rec.version() + " has no history features, so events change"
+          + " nothing");
+    }
+    List<ServedEvent> list = EventFile.read(Fs.path(events), history.schema(), history.now());
+    LiveHistory.Receipt r = history.record(list);
+    // on stderr: with --json, stdout is the answer alone
+    spec.commandLine().getErr().printf("applied %,d event(s) from %s (%d of items the version does not know, %d new user(s))%n", r.accepted(),
+        Fs.shown(Fs.path(events)), r.unknownItems(), r.newUsers());
+    spec.commandLine().getErr().flush();
   }
 
   static Map<String, String> parse(List<String> kvs) {

@@ -59,6 +59,10 @@ final class ServeBench implements Callable<Integer> {
   String model;
   @Option(names = "--work", description = "Working directory (default: $TANDEM_HOME or ./tandem-work).")
   String work;
+  @Option(names = "--history", description = "Models with point-in-time history features (the example jobs plus user and item history"
+      + " features): every request computes them as of now, and before each request an event of its user is recorded durably through an"
+      + " events log (its latency is reported apart).")
+  boolean history;
   @Option(names = "--no-index-cache", description = "Always build HNSW graphs (by default they are kept under $TANDEM_HOME/bench/serve/indexes"
       + " and reused by later runs with the same catalogue and graph parameters).")
   boolean noIndexCache;
@@ -67,7 +71,10 @@ final class ServeBench implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     ServingBundle base = model != null ? ServingBundle.load(ModelRef.parse(model, null).orElse("production"))
-        : trainedBase(work != null ? work : Context.home(), out);
+        : trainedBase(work != null ? work : Context.home(), out, history);
+    if (history && base.history() == null) {
+      throw new IllegalArgumentException("--history: " + base.name() + " v" + base.version() + " has no history features");
+    }
     List<ServingConfig.IndexKind> kinds = new ArrayList<>();
     for (String i : indexes) {
       ServingConfig.IndexKind kind = Check.enumOf(ServingConfig.IndexKind.values(), i);
@@ -77,31 +84,46 @@ final class ServeBench implements Callable<Integer> {
       kinds.add(kind);
     }
     String home = work != null ? work : Context.home();
+    String eventsLog = history ? home + "/bench/serve/events-log-" + System.currentTimeMillis() : null;
     ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, efs.get(0)), efs,
-        noise, 200, 17, noIndexCache ? null : home + "/bench/serve/indexes");
+        noise, 200, 17, noIndexCache ? null : home + "/bench/serve/indexes", eventsLog);
     out.printf("base models: %s v%d (user tower of %d-d vectors%s); %d real items are the centres of each synthetic catalogue%n", base.name(),
         base.version(), base.itemVectors().dim(), base.hasRanking() ? ", DCN ranking model" : ", no ranking model", base.items().size());
     out.flush();
     Tables t = new Tables("items", "index", "threads", "p50 ms", "p99 ms", "max ms", "requests/s", "recall@" + k, "build s", "table MB",
         "index MB");
-    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "cpu p50 ms",
-        "cpu p99 ms", "GCs", "GC ms");
+    Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "of which history ms",
+        "cpu p50 ms", "cpu p99 ms", "GCs", "GC ms");
+    Tables events = new Tables("items", "index", "threads", "event p50 ms", "event p99 ms", "events", "log syncs");
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
       for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s, Context.progress())) {
         stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
-            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.cpuP50Ms(), r.cpuP99Ms(), r.gcCount(), r.gcMs());
+            r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.history() ? r.stageMeanMs().get("history") : "-", r.cpuP50Ms(),
+            r.cpuP99Ms(), r.gcCount(), r.gcMs());
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
             r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
             r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
+        if (!Double.isNaN(r.eventP50Ms())) {
+          events.row(r.items(), r.index(), r.threads(), r.eventP50Ms(), r.eventP99Ms(), requests, r.eventSyncs());
+        }
       }
+    }
+    if (eventsLog != null) {
+      Fs.delete(Fs.path(eventsLog));
     }
     out.println();
     t.print(out);
     out.printf("%nwhere the time goes: mean ms per request in each stage; CPU time of the requesting thread per request (the work,"
         + " without waiting for a core); garbage collections during the measurement%n");
     stages.print(out);
+    if (history) {
+      out.printf("%nhistory: requests compute %d history features as of now (%d events in the bundle's history); before each request an"
+          + " event of its user is recorded, durable (hsync) in an events log under %s, timed apart:%n", base.transform().history().features()
+          .size(), base.history().size(), Fs.shown(Fs.path(home + "/bench/serve")));
+      events.print(out);
+    }
     out.printf("%nEach request: encode the user from the bundle's raw attributes, run the user tower, retrieve the top %d by inner product,"
         + " rank them%s, apply the rules; cache off. Timed per request (HdrHistogram); %d requests per row after %d warm-up requests."
         + " HNSW: m=%d, ef_construction=%d; recall@%d is against exact search over %d users' vectors. Catalogue: %s real item vectors"
@@ -121,16 +143,67 @@ final class ServeBench implements Callable<Integer> {
 
   /** The synthetic example jobs trained for two epochs, exported once to a registry under the working directory and reused. */
   static ServingBundle trainedBase(String home, PrintWriter out) {
+    return trainedBase(home, out, false);
+  }
+
+  /** The example jobs' dataset plus history features: the same rows, with what each user's and item's earlier events say. */
+  static final String HISTORY_FEATURES = """
+      - {name: user_events, kind: history_count, of: user}
+      - {name: user_events_7d, kind: history_count, of: user, window: 7d}
+      - {name: user_rate, kind: history_rate, of: user, smoothing: 5}
+      - {name: user_mean_watch, kind: history_mean, of: user, source: watch_seconds, smoothing: 5}
+      - {name: since_last, kind: time_since, of: user}
+      - {name: item_events, kind: history_count, of: item}
+      - {name: item_rate, kind: history_rate, of: item, smoothing: 5}
+      """;
+
+  /** An example job with {@link #HISTORY_FEATURES}; the user tower (if the job lists its features) reads the user-side ones. */
+  static String withHistory(String yaml) {
+    try {
+      com.fasterxml.jackson.databind.ObjectMapper y = dev.tandem.config.ConfigLoader.yaml();
+      com.fasterxml.jackson.databind.node.ObjectNode job = (com.fasterxml.jackson.databind.node.ObjectNode) y.readTree(yaml);
+      job.put("name", job.path("name").asText() + "-history");
+      com.fasterxml.jackson.databind.node.ArrayNode features = (com.fasterxml.jackson.databind.node.ArrayNode) job.path("dataset").path("features");
+      com.fasterxml.jackson.databind.JsonNode extra = y.readTree(HISTORY_FEATURES);
+      extra.forEach(features::add);
+      if (job.path("model").path("user_features").isArray()) {
+        com.fasterxml.jackson.databind.node.ArrayNode user = (com.fasterxml.jackson.databind.node.ArrayNode) job.path("model").path("user_features");
+        extra.forEach(f -> {
+          if (f.path("of").asText().equals("user")) {
+            user.add(f.path("name").asText());
+          }
+        });
+      }
+      return y.writeValueAsString(job);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static ServingBundle trainedBase(String home, PrintWriter out, boolean history) {
     String dir = home + "/bench/serve";
     FsModelRegistry registry = FsModelRegistry.at(dir + "/registry");
-    if (!registry.names().contains("bench-serve")) {
+    String name = history ? "bench-serve-history" : "bench-serve";
+    if (!registry.names().contains(name)) {
       List<String> runs = new ArrayList<>();
       for (String job : List.of("synthetic-two-tower.yaml", "synthetic-ranking.yaml")) {
         File file = new File(QuickstartCommand.examples(), job);
         if (!file.exists()) {
           throw new IllegalArgumentException("example job " + file + " not found: run from the repository (scripts/tandem bench serve) or give --model");
         }
-        ConfigLoader.Loaded<JobConfig> loaded = JobConfig.load(file.getPath(), List.of("train.epochs=2"));
+        ConfigLoader.Loaded<JobConfig> loaded;
+        if (history) {
+          String yaml;
+          try {
+            yaml = withHistory(java.nio.file.Files.readString(file.toPath()));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+          }
+          loaded = ConfigLoader.parse(yaml, file.getPath() + " (with history features)", file.getParent(), JobConfig.class,
+              List.of("train.epochs=2"));
+        } else {
+          loaded = JobConfig.load(file.getPath(), List.of("train.epochs=2"));
+        }
         PreparedDataset ds = Datasets.resolve(loaded, home + "/cache", Context.progress());
         RunDirectory run = RunDirectory.at(dir + "/runs/" + loaded.value().name());
         try {
@@ -143,8 +216,8 @@ final class ServeBench implements Callable<Integer> {
         new LocalTrainer().train(new RunRequest(loaded, run, ds, false, Context.progress()));
         runs.add(run.root().toString());
       }
-      BundleExporter.export(registry, "bench-serve", new BundleExporter.Request(runs.get(0), "best", runs.get(1), "best", null, null));
+      BundleExporter.export(registry, name, new BundleExporter.Request(runs.get(0), "best", runs.get(1), "best", null, null));
     }
-    return ServingBundle.load(registry, "bench-serve", "latest");
+    return ServingBundle.load(registry, name, "latest");
   }
 }

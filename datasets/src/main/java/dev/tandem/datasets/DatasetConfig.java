@@ -24,6 +24,11 @@ import java.util.Set;
  * @param threads     parser threads (default: available processors)
  * @param timestampRange the times events may plausibly have; others are bad rows (default 1990-01-01 to one day after
  *                    preparation)
+ * @param availabilityDelay how long after it happens an event can be used (default {@code 0s}): a history feature at
+ *                    time t sees only events with timestamp {@code < t - availability_delay}. Pipelines deliver events
+ *                    late; the delay keeps training honest about what serving will have seen.
+ * @param historyMaxEvents events kept per user or item for the trailing windows of history features (default 1,000,000):
+ *                    memory grows with the events inside the windows; beyond the cap a window counts the newest only
  */
 public record DatasetConfig(
     SourceConfig source,
@@ -35,7 +40,9 @@ public record DatasetConfig(
     Integer rowsPerShard,
     Integer minShards,
     Integer threads,
-    TimestampRange timestampRange) {
+    TimestampRange timestampRange,
+    String availabilityDelay,
+    Integer historyMaxEvents) {
 
   public DatasetConfig {
     Check.required(source, "source");
@@ -61,6 +68,29 @@ public record DatasetConfig(
     threads = Check.orDefault(threads, Runtime.getRuntime().availableProcessors());
     Check.positive(threads, "threads");
     timestampRange = Check.orDefault(timestampRange, TimestampRange.DEFAULT);
+    availabilityDelay = availabilityDelay == null || availabilityDelay.isBlank() ? "0s" : availabilityDelay.trim();
+    Durations.seconds(availabilityDelay, "availability_delay");
+    historyMaxEvents = Check.orDefault(historyMaxEvents, 1_000_000);
+    Check.positive(historyMaxEvents, "history_max_events");
+    checkHistory(features);
+  }
+
+  /** History features refer to other features and columns: check what can be checked without the data. */
+  private static void checkHistory(List<FeatureSpec> features) {
+    for (int i = 0; i < features.size(); i++) {
+      FeatureSpec f = features.get(i);
+      if (f.kind() == FeatureKind.HISTORY_ITEMS) {
+        boolean itemIds = features.stream().anyMatch(g -> g.entity() == Entity.ITEM && g.source().equals("item_id") && g.isIndexed()
+            && !g.isHistory() && g.kind() == FeatureKind.CATEGORICAL);
+        Check.that(itemIds, "features[" + i + "].kind", "history_items lists item ids by the vocabulary of the item_id feature: "
+            + "declare {name: item_id, entity: item, kind: categorical}");
+      }
+    }
+  }
+
+  /** {@link #availabilityDelay} in seconds. */
+  public long availabilityDelaySeconds() {
+    return Durations.seconds(availabilityDelay, "availability_delay");
   }
 
   public LabelRule labelRule() {

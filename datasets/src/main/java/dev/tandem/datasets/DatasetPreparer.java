@@ -7,6 +7,7 @@ import dev.tandem.datasets.features.EncodedColumn;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.features.FittedFeature;
 import dev.tandem.datasets.features.TransformFitter;
+import dev.tandem.datasets.history.HistoryFeature;
 import dev.tandem.datasets.profile.DatasetProfile;
 import dev.tandem.datasets.source.EventLogReader;
 import dev.tandem.datasets.source.EventLogSource;
@@ -188,15 +189,18 @@ public final class DatasetPreparer {
     run.lap("split");
     EntityAttributes attributes = EntityAttributes.of(cfg, events, raw.usersTable(), raw.itemsTable());
     run.lap("entities");
-    FeatureValues values = new FeatureValues(events, attributes);
+    HistoryColumns history = HistoryColumns.of(cfg, events, outcomes, splits, attributes, progress);
+    run.lap("history");
+    FeatureValues values = new FeatureValues(events, attributes, history);
     List<FittedFeature> fitted = fit(values, splits);
-    FeatureTransform transform = new FeatureTransform(fitted);
+    FeatureTransform transform = new FeatureTransform(fitted, history.features().isEmpty() ? null
+        : new FeatureTransform.HistorySection(cfg.availabilityDelaySeconds(), cfg.historyMaxEvents(), history.features()));
     run.lap("fit");
     List<EncodedColumn> context = encodeContext(transform, values);
     run.lap("encode");
     DatasetProfile profile = new SplitProfiler(cfg.features(), fitted, values, outcomes).profile(splits);
     run.lap("profile");
-    write(out, run, source, plan, raw, new DatasetWriter.Content(events, splits, outcomes, context, attributes, transform, profile));
+    write(out, run, source, plan, raw, new DatasetWriter.Content(events, splits, outcomes, context, attributes, transform, profile, history));
     LOG.info("prepared {} events ({} rejected) into {} in {} s", events.size(), raw.rowsRejected(), out, String.format("%.1f", run.seconds()));
     return PreparedDataset.open(out.toString());
   }
@@ -240,19 +244,38 @@ public final class DatasetPreparer {
     return new RawInput.SideRead(res.data(), res.rowsRead(), res.rowsRejected());
   }
 
-  /** The fit phase: every feature's encoding, fitted on the train split only. */
+  /**
+   * The fit phase: every feature's encoding, fitted on the train split only. Item lists of history_items take the
+   * item_id feature's vocabulary, so they are fitted after it.
+   */
   private List<FittedFeature> fit(FeatureValues values, SplitRanges splits) {
-    List<FittedFeature> fitted = new ArrayList<>();
-    for (FeatureSpec f : cfg.features()) {
-      fitted.add(TransformFitter.fit(f, values.of(f, 0, splits.trainEnd()), FeatureValues.weights(f, splits.train())));
+    FittedFeature[] fitted = new FittedFeature[cfg.features().size()];
+    FittedFeature itemIds = null;
+    for (int k = 0; k < fitted.length; k++) {
+      FeatureSpec f = cfg.features().get(k);
+      if (f.kind() != FeatureKind.HISTORY_ITEMS) {
+        fitted[k] = TransformFitter.fit(f, values.of(f, 0, splits.trainEnd()), FeatureValues.weights(f, splits.train()));
+        if (f.entity() == Entity.ITEM && f.source().equals("item_id") && itemIds == null) {
+          itemIds = fitted[k];
+        }
+      }
     }
-    return fitted;
+    for (int k = 0; k < fitted.length; k++) {
+      if (fitted[k] == null) {
+        fitted[k] = TransformFitter.itemSequence(cfg.features().get(k), itemIds);
+      }
+    }
+    return List.of(fitted);
   }
 
-  /** The encode phase: the context features of every event (entity features are encoded from the entity tables). */
+  /**
+   * The encode phase: the context features of every event, history features among them (entity features are encoded
+   * from the entity tables).
+   */
   private List<EncodedColumn> encodeContext(FeatureTransform transform, FeatureValues values) {
     int n = values.events().size();
-    Function<String, FeatureSpec> bySource = src -> cfg.features(Entity.CONTEXT).stream().filter(f -> f.source().equals(src))
+    Function<String, FeatureSpec> bySource = src -> cfg.features(Entity.CONTEXT).stream()
+        .filter(f -> f.isHistory() ? HistoryFeature.column(f.name()).equals(src) : f.source().equals(src))
         .findFirst().orElseThrow();
     return new ArrayList<>(transform.encode(Entity.CONTEXT, n, src -> values.of(bySource.apply(src), 0, n)).columns().values());
   }
@@ -310,7 +333,19 @@ public final class DatasetPreparer {
     }
     return new PrepareSummary(fingerprint, raw.rowsRead(), events.size(), raw.rowsRejected(), run.bad.byReason(), sample, sizes,
         events.size() - splits.testEnd(), sideTables, entities, positive, times, run.seconds(), run.phaseSeconds,
-        plan.timestampSummary(source.log().timestampFormat()));
+        plan.timestampSummary(source.log().timestampFormat()), historySummary(c.history()));
+  }
+
+  private PrepareSummary.HistorySummary historySummary(HistoryColumns history) {
+    if (history.features().isEmpty()) {
+      return null;
+    }
+    if (history.truncations() > 0) {
+      LOG.warn("{} events fell out of trailing windows because a user or item had more than dataset.history_max_events={} in one; "
+          + "those windows count the newest events only", history.truncations(), cfg.historyMaxEvents());
+    }
+    return new PrepareSummary.HistorySummary(history.features().stream().map(HistoryFeature::name).toList(), cfg.availabilityDelay(),
+        cfg.historyMaxEvents(), history.truncations());
   }
 
   private static PrepareSummary.EntitySummary entitySummary(int total, SplitRanges splits, Function<SplitRanges.EntityCounts, int[]> rows) {

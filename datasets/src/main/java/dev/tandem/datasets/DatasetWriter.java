@@ -28,7 +28,7 @@ import org.apache.hadoop.fs.Path;
 final class DatasetWriter {
   /** Everything a prepared dataset holds, as the phases before writing left it. */
   record Content(OrderedEvents events, SplitRanges splits, Outcomes outcomes, List<EncodedColumn> context,
-      EntityAttributes attributes, FeatureTransform transform, DatasetProfile profile) {}
+      EntityAttributes attributes, FeatureTransform transform, DatasetProfile profile, HistoryColumns history) {}
 
   /** The data files written, with the checksums the summary and the manifest record. */
   record Written(Map<String, List<ColumnFile.Written>> shards, ColumnFile.Written users, ColumnFile.Written items,

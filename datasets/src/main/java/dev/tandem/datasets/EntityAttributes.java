@@ -15,7 +15,14 @@ record EntityAttributes(Map<String, String[]> users, Map<String, String[]> items
   static EntityAttributes of(DatasetConfig cfg, OrderedEvents events, SideTableData usersTable, SideTableData itemsTable) {
     return new EntityAttributes(
         attributes(cfg.features(Entity.USER), "user_id", events.userIds(), usersTable, events.user(), events),
-        attributes(cfg.features(Entity.ITEM), "item_id", events.itemIds(), itemsTable, events.item(), events));
+        attributes(itemSources(cfg), "item_id", events.itemIds(), itemsTable, events.item(), events));
+  }
+
+  /** The item features, and the item attributes history_share features compare (shipped with the items for serving). */
+  private static List<FeatureSpec> itemSources(DatasetConfig cfg) {
+    List<FeatureSpec> out = new java.util.ArrayList<>(cfg.features(Entity.ITEM));
+    cfg.features().stream().filter(f -> f.kind() == FeatureKind.HISTORY_SHARE).forEach(out::add);
+    return out;
   }
 
   private static Map<String, String[]> attributes(List<FeatureSpec> features, String idColumn, String[] ids, SideTableData table,

@@ -7,10 +7,16 @@ import dev.tandem.datasets.features.RawColumn;
  * one value per entity row (its id or attribute), weighted by the entity's events in the range at hand; context
  * features take one value per event of the range.
  */
-record FeatureValues(OrderedEvents events, EntityAttributes attributes) {
+record FeatureValues(OrderedEvents events, EntityAttributes attributes, HistoryColumns history) {
 
-  /** The values of {@code f} for the events {@code [from, to)}: per entity row, or per event for context features. */
+  /**
+   * The values of {@code f} for the events {@code [from, to)}: per entity row, or per event for context features
+   * (history features among them: derived as of each event's time).
+   */
   RawColumn of(FeatureSpec f, int from, int to) {
+    if (f.isHistory()) {
+      return history.column(f, from, to);
+    }
     return switch (f.entity()) {
       case USER -> RawColumn.of(f.source().equals("user_id") ? events.userIds() : attributes.users().get(f.source()));
       case ITEM -> RawColumn.of(f.source().equals("item_id") ? events.itemIds() : attributes.items().get(f.source()));

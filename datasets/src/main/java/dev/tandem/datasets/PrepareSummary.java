@@ -13,6 +13,7 @@ import java.util.Map;
  * @param phaseSeconds   wall time of each phase of preparation
  * @param timestamps     how the timestamp column was read and which times were plausible (null in summaries written
  *                       before Tandem recorded it)
+ * @param history        how point-in-time features were computed (null without history features)
  */
 public record PrepareSummary(
     String fingerprint,
@@ -29,7 +30,8 @@ public record PrepareSummary(
     Map<String, String[]> timeRange,
     double seconds,
     Map<String, Double> phaseSeconds,
-    TimestampSummary timestamps) {
+    TimestampSummary timestamps,
+    HistorySummary history) {
 
   public static final String FILE = "summary.json";
   /** The version of this file's format (see {@link dev.tandem.format.Persisted}). */
@@ -49,6 +51,16 @@ public record PrepareSummary(
    * @param validTo    the latest plausible time; later events are bad rows
    */
   public record TimestampSummary(String column, String configured, String readAs, String decidedBy, String validFrom, String validTo) {}
+
+  /**
+   * Point-in-time features.
+   *
+   * @param features            their names
+   * @param availabilityDelay   an event at t saw the events with timestamp {@code < t - delay}
+   * @param maxEvents           events kept per user or item for trailing windows
+   * @param truncatedWindowEvents window events dropped for that cap (their windows then cover the newest events only)
+   */
+  public record HistorySummary(List<String> features, String availabilityDelay, int maxEvents, long truncatedWindowEvents) {}
 
   /** Users or items: how many are known, how many have train events, how many evaluation events are cold. */
   public record EntitySummary(long total, long inTrain, long validationEventsUnseenInTrain, long testEventsUnseenInTrain) {}

@@ -88,6 +88,19 @@ record ReadPlan(List<String> header, EventLogReader.Plan events, SideColumns use
     for (int i = 0; i < cfg.features().size(); i++) {
       FeatureSpec f = cfg.features().get(i);
       String s = f.source();
+      if (f.isHistory()) {
+        if (f.kind() == FeatureKind.HISTORY_MEAN && !numeric.containsKey(s)) {
+          throw new ConfigException("dataset.features[" + i + "].source", "history_mean averages an outcome column: the label's column '"
+              + rule.column() + "' or one of " + EventLogSource.OUTCOMES + " mapped in dataset.source.columns; '" + s + "' is neither");
+        }
+        if (f.kind() != FeatureKind.HISTORY_SHARE) {
+          continue; // derived from the events themselves
+        }
+        if (itemCols.contains(s)) {
+          itemSide.add(f);
+          continue;
+        }
+      }
       if (s.equals("user_id") || s.equals("item_id")) {
         continue;
       }

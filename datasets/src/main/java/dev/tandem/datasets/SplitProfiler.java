@@ -52,7 +52,9 @@ final class SplitProfiler {
     FeatureProfile[] computed = new FeatureProfile[features.size()];
     IntStream.range(0, computed.length).parallel().forEach(k -> {
       FeatureSpec f = features.get(k);
-      computed[k] = Profiler.profile(f.kind(), fitted.get(k), values.of(f, from, to), FeatureValues.weights(f, counts),
+      // history features are numbers (an item list: its length), profiled as such for drift checks
+      FeatureKind kind = f.isHistory() ? FeatureKind.NUMERIC : f.kind();
+      computed[k] = Profiler.profile(kind, fitted.get(k), values.of(f, from, to), FeatureValues.weights(f, counts),
           isTrain ? null : trainEdges.get(f.name()));
     });
     Map<String, FeatureProfile> byName = new LinkedHashMap<>();

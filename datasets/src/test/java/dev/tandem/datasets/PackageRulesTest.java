@@ -34,7 +34,8 @@ class PackageRulesTest {
       D + ".source", List.of(D + "!", D + ".features", D + ".profile", D + ".shard"),
       D + ".features", List.of(D + ".source", D + ".text", D + ".shard", D + ".profile"),
       D + ".profile", List.of(D + ".source", D + ".text", D + ".shard"),
-      D + ".synth", List.of(D + "!", D + ".features", D + ".profile", D + ".shard"));
+      D + ".synth", List.of(D + "!", D + ".features", D + ".profile", D + ".shard"),
+      D + ".history", List.of(D + ".source", D + ".text", D + ".shard", D + ".profile", D + ".features"));
 
   @Test
   void everyPackageIsDocumentedAndImportsOnlyWhatItsDocumentationAllows() throws IOException {

@@ -9,12 +9,14 @@ import dev.tandem.datasets.features.EncodedColumn;
 import dev.tandem.datasets.features.EncodedTable;
 import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.history.LiveHistory;
 import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.Candidates;
 import dev.tandem.serving.retrieval.ExactIndex;
 import dev.tandem.serving.retrieval.HnswCandidateIndex;
 import dev.tandem.trainer.model.InputGroup;
 import dev.tandem.trainer.model.ModelSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +49,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>{@link #assemble}: scores, details and the explanation of the answer.</li>
  * </ol>
  *
- * Whole results are cached too (LRU with TTL). {@link #close()} releases what the recommender made: its copies of the
+ * Whole results are cached too (LRU with TTL).
+ *
+ * <p><b>History.</b> When the bundle's transform has history features, the recommender keeps a {@link LiveHistory}
+ * (the bundle's events, then those posted since) and computes them as of the request's time (the injected clock)
+ * through the datasets module's code: the user tower's row gets the user's history (no candidate), each ranking
+ * candidate the (user, candidate) history. A cached user vector or result belongs to the user's history as it was: an
+ * event of the user makes it unreachable at once, and nothing of a user is cached while one of the user's events
+ * still waits to become visible. Values that drift with time alone (trailing windows, time since the last event) and
+ * the history of candidate items are as fresh as the cache's TTL. Bundles without history features are served exactly
+ * as before.
+ *
+ * <p>{@link #close()} releases what the recommender made: its copies of the
  * models, the retrieval index it built, and the caches; the bundle stays its owner's.
  */
 public final class BundleRecommender implements Recommender {
@@ -66,10 +79,20 @@ public final class BundleRecommender implements Recommender {
   private final Set<String> contextSources;
   private final int[] popularOrder;
   private final Cache<UserKey, float[]> userVectors;
-  private final Cache<RecommendRequest, Recommendations> results;
+  private final Cache<ResultKey, Recommendations> results;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The live history of the transform's history features; null when it has none. */
+  private final LiveHistory history;
+  /** Whether the user tower reads a user-side history feature (then an unknown user with events is not a popularity case). */
+  private final boolean towerReadsHistory;
+  /** Whether the ranking model reads a history feature (else candidates' history is not computed). */
+  private final boolean rankerReadsHistory;
 
-  private record UserKey(String user, Map<String, String> attributes) {}
+  /** A cached user vector: of a user with these attributes, as of the user's {@code generation} of events. */
+  private record UserKey(String user, Map<String, String> attributes, long generation) {}
+
+  /** A cached result: of this request, as of the user's {@code generation} of events. */
+  private record ResultKey(RecommendRequest request, long generation) {}
 
   /**
    * Who a request is for, once the path is chosen.
@@ -78,7 +101,8 @@ public final class BundleRecommender implements Recommender {
    * @param userAttributes the raw user attributes the user vector is encoded from (sorted)
    * @param context        the request's context attributes (sorted)
    */
-  private record Subject(int row, RecommendationPath path, Map<String, String> userAttributes, Map<String, String> context) {}
+  private record Subject(int row, RecommendationPath path, Map<String, String> userAttributes, Map<String, String> context,
+      int historyRow, long now, long[] historyNanos) {}
 
   /** Candidates in ranked order: the ranking model's scores by candidate position (null when not ranked). */
   private record Ranked(float[] scores, int[] order) {}
@@ -99,6 +123,14 @@ public final class BundleRecommender implements Recommender {
    * index handed in stays the caller's: {@link #close()} does not close it.
    */
   public BundleRecommender(ServingBundle bundle, ServingConfig config, CandidateIndex index) {
+    this(bundle, config, index, Clock.systemUTC());
+  }
+
+  /**
+   * With the clock history features are computed as of (requests are answered as of its current second). The
+   * bundle's history, if it has one, is rebuilt here from its events.
+   */
+  public BundleRecommender(ServingBundle bundle, ServingConfig config, CandidateIndex index, Clock clock) {
     if (index != null && index.size() != bundle.itemVectors().size()) {
       throw new IllegalArgumentException("the index holds " + index.size() + " items, the bundle " + bundle.itemVectors().size());
     }
@@ -112,6 +144,17 @@ public final class BundleRecommender implements Recommender {
     this.rankers = bundle.hasRanking() && config.ranking().enabled() ? new GraphPool(bundle.ranking()) : null;
     this.userSources = new LinkedHashSet<>(transform.sources(Entity.USER));
     this.contextSources = new LinkedHashSet<>(transform.sources(Entity.CONTEXT));
+    if (transform.history() != null && bundle.history() != null) {
+      this.history = new LiveHistory(transform, bundle.history(), bundle.users(), bundle.items(), clock,
+          new LiveHistory.Limits(config.history().maxNewUsers(), config.history().maxAheadSeconds()));
+      history.featureNames().forEach(f -> contextSources.remove(LiveHistory.column(f))); // computed here, never sent
+      this.towerReadsHistory = bundle.retrievalSpec().query().features().stream().anyMatch(history::isHistoryFeature);
+      this.rankerReadsHistory = bundle.hasRanking() && bundle.rankingSpec().query().features().stream().anyMatch(history::isHistoryFeature);
+    } else {
+      this.history = null;
+      this.towerReadsHistory = false;
+      this.rankerReadsHistory = false;
+    }
     this.popularOrder = popularityOrder(bundle.popularity());
     this.userVectors = cache(config.cache());
     this.results = cache(config.cache());
@@ -151,14 +194,20 @@ public final class BundleRecommender implements Recommender {
     }
     validate(req);
     boolean cache = req.useCache() && config.cache().enabled();
-    RecommendRequest key = cache ? req.withExplain(false) : null;
+    long now = history == null ? 0 : history.now();
+    long generation = 0;
+    if (history != null) {
+      generation = history.generation(req.user()); // read before the check: a later event only makes the key older
+      cache = cache && history.settled(req.user(), now);
+    }
+    ResultKey key = cache ? new ResultKey(req.withExplain(false), generation) : null;
     if (cache) {
       Recommendations hit = results.getIfPresent(key);
       if (hit != null) {
         return hit.served(true, req.explain());
       }
     }
-    Recommendations r = compute(req, cache);
+    Recommendations r = compute(req, cache, now, generation);
     if (cache) {
       results.put(key, r);
     }
@@ -192,12 +241,12 @@ public final class BundleRecommender implements Recommender {
   }
 
   /** The pipeline, stage by stage; each stage's time goes into the explanation. */
-  private Recommendations compute(RecommendRequest req, boolean cache) {
-    Subject who = subject(req);
+  private Recommendations compute(RecommendRequest req, boolean cache, long now, long generation) {
+    Subject who = subject(req, now);
     BitSet excluded = rules.excluded(who.row(), req.exclude());
     int n = Math.max(config.retrieval().candidates(), req.k() + rules.explorationSlots(req.k()));
     long t0 = System.nanoTime();
-    float[] userVector = who.path() == RecommendationPath.POPULARITY ? null : userVector(who, req, cache);
+    float[] userVector = who.path() == RecommendationPath.POPULARITY ? null : userVector(who, req, cache, generation);
     long t1 = System.nanoTime();
     Candidates cands = candidates(userVector, n, excluded);
     long t2 = System.nanoTime();
@@ -211,29 +260,36 @@ public final class BundleRecommender implements Recommender {
     stages.put("retrieval", (t2 - t1) / 1e6);
     stages.put("ranking", (t3 - t2) / 1e6);
     stages.put("rules", (t4 - t3) / 1e6);
+    if (history != null) {
+      stages.put("history", who.historyNanos()[0] / 1e6); // of user_vector and ranking: computing history features
+    }
     return assemble(req, who, cands, ranked, picked, details, excluded, stages);
   }
 
   /** Chooses the path: what the bundle knows about the user decides how the request is encoded. */
-  private Subject subject(RecommendRequest req) {
+  private Subject subject(RecommendRequest req, long now) {
     EntityTable users = bundle.users();
     int row = users.row(req.user());
+    int historyRow = history == null ? LiveHistory.NO_HISTORY : history.userRow(req.user());
     Map<String, String> context = new TreeMap<>();
     Map<String, String> userAttributes = new TreeMap<>();
     for (Map.Entry<String, String> e : req.attributes().entrySet()) {
       (contextSources.contains(e.getKey()) ? context : userAttributes).put(e.getKey(), e.getValue());
     }
     if (row >= 0) { // a known user is encoded from what the bundle holds, whatever the request says about them
-      return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context);
+      return new Subject(row, RecommendationPath.KNOWN, new TreeMap<>(users.attributes(row)), context, historyRow, now, new long[1]);
     }
-    RecommendationPath path = userAttributes.isEmpty() ? RecommendationPath.POPULARITY : RecommendationPath.COLD_FEATURES;
+    // an unknown user the models know something of: attributes, or (for a tower that reads it) a history posted since export
+    boolean known = !userAttributes.isEmpty() || towerReadsHistory && history.hasNewUserHistory(req.user());
+    RecommendationPath path = known ? RecommendationPath.COLD_FEATURES : RecommendationPath.POPULARITY;
     userAttributes.put("user_id", req.user());
-    return new Subject(row, path, userAttributes, context);
+    return new Subject(row, path, userAttributes, context, historyRow, now, new long[1]);
   }
 
-  private float[] userVector(Subject who, RecommendRequest req, boolean cache) {
-    return cache ? userVectors.get(new UserKey(req.user(), req.attributes()), key -> userVector(who.userAttributes(), who.context()))
-        : userVector(who.userAttributes(), who.context());
+  private float[] userVector(Subject who, RecommendRequest req, boolean cache, long generation) {
+    return cache ? userVectors.get(new UserKey(req.user(), req.attributes(), generation),
+        key -> userVector(who.userAttributes(), who.context(), who.historyRow(), who.now(), who.historyNanos()))
+        : userVector(who.userAttributes(), who.context(), who.historyRow(), who.now(), who.historyNanos());
   }
 
   /** Retrieval: the n best items by inner product with the user vector, or the n most popular without one. */
@@ -243,8 +299,8 @@ public final class BundleRecommender implements Recommender {
 
   /** Ranking: the ranking model's scores, and the candidates by score (ties keep the retrieval order). */
   private Ranked rank(Subject who, Candidates cands) {
-    float[] scores = rankers != null && who.path() != RecommendationPath.POPULARITY ? rank(who.userAttributes(), who.context(), cands.rows())
-        : null;
+    float[] scores = rankers != null && who.path() != RecommendationPath.POPULARITY
+        ? rank(who.userAttributes(), who.context(), who.historyRow(), who.now(), cands.rows(), who.historyNanos()) : null;
     Integer[] order = new Integer[cands.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -313,31 +369,43 @@ public final class BundleRecommender implements Recommender {
     return new Candidates(Arrays.copyOf(rows, k), Arrays.copyOf(scores, k));
   }
 
-  /** The user vector of a user the bundle knows (or of an unknown id without attributes), without context. */
+  /** The user vector of a user the bundle knows (or of an unknown id without attributes), without context, as of now. */
   public float[] userVector(String user) {
     int row = bundle.users().row(user);
-    return userVector(row >= 0 ? bundle.users().attributes(row) : Map.of("user_id", user), Map.of());
+    return userVector(row >= 0 ? bundle.users().attributes(row) : Map.of("user_id", user), Map.of(),
+        history == null ? LiveHistory.NO_HISTORY : history.userRow(user), history == null ? 0 : history.now(), new long[1]);
   }
 
-  /** The user tower's output for raw user attributes and context, encoded by the bundle's transform. */
-  float[] userVector(Map<String, String> userAttributes, Map<String, String> context) {
+  /**
+   * The user tower's output for raw user attributes and context, encoded by the bundle's transform, with the history
+   * of {@code historyRow} as of {@code now}; the time that took is added to {@code historyNanos[0]}.
+   */
+  float[] userVector(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now, long[] historyNanos) {
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
+    long h0 = System.nanoTime();
+    EncodedTable hist = towerReadsHistory ? history.encode(historyRow, new int[] {-1}, now) : null;
+    historyNanos[0] += System.nanoTime() - h0;
     ModelSpec spec = bundle.retrievalSpec();
-    INDArray[] in = spec.query().arrays(1, source(user, ctx, null, new int[1], null));
+    INDArray[] in = spec.query().arrays(1, source(user, ctx, hist, null, new int[1], null));
     return userTowers.with(g -> g.outputSingle(false, in).toFloatVector());
   }
 
-  /** The ranking model's probabilities for the user and context with each candidate item. */
-  float[] rank(Map<String, String> userAttributes, Map<String, String> context, int[] candidateRows) {
+  /** The ranking model's probabilities for the user and context with each candidate item, with their history as of now. */
+  float[] rank(Map<String, String> userAttributes, Map<String, String> context, int historyRow, long now, int[] candidateRows,
+      long[] historyNanos) {
     if (candidateRows.length == 0) {
       return new float[0];
     }
     EncodedTable user = transform.encodeOne(Entity.USER, userAttributes);
     EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, context);
+    long h0 = System.nanoTime();
+    EncodedTable hist = rankerReadsHistory ? history.encode(historyRow, candidateRows, now) : null;
+    historyNanos[0] += System.nanoTime() - h0;
     ModelSpec spec = bundle.rankingSpec();
     InputGroup x = spec.query();
-    INDArray[] in = x.arrays(candidateRows.length, source(user, ctx, bundle.items().encoded(), new int[candidateRows.length], candidateRows));
+    INDArray[] in = x.arrays(candidateRows.length, source(user, ctx, hist, bundle.items().encoded(), new int[candidateRows.length],
+        candidateRows));
     return rankers.with(g -> {
       INDArray out = g.outputSingle(false, in);
       if (out.size(1) > 1) {
@@ -347,24 +415,115 @@ public final class BundleRecommender implements Recommender {
     });
   }
 
-  /** Feature rows: the one encoded user and context row for every example, items at their catalogue rows. */
-  private InputGroup.RowSource source(EncodedTable user, EncodedTable ctx, EncodedTable items, int[] zeros, int[] itemRows) {
+  /**
+   * Feature rows: the one encoded user and context row for every example, items at their catalogue rows, and history
+   * features (when {@code hist} is given) from their own row per example.
+   */
+  private InputGroup.RowSource source(EncodedTable user, EncodedTable ctx, EncodedTable hist, EncodedTable items, int[] zeros,
+      int[] itemRows) {
     Map<String, Entity> entity = new HashMap<>();
+    int[] histRows = hist == null ? null : hist.rows() == zeros.length ? identity(zeros.length) : zeros;
     return new InputGroup.RowSource() {
       @Override
       public EncodedColumn column(String feature) {
         return switch (entity.computeIfAbsent(feature, f -> transform.feature(f).entity())) {
           case USER -> user.column(feature);
-          case CONTEXT -> ctx.column(feature);
+          case CONTEXT -> hist != null && history.isHistoryFeature(feature) ? hist.column(feature) : ctx.column(feature);
           case ITEM -> items.column(feature);
         };
       }
 
       @Override
       public int[] rows(String feature) {
-        return transform.feature(feature).entity() == Entity.ITEM ? itemRows : zeros;
+        return switch (entity.computeIfAbsent(feature, f -> transform.feature(f).entity())) {
+          case ITEM -> itemRows;
+          case CONTEXT -> hist != null && history.isHistoryFeature(feature) ? histRows : zeros;
+          case USER -> zeros;
+        };
       }
     };
+  }
+
+  private static int[] identity(int n) {
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    return out;
+  }
+
+  /** The live history (null when the bundle's transform has no history features). */
+  @Override
+  public LiveHistory history() {
+    return history;
+  }
+
+  @Override
+  public Map<String, Object> inputs(String user, String item, Long time, Map<String, String> attributes) {
+    if (closed.get()) {
+      throw new IllegalStateException("the recommender of " + bundle.name() + " v" + bundle.version() + " is closed");
+    }
+    if (user == null || user.isBlank()) {
+      throw new IllegalArgumentException("a user id is required");
+    }
+    RecommendRequest req = new RecommendRequest(user, 1, attributes, null, false, false);
+    validate(req);
+    int itemRow = -1;
+    if (item != null) {
+      itemRow = bundle.items().row(item);
+      if (itemRow < 0) {
+        throw new IllegalArgumentException("unknown item '" + item + "': the catalogue has " + bundle.items().size() + " items");
+      }
+    }
+    long t = time != null ? time : history != null ? history.now() : java.time.Instant.now().getEpochSecond();
+    Subject who = subject(req, t);
+    Map<String, Object> features = new LinkedHashMap<>();
+    put(features, transform.features(Entity.USER), transform.encodeOne(Entity.USER, who.userAttributes()), 0);
+    if (itemRow >= 0) {
+      put(features, transform.features(Entity.ITEM), bundle.items().encoded(), itemRow);
+    }
+    EncodedTable ctx = transform.encodeOne(Entity.CONTEXT, who.context());
+    EncodedTable hist = null;
+    if (history != null) {
+      int[] rows = {itemRow};
+      hist = time != null ? history.encodeAt(who.historyRow(), rows, t) : history.encode(who.historyRow(), rows, t);
+    }
+    for (dev.tandem.datasets.features.FittedFeature f : transform.features(Entity.CONTEXT)) {
+      boolean h = hist != null && history.isHistoryFeature(f.name());
+      features.put(f.name(), value((h ? hist : ctx).column(f.name()), 0));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("model", bundle.name());
+    out.put("version", bundle.version());
+    out.put("user", user);
+    out.put("item", item);
+    out.put("time", t);
+    out.put("path", who.path().value());
+    if (history != null) {
+      out.put("history_features", history.featureNames());
+      out.put("availability_delay_seconds", history.availabilityDelaySeconds());
+    }
+    out.put("features", features);
+    return out;
+  }
+
+  private static void put(Map<String, Object> out, List<dev.tandem.datasets.features.FittedFeature> features, EncodedTable t, int row) {
+    for (dev.tandem.datasets.features.FittedFeature f : features) {
+      out.put(f.name(), value(t.column(f.name()), row));
+    }
+  }
+
+  /** One encoded value as JSON: an index, a number (null for NaN), or a list of indices. */
+  private static Object value(EncodedColumn c, int row) {
+    if (c instanceof EncodedColumn.Index x) {
+      return x.values()[row];
+    }
+    if (c instanceof EncodedColumn.Real x) {
+      float v = x.values()[row];
+      return Float.isNaN(v) ? null : v;
+    }
+    EncodedColumn.MultiIndex m = (EncodedColumn.MultiIndex) c;
+    return Arrays.stream(m.values(), m.offsets()[row], m.offsets()[row + 1]).boxed().toList();
   }
 
   @Override

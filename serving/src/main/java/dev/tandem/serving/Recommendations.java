@@ -50,7 +50,8 @@ public record Recommendations(String model, int version, String user, Recommenda
    * @param ranked       whether the ranking model scored the candidates
    * @param capped       items skipped by max_per rules, with the attribute value that was full
    * @param explorationSlots slots given to exploration items
-   * @param stageMs      milliseconds spent in each stage: user_vector (encoding and user tower), retrieval, ranking, rules
+   * @param stageMs      milliseconds spent in each stage: user_vector (encoding and user tower), retrieval, ranking, rules; for a
+   *                     model with history features also history (the part of user_vector and ranking spent computing them)
    */
   public record Explanation(Map<String, String> features, String index, int candidates, int seenExcluded, boolean ranked,
       List<String> capped, int explorationSlots, Map<String, Double> stageMs) {}

@@ -21,6 +21,29 @@ public interface Recommender extends AutoCloseable {
    */
   Recommendations recommend(RecommendRequest request);
 
+  /**
+   * The live history of the models' history features, which {@code POST /events} feeds; null when the models read none
+   * (then events change nothing and are not taken).
+   */
+  default dev.tandem.serving.history.LiveHistory history() {
+    return null;
+  }
+
+  /**
+   * The encoded model inputs of a (user, item) pair as the models would read them: user, item and context features,
+   * history features as of {@code time}. A read-only view for checking what the models see (e.g. against prepared
+   * data); values are indices, numbers (null for missing) or lists of indices, by feature name.
+   *
+   * @param item       an item id, or null for a query without a candidate (the user tower's view)
+   * @param time       epoch seconds between the time the history is at and the server's clock; null for now
+   * @param attributes request attributes, as for {@link #recommend}
+   * @throws IllegalArgumentException for an unknown item or attribute, or a time outside that range
+   * @throws UnsupportedOperationException if this recommender does not show its inputs
+   */
+  default Map<String, Object> inputs(String user, String item, Long time, Map<String, String> attributes) {
+    throw new UnsupportedOperationException("this recommender does not show its model inputs");
+  }
+
   /** The registry name of the model served. */
   String model();
 

@@ -33,6 +33,9 @@ import java.util.Map;
  *   max_entries: 100000      # per cache (user vectors, results)
  *   ttl_seconds: 300
  * max_k: 1000
+ * history:                   # only for bundles with history features (not written into the defaults)
+ *   max_new_users: 1000000   # users the bundle does not know that may get a history from posted events
+ *   max_ahead_seconds: 86400 # how far after the server's clock a posted event's time may be
  * </pre>
  *
  * @param retrieval how candidates are found
@@ -40,8 +43,9 @@ import java.util.Map;
  * @param rules     business rules applied after scoring
  * @param cache     the LRU caches of user vectors and results
  * @param maxK      the largest K a request may ask for
+ * @param history   the live history of bundles with history features
  */
-public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK) {
+public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK, History history) {
 
   /** The defaults, as shipped when an export gives no serving configuration. */
   public static final String DEFAULT_YAML = """
@@ -71,6 +75,12 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
     cache = Check.orDefault(cache, new Cache(null, null, null));
     maxK = Check.orDefault(maxK, 1000);
     Check.positive(maxK, "max_k");
+    history = Check.orDefault(history, new History(null, null));
+  }
+
+  /** Without a history section (the defaults). */
+  public ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK) {
+    this(retrieval, ranking, rules, cache, maxK, null);
   }
 
   /** Parses serving YAML; errors name the key. */
@@ -89,22 +99,43 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
 
   /** A copy with other rules (e.g. for a test or an experiment). */
   public ServingConfig withRules(Rules r) {
-    return new ServingConfig(retrieval, ranking, r, cache, maxK);
+    return new ServingConfig(retrieval, ranking, r, cache, maxK, history);
   }
 
   /** A copy with other retrieval settings. */
   public ServingConfig withRetrieval(Retrieval r) {
-    return new ServingConfig(r, ranking, rules, cache, maxK);
+    return new ServingConfig(r, ranking, rules, cache, maxK, history);
   }
 
   /** A copy with other ranking settings. */
   public ServingConfig withRanking(Ranking r) {
-    return new ServingConfig(retrieval, r, rules, cache, maxK);
+    return new ServingConfig(retrieval, r, rules, cache, maxK, history);
   }
 
   /** A copy with other cache settings. */
   public ServingConfig withCache(Cache c) {
-    return new ServingConfig(retrieval, ranking, rules, c, maxK);
+    return new ServingConfig(retrieval, ranking, rules, c, maxK, history);
+  }
+
+  /** A copy with other history settings. */
+  public ServingConfig withHistory(History h) {
+    return new ServingConfig(retrieval, ranking, rules, cache, maxK, h);
+  }
+
+  /**
+   * The {@code history} section: bounds of the live history of a bundle with history features.
+   *
+   * @param maxNewUsers     users the bundle does not know that may get a history (each costs a few hundred bytes);
+   *                        events of further new users are refused (503) and counted
+   * @param maxAheadSeconds how far after the server's clock a posted event's time may be
+   */
+  public record History(Integer maxNewUsers, Long maxAheadSeconds) {
+    public History {
+      maxNewUsers = Check.orDefault(maxNewUsers, 1_000_000);
+      Check.nonNegative(maxNewUsers, "max_new_users");
+      maxAheadSeconds = Check.orDefault(maxAheadSeconds, 86_400L);
+      Check.that(maxAheadSeconds >= 0, "max_ahead_seconds", "must be >= 0, was " + maxAheadSeconds);
+    }
   }
 
   /** Which maximum-inner-product search serves retrieval. */

@@ -48,11 +48,55 @@ public final class Fixtures {
       train: {epochs: 2, batch_size: 256, learning_rate: 0.005, checkpoint_every: 0, early_stopping: {patience: 0}}
       """;
 
+  /**
+   * The same data with point-in-time history features (scalars: counts, a rate, a mean of another outcome column, the
+   * time since the user's last event, the item's count) and an availability delay of one minute.
+   */
+  public static final String HISTORY_DATASET = """
+      dataset:
+        source: {format: synthetic, users: 300, items: 150, events: 12000, days: 30, seed: 3}
+        label: "watch_seconds >= 30"
+        split: {train: 0.8, validation: 0.1, test: 0.1}
+        availability_delay: 1m
+        min_shards: 2
+        features:
+          - {name: user_id, entity: user, kind: categorical, vocab: {oov_buckets: 2}}
+          - {name: country, entity: user, kind: categorical}
+          - {name: age, entity: user, kind: numeric}
+          - {name: item_id, entity: item, kind: categorical}
+          - {name: category, entity: item, kind: categorical}
+          - {name: tags, entity: item, kind: multi_hot}
+          - {name: device, entity: context, kind: categorical}
+          - {name: user_events, kind: history_count, of: user}
+          - {name: user_positives_7d, kind: history_count, of: user, events: positives, window: 7d}
+          - {name: user_rate, kind: history_rate, of: user, smoothing: 5}
+          - {name: user_click_rate, kind: history_mean, of: user, source: click, smoothing: 2}
+          - {name: since_last, kind: time_since, of: user}
+          - {name: item_events, kind: history_count, of: item}
+          - {name: item_rate_30d, kind: history_rate, of: item, window: 30d, smoothing: 5}
+      """;
+
+  /** A two-tower whose user tower reads the user's history. */
+  public static final String HISTORY_TWO_TOWER = "name: tth\nseed: 11\n" + HISTORY_DATASET + """
+      model: {type: two_tower, embedding_dim: 8, hidden: [16], output_dim: 8,
+              user_features: [user_id, country, age, device, user_events, user_positives_7d, user_rate, user_click_rate, since_last]}
+      train: {epochs: 2, batch_size: 128, learning_rate: 0.005, checkpoint_every: 0, early_stopping: {patience: 0}}
+      eval: {k: [10]}
+      """;
+
+  /** A ranking model reading every feature, the item's history among them. */
+  public static final String HISTORY_RANKING = "name: rkh\nseed: 11\n" + HISTORY_DATASET + """
+      model: {type: ranking, architecture: dcn, embedding_dim: 8, hidden: [16], cross_layers: 1}
+      train: {epochs: 2, batch_size: 256, learning_rate: 0.005, checkpoint_every: 0, early_stopping: {patience: 0}}
+      """;
+
   /** Where the runs and their dataset are. */
   public record Runs(Path root, PreparedDataset dataset, RunDirectory twoTower, RunDirectory ranking) {}
 
   private static Runs runs;
   private static dev.tandem.serving.bundle.ServingBundle bundle;
+  private static Runs historyRuns;
+  private static dev.tandem.serving.bundle.ServingBundle historyBundle;
 
   private Fixtures() {}
 
@@ -69,6 +113,39 @@ public final class Fixtures {
       }
     }
     return runs;
+  }
+
+  /** The two runs with history features, trained once per JVM. */
+  public static synchronized Runs historyRuns() {
+    if (historyRuns == null) {
+      try {
+        Path root = Files.createTempDirectory("tandem-serving-history-fixtures");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
+        RunDirectory tt = train(HISTORY_TWO_TOWER, root);
+        RunDirectory rk = train(HISTORY_RANKING, root);
+        historyRuns = new Runs(root, PreparedDataset.open(tt.readInfo().datasetPath()), tt, rk);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return historyRuns;
+  }
+
+  /** The history runs exported once to {@code ROOT/registry/recs-history@v1} and loaded back. */
+  public static synchronized dev.tandem.serving.bundle.ServingBundle historyBundle() {
+    if (historyBundle == null) {
+      Runs r = historyRuns();
+      var registry = dev.tandem.serving.registry.FsModelRegistry.at(historyRegistry());
+      dev.tandem.serving.bundle.BundleExporter.export(registry, "recs-history", new dev.tandem.serving.bundle.BundleExporter.Request(
+          r.twoTower().root().toString(), "best", r.ranking().root().toString(), "best", null, null));
+      historyBundle = dev.tandem.serving.bundle.ServingBundle.load(registry, "recs-history", "v1");
+    }
+    return historyBundle;
+  }
+
+  /** Where {@link #historyBundle()} is published (as {@code recs-history}). */
+  public static String historyRegistry() {
+    return historyRuns().root().resolve("registry").toString();
   }
 
   /** Both runs exported once to a local registry ({@code ROOT/registry/recs@v1}) and loaded back. */

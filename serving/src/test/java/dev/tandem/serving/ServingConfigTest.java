@@ -19,6 +19,12 @@ class ServingConfigTest {
     assertThat(c.rules().maxPer()).containsEntry("genres", 2);
     assertThat(c.rules().exploration().seed()).isEqualTo(3L);
     assertThat(c.retrieval().effectiveIndex(10)).isEqualTo(ServingConfig.IndexKind.HNSW);
+    assertThat(d.history().maxNewUsers()).isEqualTo(1_000_000);
+    assertThat(d.history().maxAheadSeconds()).isEqualTo(86_400L);
+    assertThat(ServingConfig.DEFAULT_YAML).as("the defaults file of bundles without history is unchanged").doesNotContain("history");
+    ServingConfig h = ServingConfig.parse("history: {max_new_users: 5, max_ahead_seconds: 60}", "t");
+    assertThat(h.history().maxNewUsers()).isEqualTo(5);
+    assertThat(h.history().maxAheadSeconds()).isEqualTo(60L);
   }
 
   @Test
@@ -32,5 +38,7 @@ class ServingConfigTest {
     assertThatThrownBy(() -> ServingConfig.parse("retrieval: {index: faiss}", "s.yaml")).hasMessageContaining("retrieval.index");
     assertThatThrownBy(() -> ServingConfig.parse("rules: {exploration: {from: somewhere}}", "s.yaml"))
         .hasMessageContaining("rules.exploration.from");
+    assertThatThrownBy(() -> ServingConfig.parse("history: {max_new_user: 5}", "s.yaml")).hasMessageContaining("history.max_new_user");
+    assertThatThrownBy(() -> ServingConfig.parse("history: {max_new_users: -1}", "s.yaml")).hasMessageContaining("history.max_new_users");
   }
 }

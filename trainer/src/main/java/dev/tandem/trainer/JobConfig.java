@@ -77,17 +77,20 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
    * What a model section may refer to: a feature's name, the entity it describes, and whether it is an index into an
    * embedding table (categorical or bucketized; multi-hot ones are bags of indices).
    */
-  public record Feature(String name, Entity entity, boolean indexed, boolean multiHot) {
+  public record Feature(String name, Entity entity, boolean indexed, boolean multiHot, boolean dependsOnItem) {
     /** The features a job's dataset section declares. */
     public static List<Feature> of(DatasetConfig dataset) {
       return dataset.features().stream()
-          .map(f -> new Feature(f.name(), f.entity(), f.isIndexed(), f.kind() == FeatureKind.MULTI_HOT)).toList();
+          .map(f -> new Feature(f.name(), f.entity(), f.isIndexed() && f.kind() != FeatureKind.HISTORY_ITEMS,
+              f.kind() == FeatureKind.MULTI_HOT || f.kind() == FeatureKind.HISTORY_ITEMS,
+              f.isHistory() && (f.of() == Entity.ITEM || f.kind() == FeatureKind.HISTORY_SHARE))).toList();
     }
 
     /** The features a prepared dataset was encoded with. */
     public static List<Feature> of(FeatureTransform transform) {
       return transform.features().stream()
-          .map(f -> new Feature(f.name(), f.entity(), f.cardinality() > 0, f instanceof FittedFeature.MultiHot)).toList();
+          .map(f -> new Feature(f.name(), f.entity(), f.cardinality() > 0 && !(f instanceof FittedFeature.ItemSequence),
+              f instanceof FittedFeature.MultiHot || f instanceof FittedFeature.ItemSequence, transform.dependsOnItem(f.name()))).toList();
     }
   }
 
@@ -137,6 +140,10 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
       }
       if (twoTower && f.entity() == Entity.ITEM) {
         throw new ConfigException(key, "'" + f.name() + "' is an item feature; the user tower takes user and context features");
+      }
+      if (twoTower && f.dependsOnItem()) {
+        throw new ConfigException(key, "'" + f.name() + "' depends on the event's item (an item's history, or the user's affinity for "
+            + "the item); the user tower does not know the item: use it in a ranking model");
       }
     }
     List<String> item = model.itemFeatures() == null ? List.of() : model.itemFeatures();

@@ -77,8 +77,8 @@ class JobConfigValidationTest {
   @Test
   void aJobOnAPreparedDatasetIsCheckedAgainstThatDatasetsFeatures() {
     JobConfig job = SmallJobs.load("name: p\nprepared: /somewhere\nmodel: {type: two_tower, user_features: [user_id, income]}\n", dir).value();
-    List<JobConfig.Feature> features = List.of(new JobConfig.Feature("user_id", dev.tandem.datasets.Entity.USER, true, false),
-        new JobConfig.Feature("item_id", dev.tandem.datasets.Entity.ITEM, true, false));
+    List<JobConfig.Feature> features = List.of(new JobConfig.Feature("user_id", dev.tandem.datasets.Entity.USER, true, false, false),
+        new JobConfig.Feature("item_id", dev.tandem.datasets.Entity.ITEM, true, false, false));
     assertThatThrownBy(() -> job.checkModelAgainst(features, "the prepared dataset at /somewhere"))
         .hasMessage("model.user_features[1]: no feature 'income' in the prepared dataset at /somewhere (known: user_id, item_id)");
   }

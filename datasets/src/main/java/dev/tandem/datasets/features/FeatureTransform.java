@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.tandem.datasets.Entity;
+import dev.tandem.datasets.history.HistoryFeature;
 import dev.tandem.format.Persisted;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,20 +20,58 @@ import java.util.function.Function;
  * rules out training/serving skew.
  */
 public final class FeatureTransform {
-  /** Version of the JSON layout; bumped on incompatible changes. */
-  public static final int FORMAT = 1;
+  /**
+   * Version of the JSON layout; bumped on incompatible changes. A transform with history features is written as
+   * format 2 (an older Tandem could not compute them and would encode them as missing); one without, as format 1.
+   */
+  public static final int FORMAT = 2;
 
   private final int format;
   private final List<FittedFeature> features;
+  private final HistorySection history;
+
+  /**
+   * How the point-in-time features of this transform are computed (see {@code dev.tandem.datasets.history}).
+   *
+   * @param availabilityDelaySeconds an event at t sees events with timestamp {@code < t - delay}
+   * @param maxEvents                events kept per user or item for trailing windows
+   * @param features                 the history features with their fitted priors, in transform order
+   */
+  public record HistorySection(long availabilityDelaySeconds, int maxEvents, List<HistoryFeature> features) {
+    public HistorySection {
+      features = features == null ? List.of() : List.copyOf(features);
+    }
+  }
 
   @JsonCreator
-  public FeatureTransform(@JsonProperty("format") int format, @JsonProperty("features") List<FittedFeature> features) {
+  public FeatureTransform(@JsonProperty("format") int format, @JsonProperty("features") List<FittedFeature> features,
+      @JsonProperty("history") HistorySection history) {
     this.format = format;
     this.features = List.copyOf(features);
+    this.history = history == null || history.features().isEmpty() ? null : history;
   }
 
   public FeatureTransform(List<FittedFeature> features) {
-    this(FORMAT, features);
+    this(1, features, null);
+  }
+
+  public FeatureTransform(List<FittedFeature> features, HistorySection history) {
+    this(history == null || history.features().isEmpty() ? 1 : FORMAT, features, history);
+  }
+
+  /**
+   * Whether a feature's value depends on the event's item: an item's history, or a user's affinity for the item. A
+   * two-tower's user tower, which does not know the item, cannot use such a feature.
+   */
+  public boolean dependsOnItem(String feature) {
+    return history != null && history.features().stream().anyMatch(h -> h.name().equals(feature) && h.dependsOnItem());
+  }
+
+  /** How history features are computed; null when the transform has none. */
+  @JsonProperty("history")
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public HistorySection history() {
+    return history;
   }
 
   @JsonProperty("format")
@@ -78,9 +117,51 @@ public final class FeatureTransform {
       if (raw.size() != rows) {
         throw new IllegalArgumentException("source " + f.source() + " has " + raw.size() + " rows, expected " + rows);
       }
-      cols.add(encodeColumn(f, raw));
+      cols.add(encodeFeature(f, raw));
     }
     return EncodedTable.of(rows, cols);
+  }
+
+  /** Encodes one feature's raw values (one per row). */
+  public EncodedColumn encodeFeature(FittedFeature f, RawColumn raw) {
+    return f instanceof FittedFeature.ItemSequence q ? encodeItems(q, raw) : encodeColumn(f, raw);
+  }
+
+  /** An item list as indices of the item feature it names; ids it does not know take its out-of-vocabulary index. */
+  private EncodedColumn encodeItems(FittedFeature.ItemSequence q, RawColumn raw) {
+    FittedFeature.Indexed items = (FittedFeature.Indexed) feature(q.itemFeature());
+    int n = raw.size();
+    int[] offsets = new int[n + 1];
+    if (raw instanceof RawColumn.IdLists lists) {
+      int[] byCode = new int[lists.dictionary().length];
+      for (int c = 0; c < byCode.length; c++) {
+        byCode[c] = items.index(lists.dictionary()[c]);
+      }
+      int[] values = new int[lists.codes().length];
+      for (int k = 0; k < values.length; k++) {
+        values[k] = byCode[lists.codes()[k]];
+      }
+      return new EncodedColumn.MultiIndex(q.name(), q.cardinality(), lists.offsets().clone(), values);
+    }
+    List<int[]> per = new ArrayList<>(n);
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+      String t = raw.text(i);
+      String[] ids = t == null || t.isEmpty() ? new String[0] : t.split("\\|", -1);
+      int k = Math.min(ids.length, q.length());
+      int[] idx = new int[k];
+      for (int j = 0; j < k; j++) {
+        idx[j] = items.index(ids[j]);
+      }
+      per.add(idx);
+      total += k;
+      offsets[i + 1] = total;
+    }
+    int[] values = new int[total];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(per.get(i), 0, values, offsets[i], per.get(i).length);
+    }
+    return new EncodedColumn.MultiIndex(q.name(), q.cardinality(), offsets, values);
   }
 
   static EncodedColumn encodeColumn(FittedFeature f, RawColumn raw) {
@@ -184,7 +265,7 @@ public final class FeatureTransform {
 
   /** The transform as the JSON of {@code transform.json}. */
   public String toJson() {
-    return new String(Persisted.write(this, FORMAT), StandardCharsets.UTF_8);
+    return new String(Persisted.write(this, format), StandardCharsets.UTF_8);
   }
 
   /**
@@ -200,11 +281,11 @@ public final class FeatureTransform {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof FeatureTransform t && t.features.equals(features);
+    return o instanceof FeatureTransform t && t.features.equals(features) && java.util.Objects.equals(t.history, history);
   }
 
   @Override
   public int hashCode() {
-    return features.hashCode();
+    return features.hashCode() * 31 + java.util.Objects.hashCode(history);
   }
 }

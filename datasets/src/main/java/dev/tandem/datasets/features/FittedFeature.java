@@ -19,9 +19,11 @@ import java.util.Map;
     @JsonSubTypes.Type(value = FittedFeature.Categorical.class, name = "categorical"),
     @JsonSubTypes.Type(value = FittedFeature.Bucketized.class, name = "bucketized"),
     @JsonSubTypes.Type(value = FittedFeature.Standardized.class, name = "standardized"),
-    @JsonSubTypes.Type(value = FittedFeature.MultiHot.class, name = "multi_hot")
+    @JsonSubTypes.Type(value = FittedFeature.MultiHot.class, name = "multi_hot"),
+    @JsonSubTypes.Type(value = FittedFeature.ItemSequence.class, name = "item_sequence")
 })
-public sealed interface FittedFeature permits FittedFeature.Indexed, FittedFeature.Bucketized, FittedFeature.Standardized {
+public sealed interface FittedFeature permits FittedFeature.Indexed, FittedFeature.Bucketized, FittedFeature.Standardized,
+    FittedFeature.ItemSequence {
   String name();
 
   Entity entity();
@@ -270,6 +272,22 @@ public sealed interface FittedFeature permits FittedFeature.Indexed, FittedFeatu
       }
       double v = log ? Math.log1p(Math.max(raw, 0)) : raw;
       return (float) ((v - mean) / (std > 0 ? std : 1.0));
+    }
+  }
+
+  /**
+   * The item ids of a user's earlier events (history_items), most recent first, at most {@code length}: indices into
+   * the index space of the item feature {@code itemFeature} (item_id), so a model may share that feature's embedding
+   * rows. Per event; an item unknown to the vocabulary gets its out-of-vocabulary index, and no history encodes as an
+   * empty list.
+   *
+   * @param itemRows the item feature's cardinality (the embedding rows the indices point into)
+   */
+  record ItemSequence(String name, Entity entity, String source, String itemFeature, int length, int itemRows)
+      implements FittedFeature {
+    @Override
+    public int cardinality() {
+      return itemRows;
     }
   }
 }

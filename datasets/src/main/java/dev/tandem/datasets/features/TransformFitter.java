@@ -1,7 +1,9 @@
 package dev.tandem.datasets.features;
 
+import dev.tandem.datasets.Entity;
 import dev.tandem.datasets.FeatureKind;
 import dev.tandem.datasets.FeatureSpec;
+import dev.tandem.datasets.history.HistoryFeature;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -23,6 +25,9 @@ public final class TransformFitter {
    * @param weights train events per row ({@code null}: every row counts once; 0: the row is not in train)
    */
   public static FittedFeature fit(FeatureSpec spec, RawColumn values, int[] weights) {
+    if (spec.isHistory()) {
+      return fitHistory(spec, values, weights);
+    }
     if (spec.kind() == FeatureKind.CATEGORICAL) {
       if (spec.hashBuckets() != null) {
         return new FittedFeature.Categorical(spec.name(), spec.entity(), spec.source(), List.of(), 0, spec.hashBuckets());
@@ -56,6 +61,49 @@ public final class TransformFitter {
     if (spec.bucketize() != null) {
       return new FittedFeature.Bucketized(spec.name(), spec.entity(), spec.source(), quantileBoundaries(w, spec.bucketize().quantiles()), log);
     }
+    double[] ms = meanStd(w);
+    return new FittedFeature.Standardized(spec.name(), spec.entity(), spec.source(), ms[0], ms[1], log);
+  }
+
+  /**
+   * A history feature: an item list indexes into item_id's vocabulary (resolved when the transform is assembled, see
+   * {@link #itemSequence}); a number is standardised or bucketized like any numeric feature, reading its per-event
+   * derived column {@link HistoryFeature#column}.
+   */
+  private static FittedFeature fitHistory(FeatureSpec spec, RawColumn values, int[] weights) {
+    String source = HistoryFeature.column(spec.name());
+    if (spec.kind() == FeatureKind.HISTORY_ITEMS) {
+      throw new IllegalArgumentException("history_items is fitted with itemSequence(): it takes item_id's vocabulary");
+    }
+    boolean log = spec.log() != null && spec.log();
+    if (spec.bucketize() != null && spec.bucketize().boundaries() != null) {
+      double[] b = spec.bucketize().boundaries().stream().mapToDouble(Double::doubleValue).toArray();
+      return new FittedFeature.Bucketized(spec.name(), Entity.CONTEXT, source, b, log);
+    }
+    Weighted w = collect(values, weights, log);
+    if (spec.bucketize() != null) {
+      return new FittedFeature.Bucketized(spec.name(), Entity.CONTEXT, source, quantileBoundaries(w, spec.bucketize().quantiles()), log);
+    }
+    double[] ms = meanStd(w);
+    return new FittedFeature.Standardized(spec.name(), Entity.CONTEXT, source, ms[0], ms[1], log);
+  }
+
+  /**
+   * A history_items feature: the item ids of earlier events, indexed by the (already fitted) item feature.
+   *
+   * @throws dev.tandem.config.ConfigException if {@code items} is not an indexed feature of items
+   */
+  public static FittedFeature itemSequence(FeatureSpec spec, FittedFeature items) {
+    if (!(items instanceof FittedFeature.Indexed) || items.entity() != Entity.ITEM) {
+      throw new dev.tandem.config.ConfigException("dataset.features", "history_items '" + spec.name()
+          + "' lists item ids by the vocabulary of the item_id feature: declare {name: item_id, entity: item, kind: categorical}");
+    }
+    return new FittedFeature.ItemSequence(spec.name(), Entity.CONTEXT, HistoryFeature.column(spec.name()), items.name(), spec.n(),
+        items.cardinality());
+  }
+
+  /** {mean, std} of weighted values (std 1 when there is no spread). */
+  private static double[] meanStd(Weighted w) {
     double sum = 0;
     double total = 0;
     for (int i = 0; i < w.n; i++) {
@@ -69,7 +117,7 @@ public final class TransformFitter {
       ss += d * d * w.weights[i];
     }
     double std = total > 1 ? Math.sqrt(ss / total) : 1;
-    return new FittedFeature.Standardized(spec.name(), spec.entity(), spec.source(), mean, std > 0 ? std : 1, log);
+    return new double[] {mean, std > 0 ? std : 1};
   }
 
   static Map<String, Long> countValues(RawColumn values, int[] weights) {

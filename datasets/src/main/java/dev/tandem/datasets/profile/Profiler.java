@@ -27,7 +27,7 @@ public final class Profiler {
     return switch (kind) {
       case CATEGORICAL -> categorical(fitted, values, weights);
       case MULTI_HOT -> multiHot((FittedFeature.MultiHot) fitted, values, weights);
-      case NUMERIC -> numeric(values, weights, edges);
+      default -> numeric(values, weights, edges); // numeric, and the history kinds (their values are numbers)
     };
   }
 

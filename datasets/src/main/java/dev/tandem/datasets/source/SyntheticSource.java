@@ -12,7 +12,7 @@ import java.time.format.DateTimeParseException;
  * event log.
  */
 public record SyntheticSource(Integer users, Integer items, Long events, Integer factors, Integer days,
-    Long seed, String startDate, Double popularitySkew, String dir) implements SourceConfig {
+    Long seed, String startDate, Double popularitySkew, Double historySignal, String dir) implements SourceConfig {
   public SyntheticSource {
     users = Check.orDefault(users, 2_000);
     items = Check.orDefault(items, 1_000);
@@ -22,6 +22,8 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
     seed = Check.orDefault(seed, 7L);
     startDate = Check.orDefault(startDate, "2024-01-01");
     popularitySkew = Check.orDefault(popularitySkew, 1.0);
+    historySignal = Check.orDefault(historySignal, 1.0);
+    Check.inRange(historySignal, 0.0, 5.0, "history_signal");
     Check.positive(users, "users");
     Check.positive(items, "items");
     Check.that(items >= 10, "items", "must be >= 10");
@@ -40,6 +42,6 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
   /** The generator's parameters with default values filled in. */
   public SyntheticGenerator.Params params() {
     return new SyntheticGenerator.Params(users, items, events, factors, days, seed,
-        LocalDate.parse(startDate), popularitySkew);
+        LocalDate.parse(startDate), popularitySkew, historySignal);
   }
 }

@@ -10,15 +10,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -32,12 +26,17 @@ import org.apache.hadoop.fs.Path;
  *       predictable from features;</li>
  *   <li>popularity is Zipf-skewed and drifts: items are released over time and get a freshness boost that decays;</li>
  *   <li>implicit feedback: watch seconds = duration × sigmoid(affinity + noise), so "watch_seconds >= 30" is a
- *       ranking label that depends on the user-item match and the item's duration.</li>
+ *       ranking label that depends on the user-item match and the item's duration;</li>
+ *   <li>history matters: a user's taste drifts from day to day (a random walk around their fixed taste), and their
+ *       interest follows what they recently watched through (a moving average of the latent vectors of their positives),
+ *       both weighing in their next choices and in how long they watch, scaled by {@code historySignal}; so a user's
+ *       recent events predict the next ones better than their fixed taste does.</li>
  * </ul>
  *
  * Output: {@code events.csv} (user_id, item_id, timestamp, device, watch_seconds, click), {@code users.csv}
  * (user_id, age, country, plan), {@code items.csv} (item_id, category, tags, duration_s, release_date). Generation
- * is seeded per day, so the output is identical for a seed whatever the number of threads.
+ * is seeded per day and runs day after day (users carry their recent interest over), so the output is a function of
+ * the parameters alone.
  */
 public final class SyntheticGenerator {
   static final String[] COUNTRIES = {"us", "gb", "de", "fr", "br", "in", "jp", "ng"};
@@ -47,11 +46,17 @@ public final class SyntheticGenerator {
   static final int CANDIDATES = 24;
 
   /** Generator parameters. */
-  public record Params(int users, int items, long events, int factors, int days, long seed, LocalDate start, double popularitySkew) {
+  public record Params(int users, int items, long events, int factors, int days, long seed, LocalDate start, double popularitySkew,
+      double historySignal) {
     public static Params small(long seed) {
-      return new Params(500, 300, 20_000, 8, 60, seed, LocalDate.of(2024, 1, 1), 1.0);
+      return new Params(500, 300, 20_000, 8, 60, seed, LocalDate.of(2024, 1, 1), 1.0, 1.0);
     }
   }
+
+  /** How fast a user's recent interest follows a new positive (weight of the newest in the moving average). */
+  static final double RECENCY = 0.3;
+  /** Day-to-day persistence of a user's taste drift (an AR(1) walk: drift' = PERSISTENCE * drift + noise). */
+  static final double PERSISTENCE = 0.9;
 
   /** What was written. */
   public record Output(Path events, Path users, Path items, long eventCount) {}
@@ -72,35 +77,23 @@ public final class SyntheticGenerator {
     Fs.writeAtomically(users, out -> writeUsers(w, out));
     Fs.writeAtomically(items, out -> writeItems(w, out));
     long[] perDay = eventsPerDay();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "tandem-synth");
-      t.setDaemon(true);
-      return t;
-    });
+    float[][] recent = new float[p.users()][]; // each user's recent interest, carried from day to day
+    float[][] taste = new float[p.users()][];   // each user's taste today: fixed taste + drift
+    float[][] drift = new float[p.users()][w.user[0].length];
+    for (int u = 0; u < taste.length; u++) {
+      taste[u] = w.user[u].clone();
+    }
     try (Progress.Task task = progress.start("generating events", p.events(), "events")) {
       Fs.writeAtomically(events, out -> {
         out.write("user_id,item_id,timestamp,device,watch_seconds,click\n".getBytes(StandardCharsets.US_ASCII));
-        List<Future<byte[]>> inflight = new ArrayList<>();
-        int next = 0;
         for (int day = 0; day < p.days(); day++) {
-          while (next < p.days() && next < day + Math.max(2, threads * 2)) {
-            final int d = next++;
-            inflight.add(pool.submit(() -> generateDay(w, d, perDay[d])));
+          if (p.historySignal() > 0) {
+            walk(w, day, drift, taste);
           }
-          try {
-            out.write(inflight.get(day).get());
-            inflight.set(day, null);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-          } catch (ExecutionException e) {
-            throw new IOException("generation failed", e.getCause());
-          }
+          out.write(generateDay(w, day, perDay[day], recent, taste));
           task.advance(perDay[day]);
         }
       });
-    } finally {
-      pool.shutdownNow();
     }
     return new Output(events, users, items, p.events());
   }
@@ -246,7 +239,20 @@ public final class SyntheticGenerator {
     return 1.0 / (1.0 + Math.exp(-x));
   }
 
-  private byte[] generateDay(World w, int day, long count) {
+  /** One day of every user's taste drift: stationary, with a spread of {@code historySignal} times the tastes' own. */
+  private void walk(World w, int day, float[][] drift, float[][] taste) {
+    SplittableRandom r = new SplittableRandom(p.seed() * 7_919L + day * 1_000_003L + 29);
+    double sigma = Math.sqrt(2.0 / Math.sqrt(w.user[0].length)) * p.historySignal();
+    double noise = sigma * Math.sqrt(1 - PERSISTENCE * PERSISTENCE);
+    for (int u = 0; u < drift.length; u++) {
+      for (int k = 0; k < drift[u].length; k++) {
+        drift[u][k] = (float) (PERSISTENCE * drift[u][k] + noise * r.nextGaussian());
+        taste[u][k] = w.user[u][k] + drift[u][k];
+      }
+    }
+  }
+
+  private byte[] generateDay(World w, int day, long count, float[][] recent, float[][] taste) {
     SplittableRandom r = new SplittableRandom(p.seed() * 1_000_003L + day * 7919L + 17);
     Alias pop = w.popularityOn(day);
     long dayStart = p.start().atStartOfDay(ZoneOffset.UTC).toEpochSecond() + 86_400L * day;
@@ -261,9 +267,10 @@ public final class SyntheticGenerator {
     for (int e = 0; e < count; e++) {
       int u = w.activity.sample(r);
       double max = Double.NEGATIVE_INFINITY;
+      float[] interest = recent[u];
       for (int c = 0; c < CANDIDATES; c++) {
         cand[c] = pop.sample(r);
-        score[c] = dot(w.user[u], w.item[cand[c]]);
+        score[c] = dot(taste[u], w.item[cand[c]]) + (interest == null ? 0 : p.historySignal() * dot(interest, w.item[cand[c]]));
         max = Math.max(max, score[c]);
       }
       double z = 0;
@@ -281,8 +288,18 @@ public final class SyntheticGenerator {
         }
       }
       int i = cand[pick];
-      double affinity = dot(w.user[u], w.item[i]);
+      double affinity = dot(taste[u], w.item[i]) + (interest == null ? 0 : 0.5 * p.historySignal() * dot(interest, w.item[i]));
       double frac = sigmoid(1.5 * affinity - 3.0 + 0.8 * r.nextGaussian());
+      if (frac >= 0.5) {
+        if (interest == null) {
+          interest = w.item[i].clone();
+          recent[u] = interest;
+        } else {
+          for (int k = 0; k < interest.length; k++) {
+            interest[k] = (float) ((1 - RECENCY) * interest[k] + RECENCY * w.item[i][k]);
+          }
+        }
+      }
       double watch = Math.round(w.duration[i] * frac * 10) / 10.0;
       int click = frac > 0.15 ? 1 : 0;
       int dev = r.nextDouble() < 0.7 ? w.device[u] : r.nextInt(DEVICES.length);

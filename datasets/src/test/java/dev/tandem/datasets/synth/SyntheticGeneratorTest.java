@@ -17,7 +17,7 @@ class SyntheticGeneratorTest {
   @TempDir
   Path dir;
 
-  private static final SyntheticGenerator.Params P = new SyntheticGenerator.Params(400, 200, 30_000, 8, 30, 5, LocalDate.of(2024, 1, 1), 1.0);
+  private static final SyntheticGenerator.Params P = new SyntheticGenerator.Params(400, 200, 30_000, 8, 30, 5, LocalDate.of(2024, 1, 1), 1.0, 1.0);
 
   @Test
   void sameSeedSameBytesWhateverTheThreadCount() throws Exception {
@@ -27,7 +27,7 @@ class SyntheticGeneratorTest {
       assertThat(Files.readAllBytes(dir.resolve("b").resolve(f))).isEqualTo(Files.readAllBytes(dir.resolve("a").resolve(f)));
     }
     assertThat(Files.readAllLines(dir.resolve("a/events.csv"))).hasSize(30_001);
-    SyntheticGenerator.Params other = new SyntheticGenerator.Params(400, 200, 30_000, 8, 30, 6, LocalDate.of(2024, 1, 1), 1.0);
+    SyntheticGenerator.Params other = new SyntheticGenerator.Params(400, 200, 30_000, 8, 30, 6, LocalDate.of(2024, 1, 1), 1.0, 1.0);
     new SyntheticGenerator(other).write(Fs.path(dir.resolve("c").toString()), 2, Progress.NONE);
     assertThat(Files.readAllBytes(dir.resolve("c/events.csv"))).isNotEqualTo(Files.readAllBytes(dir.resolve("a/events.csv")));
   }

@@ -7,6 +7,9 @@ import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
+import dev.tandem.serving.history.EventLog;
+import dev.tandem.serving.history.LiveHistory;
+import dev.tandem.serving.history.ServedEvent;
 import dev.tandem.serving.retrieval.CandidateIndex;
 import dev.tandem.serving.retrieval.ExactIndex;
 import dev.tandem.serving.retrieval.HnswCandidateIndex;
@@ -59,9 +62,18 @@ public final class ServeBenchmark {
    * @param seed     seed of the catalogue
    * @param indexCache directory where HNSW graphs are kept between runs (null: always build); a graph is reused only for
    *                 the same bundle version, catalogue size, noise, seed and graph parameters
+   * @param eventsLog for a bundle with history features: before each request, an event of the request's user is
+   *                 recorded (timed apart), made durable in an events log in this directory (a new segment per
+   *                 measurement); null: no events
    */
   public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
-      int recallQueries, long seed, String indexCache) {}
+      int recallQueries, long seed, String indexCache, String eventsLog) {
+    /** Without events. */
+    public Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
+        int recallQueries, long seed, String indexCache) {
+      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, null);
+    }
+  }
 
   /**
    * One measurement.
@@ -75,10 +87,14 @@ public final class ServeBenchmark {
    * @param cpuP99Ms    its 99th percentile
    * @param gcCount     garbage collections during the measurement
    * @param gcMs        their total time
+   * @param history     whether requests computed history features
+   * @param eventP50Ms  median time to record an event durably (NaN without events)
+   * @param eventP99Ms  its 99th percentile
+   * @param eventSyncs  syncs of the events log during the measurement (group commit: fewer than events)
    */
   public record Result(int items, String index, int threads, double p50Ms, double p99Ms, double maxMs, double requestsPerSecond,
       double recall, double buildSeconds, long tableBytes, long indexBytes, Map<String, Double> stageMeanMs, double cpuP50Ms,
-      double cpuP99Ms, long gcCount, long gcMs) {}
+      double cpuP99Ms, long gcCount, long gcMs, boolean history, double eventP50Ms, double eventP99Ms, long eventSyncs) {}
 
   /**
    * Grows a catalogue of {@code items} around the bundle's items and measures every index kind with every thread count;
@@ -189,10 +205,34 @@ public final class ServeBenchmark {
 
   private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
       double build, long indexBytes) {
+    LiveHistory history = s.eventsLog() == null ? null : rec.history();
+    if (history == null) {
+      return measure(rec, bundle, threads, s, index, recall, build, indexBytes, null, null);
+    }
+    org.apache.hadoop.fs.Path dir = Fs.resolve(s.eventsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t");
+    try (EventLog log = EventLog.open(dir)) {
+      history.logTo(log);
+      try {
+        return measure(rec, bundle, threads, s, index, recall, build, indexBytes, history, log);
+      } finally {
+        history.logTo(null);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the events log in " + dir, e);
+    }
+  }
+
+  private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
+      double build, long indexBytes, LiveHistory history, EventLog log) {
     String[] users = bundle.users().ids();
+    String[] items = bundle.items().ids();
     for (int i = 0; i < s.warmup(); i++) {
+      if (history != null) {
+        event(history, users, items, i);
+      }
       rec.recommend(request(users, i, s.k()));
     }
+    long syncsBefore = log == null ? 0 : log.syncStats()[0];
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       int perThread = Math.max(1, s.requests() / threads);
@@ -206,7 +246,13 @@ public final class ServeBenchmark {
         parts.add(pool.submit(() -> {
           Histogram wall = new Histogram(60_000_000_000L, 3);
           Histogram work = new Histogram(60_000_000_000L, 3);
+          Histogram events = new Histogram(60_000_000_000L, 3);
           for (int i = 0; i < perThread; i++) {
+            if (history != null) { // the user's event, then the user's request: every request sees a changed history
+              long e0 = System.nanoTime();
+              event(history, users, items, offset + i);
+              events.recordValue(System.nanoTime() - e0);
+            }
             long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Recommendations r = rec.recommend(request(users, offset + i, s.k()));
@@ -214,26 +260,30 @@ public final class ServeBenchmark {
             work.recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
             r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
           }
-          return new Histogram[] {wall, work};
+          return new Histogram[] {wall, work, events};
         }));
       }
       Histogram all = new Histogram(60_000_000_000L, 3);
       Histogram allCpu = new Histogram(60_000_000_000L, 3);
+      Histogram allEvents = new Histogram(60_000_000_000L, 3);
       for (Future<Histogram[]> f : parts) {
         Histogram[] h = f.get();
         all.add(h[0]);
         allCpu.add(h[1]);
+        allEvents.add(h[2]);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       long[] gcAfter = gc();
       Map<String, Double> meanStages = new LinkedHashMap<>();
-      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules")) {
+      for (String stage : List.of("user_vector", "retrieval", "ranking", "rules", "history")) {
         DoubleAdder sum = stages.get(stage);
         meanStages.put(stage, sum == null ? 0 : sum.sum() / all.getTotalCount());
       }
       Result r = new Result(bundle.items().size(), index, threads, all.getValueAtPercentile(50) / 1e6, all.getValueAtPercentile(99) / 1e6,
           all.getMaxValue() / 1e6, all.getTotalCount() / seconds, recall, build, bundle.itemVectors().bytes(), indexBytes, meanStages,
-          allCpu.getValueAtPercentile(50) / 1e6, allCpu.getValueAtPercentile(99) / 1e6, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
+          allCpu.getValueAtPercentile(50) / 1e6, allCpu.getValueAtPercentile(99) / 1e6, gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
+          rec.history() != null, history == null ? Double.NaN : allEvents.getValueAtPercentile(50) / 1e6,
+          history == null ? Double.NaN : allEvents.getValueAtPercentile(99) / 1e6, log == null ? 0 : log.syncStats()[0] - syncsBefore);
       LOG.info("{} items, {}, {} thread(s): p50 {} ms, p99 {} ms, {} req/s", r.items(), index, threads, String.format("%.2f", r.p50Ms()),
           String.format("%.2f", r.p99Ms()), String.format("%.0f", r.requestsPerSecond()));
       return r;
@@ -256,6 +306,21 @@ public final class ServeBenchmark {
       ms += Math.max(0, b.getCollectionTime());
     }
     return new long[] {count, ms};
+  }
+
+  /** An event of request {@code i}'s user, now: the label column and every outcome column the history reads set. */
+  private static void event(LiveHistory history, String[] users, String[] items, int i) {
+    Map<String, Double> values = new LinkedHashMap<>();
+    values.put(history.schema().labelColumn(), (double) (i % 90));
+    for (String src : history.schema().sources()) {
+      values.put(src, (double) (i % 2));
+    }
+    try {
+      history.record(List.of(new ServedEvent(users[Math.floorMod(i, users.length)], items[Math.floorMod(i * 31, items.length)], history.now(),
+          values)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static RecommendRequest request(String[] users, int i, int k) {

@@ -11,6 +11,7 @@ import dev.tandem.datasets.split.SplitName;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.ServingConfig;
+import dev.tandem.serving.history.HistoryEvents;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelRegistry;
 import dev.tandem.serving.registry.Publication;
@@ -132,6 +133,11 @@ public final class BundleExporter {
     write(staging, ServingBundle.USERS, users(ds));
     write(staging, ServingBundle.PROFILE, Fs.readAll(new Path(ds.dir(), "profile.json")));
     write(staging, ServingBundle.SERVING, servingYaml.getBytes(StandardCharsets.UTF_8));
+    HistoryEvents history = HistoryEvents.of(ds);
+    if (history != null) { // the history as of export, so that the server's first requests see what training saw
+      write(staging, ServingBundle.HISTORY_EVENTS, history.toBytes());
+      LOG.info("bundle history: {} events up to {}", history.size(), java.time.Instant.ofEpochSecond(history.lastTimestamp()));
+    }
     if (rk != null) {
       models.put("ranking", entry("ranking/" + rk.spec().config().architecture().key(), rankingRun, rk, ds));
       write(staging, ServingBundle.RANKING_SPEC, Persisted.write(rk.spec(), ModelSpec.FORMAT));

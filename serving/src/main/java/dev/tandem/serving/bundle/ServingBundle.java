@@ -6,6 +6,7 @@ import dev.tandem.datasets.features.FeatureTransform;
 import dev.tandem.datasets.shard.ColumnFile;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.CorruptDataException;
+import dev.tandem.serving.history.HistoryEvents;
 import dev.tandem.serving.registry.FsModelRegistry;
 import dev.tandem.serving.registry.ModelRef;
 import dev.tandem.serving.registry.ModelRegistry;
@@ -36,6 +37,8 @@ import org.deeplearning4j.util.ModelSerializer;
  *   profile.json                the dataset profile (drift reference)
  *   config/retrieval.yaml, config/ranking.yaml   the training jobs
  *   serving.yaml                the serving configuration: retrieval, business rules, cache
+ *   history/events.tds          only when the transform has history features: the dataset's events as of export, from
+ *                               which the history is rebuilt on load (see {@link HistoryEvents})
  * </pre>
  */
 public final class ServingBundle {
@@ -51,6 +54,7 @@ public final class ServingBundle {
   public static final String SERVING = "serving.yaml";
   public static final String RETRIEVAL_JOB = "config/retrieval.yaml";
   public static final String RANKING_JOB = "config/ranking.yaml";
+  public static final String HISTORY_EVENTS = "history/events.tds";
 
   private final String name;
   private final int version;
@@ -66,11 +70,27 @@ public final class ServingBundle {
   private final ModelSpec rankingSpec;
   private final ComputationGraph ranking;
   private final String servingYaml;
+  private final HistoryEvents history;
+  private final org.apache.hadoop.fs.Path dir;
 
-  /** Assembles a bundle from its parts (what {@link #from} does after decoding, and what benchmarks use). */
+  /** Assembles a bundle without history from its parts (what benchmarks use). */
   public ServingBundle(String name, int version, VersionManifest manifest, FeatureTransform transform, ModelSpec retrievalSpec,
       ComputationGraph userTower, ItemVectors itemVectors, EntityTable items, float[] popularity, EntityTable users,
       ColumnFile.IntLists seen, ModelSpec rankingSpec, ComputationGraph ranking, String servingYaml) {
+    this(name, version, manifest, transform, retrievalSpec, userTower, itemVectors, items, popularity, users, seen, rankingSpec, ranking,
+        servingYaml, null, null);
+  }
+
+  /**
+   * Assembles a bundle from its parts (what {@link #from} does after decoding).
+   *
+   * @param history the events its history is rebuilt from (null: none; required when the transform has history features)
+   * @param dir     the registry version's directory (null for a bundle assembled in memory)
+   */
+  public ServingBundle(String name, int version, VersionManifest manifest, FeatureTransform transform, ModelSpec retrievalSpec,
+      ComputationGraph userTower, ItemVectors itemVectors, EntityTable items, float[] popularity, EntityTable users,
+      ColumnFile.IntLists seen, ModelSpec rankingSpec, ComputationGraph ranking, String servingYaml, HistoryEvents history,
+      org.apache.hadoop.fs.Path dir) {
     if (itemVectors.size() != items.size() || popularity.length != items.size()) {
       throw new IllegalArgumentException("item vectors (" + itemVectors.size() + "), items (" + items.size() + ") and popularity ("
           + popularity.length + ") differ in size");
@@ -92,6 +112,8 @@ public final class ServingBundle {
     this.rankingSpec = rankingSpec;
     this.ranking = ranking;
     this.servingYaml = servingYaml;
+    this.history = history;
+    this.dir = dir;
   }
 
   /** Loads the version a reference ({@code REGISTRY/NAME@production}) points to, verifying every file. */
@@ -127,9 +149,15 @@ public final class ServingBundle {
         rankingSpec = Persisted.read(v.file(RANKING_SPEC), ModelSpec.class, ModelSpec.FORMAT, where + "/" + RANKING_SPEC);
         ranking = graph(v.file(RANKING_MODEL));
       }
+      HistoryEvents history = null;
+      if (v.has(HISTORY_EVENTS)) {
+        history = HistoryEvents.decode(where + "/" + HISTORY_EVENTS, v.file(HISTORY_EVENTS), users.size(), items.size());
+      } else if (transform.history() != null) {
+        throw new CorruptDataException(where, "the feature transform has history features but the version has no " + HISTORY_EVENTS);
+      }
       return new ServingBundle(v.manifest().name(), v.manifest().version(), v.manifest(), transform, retrievalSpec, userTower,
           new ItemVectors(cols), items, itemsFile.floats("popularity"), users, usersFile.intLists("seen"), rankingSpec, ranking,
-          v.has(SERVING) ? text(v, SERVING) : null);
+          v.has(SERVING) ? text(v, SERVING) : null, history, v.dir());
     } catch (IOException | RuntimeException e) {
       if (e instanceof CorruptDataException c) {
         throw c;
@@ -160,7 +188,33 @@ public final class ServingBundle {
   /** The same models over another catalogue (for benchmarks on synthetic catalogues); no known users. */
   public ServingBundle withCatalogue(ItemVectors vectors, EntityTable catalogue, float[] itemPopularity) {
     return new ServingBundle(name, version, manifest, transform, retrievalSpec, userTower, vectors, catalogue, itemPopularity, users,
-        new ColumnFile.IntLists(new int[users.size() + 1], new int[0]), rankingSpec, ranking, servingYaml);
+        new ColumnFile.IntLists(new int[users.size() + 1], new int[0]), rankingSpec, ranking, servingYaml, history, dir);
+  }
+
+  /** The same bundle with another history (e.g. the events up to some time, to replay the rest live). */
+  public ServingBundle withHistory(HistoryEvents events) {
+    return new ServingBundle(name, version, manifest, transform, retrievalSpec, userTower, itemVectors, items, popularity, users, seen,
+        rankingSpec, ranking, servingYaml, events, dir);
+  }
+
+  /**
+   * The events the bundle's history is rebuilt from (as of export); null when its transform has no history features.
+   */
+  public HistoryEvents history() {
+    return history;
+  }
+
+  /**
+   * Where the events posted to this version are logged unless told otherwise: {@code REGISTRY/NAME/events/vN}, beside
+   * the (immutable) version directory and ignored by the registry; null for a bundle assembled in memory.
+   */
+  public org.apache.hadoop.fs.Path defaultEventsLog() {
+    return dir == null ? null : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(dir.getParent(), "events"), dir.getName());
+  }
+
+  /** The registry version's directory this bundle was loaded from (null for a bundle assembled in memory). */
+  public org.apache.hadoop.fs.Path dir() {
+    return dir;
   }
 
   public String name() {

@@ -24,9 +24,15 @@ record Answer(int status, String contentType, byte[] body, Map<String, String> h
   }
 
   static Answer error(int status, String message) {
+    return error(status, message, Map.of());
+  }
+
+  /** An error with more fields (e.g. the request field at fault). */
+  static Answer error(int status, String message, Map<String, Object> extra) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", message == null || message.isBlank() ? "error" : message);
     body.put("status", status);
+    body.putAll(extra);
     return json(status, body);
   }
 

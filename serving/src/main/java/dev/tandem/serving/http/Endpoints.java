@@ -4,12 +4,15 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.Recommender;
+import dev.tandem.serving.history.LiveHistory;
+import dev.tandem.serving.history.ServedEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -19,14 +22,18 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The three endpoints as functions from a request to an {@link Answer}, with no transport in sight: {@code /recommend},
- * {@code /health}, {@code /metrics}, and the answers to requests for anything else. A malformed request is a 400 naming
- * what is wrong; any other failure is a 500 that shows the client an id and logs the detail under it.
+ * The endpoints as functions from a request to an {@link Answer}, with no transport in sight: {@code GET /recommend},
+ * {@code POST /events}, {@code GET /features}, {@code GET /health}, {@code GET /metrics}, and the answers to requests
+ * for anything else. A malformed request is a 400 naming what is wrong (for an event, the field, also as
+ * {@code "field"}); any other failure is a 500 that shows the client an id and logs the detail under it.
  */
 final class Endpoints {
   private static final Logger LOG = LogManager.getLogger(Endpoints.class);
   private static final Set<String> RESERVED = Set.of("user", "k", "explain", "exclude");
+  private static final Set<String> FEATURES_RESERVED = Set.of("user", "item", "time");
   static final String RECOMMEND = "recommend";
+  static final String EVENTS = "events";
+  static final String FEATURES = "features";
   static final String HEALTH = "health";
   static final String METRICS = "metrics";
   static final String OTHER = "other";
@@ -46,24 +53,59 @@ final class Endpoints {
   static String endpoint(String path) {
     return switch (path) {
       case "/recommend" -> RECOMMEND;
+      case "/events" -> EVENTS;
+      case "/features" -> FEATURES;
       case "/health" -> HEALTH;
       case "/metrics" -> METRICS;
       default -> OTHER;
     };
   }
 
-  /** The answer to {@code method path?query}; never throws. */
+  /** The method an endpoint takes. */
+  static String method(String endpoint) {
+    return endpoint.equals(EVENTS) ? "POST" : "GET";
+  }
+
+  /**
+   * Whether a request does real work (a model, the history, a sync of the events log): such requests go to the request
+   * threads, the rest are answered on the event loop.
+   */
+  static boolean works(String endpoint, String method) {
+    boolean right = method.equals(method(endpoint)) || method.equals("HEAD") && method(endpoint).equals("GET");
+    return right && (endpoint.equals(RECOMMEND) || endpoint.equals(EVENTS) || endpoint.equals(FEATURES));
+  }
+
+  /** The answer to {@code method path?query} (with a body for POST); never throws. */
   Answer answer(String method, String path, String rawQuery) {
-    if (!method.equals("GET") && !method.equals("HEAD")) {
-      return Answer.error(405, "method " + method + " is not allowed; use GET").withHeader("Allow", "GET");
+    return answer(method, path, rawQuery, new byte[0]);
+  }
+
+  /** The answer to {@code method path?query} with its body; never throws. */
+  Answer answer(String method, String path, String rawQuery, byte[] body) {
+    String endpoint = endpoint(path);
+    String allowed = method(endpoint);
+    if (!method.equals(allowed) && !(method.equals("HEAD") && allowed.equals("GET"))) {
+      return Answer.error(405, "method " + method + " is not allowed on " + path + "; use " + allowed).withHeader("Allow", allowed);
     }
     try {
-      return switch (endpoint(path)) {
+      return switch (endpoint) {
         case RECOMMEND -> recommend(rawQuery);
+        case EVENTS -> events(body);
+        case FEATURES -> features(rawQuery);
         case HEALTH -> health();
         case METRICS -> metrics();
-        default -> Answer.error(404, "no such endpoint " + path + "; endpoints: /recommend, /health, /metrics");
+        default -> Answer.error(404, "no such endpoint " + path + "; endpoints: /recommend, /events (POST), /features, /health, /metrics");
       };
+    } catch (ServedEvent.MalformedEventException e) {
+      if (endpoint.equals(EVENTS)) {
+        metrics.eventsRejected("malformed");
+      }
+      return Answer.error(400, e.getMessage(), Map.of("field", e.field()));
+    } catch (LiveHistory.HistoryFullException e) {
+      metrics.eventsRejected("new_user_limit");
+      return Answer.error(503, e.getMessage());
+    } catch (UnsupportedOperationException e) {
+      return Answer.error(501, e.getMessage());
     } catch (IllegalArgumentException | ConfigException e) {
       return Answer.error(400, e.getMessage());
     } catch (RuntimeException | Error e) {
@@ -97,6 +139,47 @@ final class Endpoints {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail: this is a bug, hence a 500
     }
     return new Answer(200, ServingMetrics.contentType(), body.toByteArray(), Map.of(), false);
+  }
+
+  /** {@code POST /events}: validated, logged durably, then part of the history; the answer says what was recorded. */
+  private Answer events(byte[] body) {
+    LiveHistory history = recommender.history();
+    if (history == null) {
+      return Answer.error(404, recommender.model() + " v" + recommender.version() + " has no history features: its models read no events");
+    }
+    List<ServedEvent> events = history.parse(body);
+    LiveHistory.Receipt r;
+    try {
+      r = history.record(events);
+    } catch (IOException e) {
+      metrics.eventsRejected("log_failed");
+      String id = UUID.randomUUID().toString();
+      LOG.error("events log failure {}: {} event(s) not recorded", id, events.size(), e);
+      return Answer.error(503, "the events log cannot be written: the events were not recorded (" + e.getMessage() + ")", Map.of("id", id));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("accepted", r.accepted());
+    out.put("unknown_items", r.unknownItems());
+    out.put("new_users", r.newUsers());
+    out.put("as_of", r.asOf());
+    return Answer.json(200, out);
+  }
+
+  /** {@code GET /features?user=ID[&item=ID][&time=T][&ATTRIBUTE=value...]}: the encoded model inputs, read-only. */
+  private Answer features(String rawQuery) {
+    Map<String, String> q = QueryString.parse(rawQuery);
+    String user = q.get("user");
+    if (user == null || user.isBlank()) {
+      throw new IllegalArgumentException("the parameter 'user' is required, e.g. /features?user=42&item=i7");
+    }
+    String item = q.get("item");
+    Long time = null;
+    if (q.containsKey("time") && !q.get("time").isBlank()) {
+      time = ServedEvent.parseTime(q.get("time"), "time");
+    }
+    Map<String, String> attributes = new LinkedHashMap<>(q);
+    attributes.keySet().removeAll(FEATURES_RESERVED);
+    return Answer.json(200, recommender.inputs(user, item == null || item.isBlank() ? null : item.strip(), time, attributes));
   }
 
   private Answer recommend(String rawQuery) {

@@ -43,17 +43,21 @@ import org.apache.logging.log4j.Logger;
  *   <li>{@code GET /recommend?user=ID&k=10[&explain=true][&exclude=i1,i2][&ATTRIBUTE=value...]}: the recommendations as
  *       JSON ({@link Recommendations}); attributes are context features (e.g. device) and, for users the model does not
  *       know, user features (e.g. country); an unknown user is served by the cold-start path, never an error;</li>
+ *   <li>{@code POST /events} (a model with history features): events recorded in the history once durable in its events
+ *       log, answered {@code {"accepted", "unknown_items", "new_users", "as_of"}}; a malformed event is a 400 naming the
+ *       field (see {@link dev.tandem.serving.history.LiveHistory});</li>
+ *   <li>{@code GET /features?user=ID[&item=ID][&time=T]}: the encoded model inputs of that pair (read-only);</li>
  *   <li>{@code GET /health}: {@code {"status": "ok", "model": ..., "version": ..., "items": ...}};</li>
  *   <li>{@code GET /metrics}: Prometheus text format (see {@link ServingMetrics}).</li>
  * </ul>
  *
- * A malformed request (missing or bad parameters, malformed percent-encoding, a method other than GET) gets a 4xx status
+ * A malformed request (missing or bad parameters, malformed percent-encoding, a method the endpoint does not take) gets a 4xx status
  * with {@code {"error": "...", "status": N}}; a failure of the server gets {@code {"error": "internal error", "id": ...}}
  * and the detail is logged under that id.
  *
  * <p>Hostile or unlucky clients cost little: connections are served by a few event-loop threads that never block, so
  * a connection that sends half a request holds a socket, not a thread, until its read timeout closes it; connections
- * idle between requests are closed after the idle timeout. {@code /recommend} runs on a bounded pool of request threads
+ * idle between requests are closed after the idle timeout. {@code /recommend}, {@code /events} and {@code /features} run on a bounded pool of request threads
  * with a bounded queue, and requests beyond both get 503 at once (counted by status and in
  * {@code tandem_requests_rejected_total}). A client that leaves before its answer is written is counted in
  * {@code tandem_client_disconnects_total}, not as an error.

@@ -23,7 +23,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One connection's requests, in order. Runs on the connection's event loop, which must never block: {@code /health},
- * {@code /metrics} and every error are answered right there, while {@code /recommend} goes to the server's bounded pool
+ * {@code /metrics} and every error are answered right there, while {@code /recommend}, {@code /events} (which waits for
+ * the events log to sync) and {@code /features} go to the server's bounded pool
  * of request threads, or gets a 503 when the pool and its queue are full. One request of a connection is served at a
  * time (answers must leave in the order requests came); the connection is not read meanwhile, and requests a client
  * pipelined are held until their turn.
@@ -42,7 +43,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
   /** What a request carries, copied off Netty's buffers when it arrives. */
   private record Incoming(HttpVersion version, String method, String uri, String path, String query, boolean keepAlive,
-      Throwable malformed, long arrivedNanos) {
+      Throwable malformed, long arrivedNanos, byte[] body) {
 
     static Incoming of(FullHttpRequest req) {
       String uri = req.uri();
@@ -57,8 +58,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       }
       int q = target.indexOf('?');
       Throwable malformed = req.decoderResult().isFailure() ? req.decoderResult().cause() : null;
+      byte[] body = new byte[req.content().readableBytes()];
+      req.content().getBytes(req.content().readerIndex(), body);
       return new Incoming(req.protocolVersion(), req.method().name(), uri, q < 0 ? target : target.substring(0, q),
-          q < 0 ? null : target.substring(q + 1), HttpUtil.isKeepAlive(req), malformed, System.nanoTime());
+          q < 0 ? null : target.substring(q + 1), HttpUtil.isKeepAlive(req), malformed, System.nanoTime(), body);
     }
 
     boolean head() {
@@ -101,14 +104,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       respond(ctx, in, endpoint, Answer.error(503, "the server is shutting down; send the request to another instance").closing());
       return;
     }
-    boolean read = in.method().equals("GET") || in.head();
-    if (!endpoint.equals(Endpoints.RECOMMEND) || !read) { // cheap, and never blocks: answered on the event loop
-      respond(ctx, in, endpoint, server.endpoints().answer(in.method(), in.path(), in.query()));
+    if (!Endpoints.works(endpoint, in.method())) { // cheap, and never blocks: answered on the event loop
+      respond(ctx, in, endpoint, server.endpoints().answer(in.method(), in.path(), in.query(), in.body()));
       return;
     }
     try {
       server.pool().execute(() -> {
-        Answer a = server.endpoints().answer(in.method(), in.path(), in.query());
+        Answer a = server.endpoints().answer(in.method(), in.path(), in.query(), in.body());
         try {
           ctx.channel().eventLoop().execute(() -> respond(ctx, in, endpoint, a));
         } catch (RejectedExecutionException e) { // the event loops are gone: the server stopped before this request finished

@@ -28,6 +28,7 @@ public final class ServingMetrics {
   private final Counter disconnects;
   private final Counter rejected;
   private final Counter closed;
+  private final Counter eventsRejected;
 
   public ServingMetrics(Recommender recommender) {
     latency = Histogram.builder().name("tandem_request_duration_seconds").help("Time to answer an HTTP request, by endpoint")
@@ -54,10 +55,47 @@ public final class ServingMetrics {
     GaugeWithCallback.builder().name("tandem_cache_hit_ratio").help("Cache hits / lookups since start, by cache").labelNames("cache")
         .callback(cb -> recommender.caches().forEach((name, r) -> cb.call(Double.isNaN(r.hitRate()) ? 0 : r.hitRate(), name)))
         .register(registry);
+    eventsRejected = Counter.builder().name("tandem_events_rejected")
+        .help("Posted events not recorded, by reason: malformed (answered 400), new_user_limit (history.max_new_users reached, 503),"
+            + " log_failed (the events log could not be written, 503); one per refused request").labelNames("reason")
+        .register(registry);
+    // history counters exist only for a model with history features: without one they report nothing
+    CounterWithCallback.builder().name("tandem_events_accepted").help("Posted events recorded in the history (durable in the events log)")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().accepted()))).register(registry);
+    CounterWithCallback.builder().name("tandem_events_unknown_items")
+        .help("Recorded events (posted or replayed) of items the bundle does not know: in the user's history, not recommendable")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().unknownItems()))).register(registry);
+    CounterWithCallback.builder().name("tandem_events_late")
+        .help("Posted events that arrived after the time they should have become visible (visible from their arrival on)")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().late()))).register(registry);
+    GaugeWithCallback.builder().name("tandem_history_events").help("Events the history was rebuilt from at start, by source: bundle"
+            + " (shipped with the version) or log (replayed from the events log)").labelNames("source")
+        .callback(cb -> history(recommender, h -> {
+          cb.call(h.counts().shipped(), "bundle");
+          cb.call(h.counts().replayed(), "log");
+        })).register(registry);
+    GaugeWithCallback.builder().name("tandem_history_new_users").help("Users the bundle does not know that have a history from posted events")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().newUsers()))).register(registry);
+    CounterWithCallback.builder().name("tandem_events_log_syncs").help("Syncs of the events log (each commits every event written since"
+            + " the previous one)")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().logSyncs()))).register(registry);
+    CounterWithCallback.builder().name("tandem_events_log_sync_seconds").help("Time spent syncing the events log")
+        .callback(cb -> history(recommender, h -> cb.call(h.counts().logSyncSeconds()))).register(registry);
     GaugeWithCallback.builder().name("tandem_model_version").help("Registry version of the model served").labelNames("model")
         .callback(cb -> cb.call(recommender.version(), recommender.model())).register(registry);
     GaugeWithCallback.builder().name("tandem_catalogue_items").help("Items in the served catalogue")
         .callback(cb -> cb.call(recommender.catalogueSize())).register(registry);
+  }
+
+  private static void history(Recommender r, java.util.function.Consumer<dev.tandem.serving.history.LiveHistory> report) {
+    dev.tandem.serving.history.LiveHistory h = r.history();
+    if (h != null) {
+      report.accept(h);
+    }
+  }
+
+  void eventsRejected(String reason) {
+    eventsRejected.labelValues(reason).inc();
   }
 
   void observe(String endpoint, int status, long nanos) {

@@ -33,7 +33,7 @@ public final class RetrievalMetrics {
   }
 
   /** Which users are evaluated, their positives and their excluded (already seen) items. */
-  public record Task(int[] users, List<int[]> positives, List<BitSet> seen, BitSet warm, int items) {}
+  public record Task(int[] users, List<int[]> positives, List<BitSet> seen, BitSet warm, int items, BitSet history) {}
 
   /** Builds the evaluation task of a split. */
   public static Task task(PreparedDataset ds, SplitName split) {
@@ -56,6 +56,15 @@ public final class RetrievalMetrics {
     for (int i = 0; i < train.size(); i++) {
       warm.set(train.user()[i]);
     }
+    // history as of the split's start: any earlier event (for test: in train or validation)
+    BitSet history = new BitSet();
+    if (split != SplitName.TRAIN) {
+      for (EventBatch b : earlier) {
+        for (int i = 0; i < b.size(); i++) {
+          history.set(b.user()[i]);
+        }
+      }
+    }
     if (split != SplitName.TRAIN) {
       for (EventBatch b : earlier) {
         for (int i = 0; i < b.size(); i++) {
@@ -72,14 +81,18 @@ public final class RetrievalMetrics {
       positives.add(pos.get(u).stream().mapToInt(Integer::intValue).toArray());
       excluded.add(seen.getOrDefault(u, new BitSet()));
     }
-    return new Task(users, positives, excluded, warm, items);
+    return new Task(users, positives, excluded, warm, items, history);
   }
 
-  /** Evaluates a scorer on a task: recall@K, ndcg@K, hitrate@K and users, overall and in the groups "warm" and "cold". */
+  /**
+   * Evaluates a scorer on a task: recall@K, ndcg@K, hitrate@K and users, overall and in the groups "warm" and "cold" (a
+   * train event or none) and "with_history" and "without_history" (any event before the split's start, the history
+   * the query is scored with, or none).
+   */
   public static Scores evaluate(Task t, Scorer scorer, List<Integer> ks, int batchUsers) {
     int kmax = ks.stream().mapToInt(Integer::intValue).max().orElse(10);
     Map<String, double[]> sums = new LinkedHashMap<>();
-    for (String group : List.of("all", "warm", "cold")) {
+    for (String group : List.of("all", "warm", "cold", "with_history", "without_history")) {
       sums.put(group, new double[3 * ks.size() + 1]);
     }
     for (int from = 0; from < t.users().length; from += batchUsers) {
@@ -91,7 +104,8 @@ public final class RetrievalMetrics {
         int[] top = topK(scores[b], t.seen().get(u), kmax);
         int[] pos = t.positives().get(u);
         double[] m = perUser(top, pos, ks);
-        for (String group : List.of("all", t.warm().get(batch[b]) ? "warm" : "cold")) {
+        for (String group : List.of("all", t.warm().get(batch[b]) ? "warm" : "cold",
+            t.history().get(batch[b]) ? "with_history" : "without_history")) {
           double[] s = sums.get(group);
           for (int k = 0; k < m.length; k++) {
             s[k] += m[k];
@@ -103,6 +117,8 @@ public final class RetrievalMetrics {
     Map<String, Scores> groups = new LinkedHashMap<>();
     groups.put("warm", Scores.of(metrics(sums.get("warm"), ks)));
     groups.put("cold", Scores.of(metrics(sums.get("cold"), ks)));
+    groups.put("with_history", Scores.of(metrics(sums.get("with_history"), ks)));
+    groups.put("without_history", Scores.of(metrics(sums.get("without_history"), ks)));
     return new Scores(metrics(sums.get("all"), ks), groups, List.of());
   }
 

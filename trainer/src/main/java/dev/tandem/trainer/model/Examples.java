@@ -111,7 +111,21 @@ public final class Examples {
    * query without context, as in offline evaluation).
    */
   public static InputGroup.RowSource entityRows(FeatureTransform transform, EncodedTable table, Entity entity, int[] rows) {
+    return entityRows(transform, table, entity, rows, null, 0);
+  }
+
+  /**
+   * Feature rows for entities outside any event, with some context features known: {@code context} holds them (history
+   * features as of the query's time, for instance), its row {@code contextFrom + i} for {@code rows[i]}; context features
+   * it lacks are missing.
+   */
+  public static InputGroup.RowSource entityRows(FeatureTransform transform, EncodedTable table, Entity entity, int[] rows,
+      EncodedTable context, int contextFrom) {
     int[] zeros = new int[rows.length];
+    int[] contextRows = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      contextRows[i] = contextFrom + i;
+    }
     return new InputGroup.RowSource() {
       @Override
       public EncodedColumn column(String feature) {
@@ -119,12 +133,18 @@ public final class Examples {
         if (f.entity() == entity) {
           return table.column(feature);
         }
+        if (context != null && context.columns().containsKey(feature)) {
+          return context.column(feature);
+        }
         return missing(f);
       }
 
       @Override
       public int[] rows(String feature) {
-        return transform.feature(feature).entity() == entity ? rows : zeros;
+        if (transform.feature(feature).entity() == entity) {
+          return rows;
+        }
+        return context != null && context.columns().containsKey(feature) ? contextRows : zeros;
       }
     };
   }
@@ -134,7 +154,7 @@ public final class Examples {
     if (f instanceof FittedFeature.Standardized) {
       return new EncodedColumn.Real(f.name(), new float[1]);
     }
-    if (f instanceof FittedFeature.MultiHot) {
+    if (f instanceof FittedFeature.MultiHot || f instanceof FittedFeature.ItemSequence) {
       return new EncodedColumn.MultiIndex(f.name(), f.cardinality(), new int[2], new int[0]);
     }
     return new EncodedColumn.Index(f.name(), f.cardinality(), new int[1]);

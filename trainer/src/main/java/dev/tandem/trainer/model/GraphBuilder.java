@@ -82,6 +82,13 @@ final class GraphBuilder {
       parts.add(p + "_dense");
       width += grp.dense().size();
     }
+    if (grp.hasSequences()) {
+      // the mean of the listed items' embeddings (a table of the group's own, one per item list)
+      g.addLayer(p + "_seqbag", new Dense.Builder().nIn(grp.sequenceWidth()).nOut(dim * grp.sequences().size()).hasBias(false)
+          .activation(Activation.IDENTITY).weightInit(new NormalDistribution(0, 0.05)).build(), p + "_seq");
+      parts.add(p + "_seqbag");
+      width += dim * grp.sequences().size();
+    }
     if (parts.size() == 1) {
       return new Front(parts.get(0), width);
     }

@@ -29,9 +29,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param multiWidth  width of the k-hot vector
  * @param dense       standardised numeric features
  * @param oovBuckets  per indexed feature: its out-of-vocabulary buckets (indices 1..n), 0 if it has none
+ * @param sequences   item lists (history_items): each as its own normalised k-hot block over the item vocabulary in
+ *                    the {@code _seq} input, a mean of item embeddings once multiplied by a weight matrix
+ * @param sequenceOffsets start of each item list's block in the {@code _seq} vector
+ * @param sequenceWidth width of the {@code _seq} vector
  */
 public record InputGroup(String name, List<String> categorical, int[] offsets, int tableSize, List<String> multiHot,
-    int[] multiOffsets, int multiWidth, List<String> dense, int[] oovBuckets) {
+    int[] multiOffsets, int multiWidth, List<String> dense, int[] oovBuckets, List<String> sequences, int[] sequenceOffsets,
+    int sequenceWidth) {
+
+  /** Specs written before item lists existed have none. */
+  public InputGroup {
+    sequences = sequences == null ? List.of() : List.copyOf(sequences);
+    sequenceOffsets = sequenceOffsets == null ? new int[0] : sequenceOffsets;
+  }
 
   /** Lays out {@code features} (in the transform's order) as one input group. */
   public static InputGroup of(String name, FeatureTransform transform, List<String> features) {
@@ -41,13 +52,20 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     List<Integer> moff = new ArrayList<>();
     List<String> dense = new ArrayList<>();
     List<Integer> oov = new ArrayList<>();
+    List<String> seq = new ArrayList<>();
+    List<Integer> soff = new ArrayList<>();
     int table = 0;
     int width = 0;
+    int seqWidth = 0;
     for (FittedFeature f : transform.features()) {
       if (!features.contains(f.name())) {
         continue;
       }
-      if (f instanceof FittedFeature.MultiHot) {
+      if (f instanceof FittedFeature.ItemSequence) {
+        seq.add(f.name());
+        soff.add(seqWidth);
+        seqWidth += f.cardinality();
+      } else if (f instanceof FittedFeature.MultiHot) {
         multi.add(f.name());
         moff.add(width);
         width += f.cardinality();
@@ -67,7 +85,8 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
       }
     }
     return new InputGroup(name, List.copyOf(cat), off.stream().mapToInt(Integer::intValue).toArray(), table, List.copyOf(multi),
-        moff.stream().mapToInt(Integer::intValue).toArray(), width, List.copyOf(dense), oov.stream().mapToInt(Integer::intValue).toArray());
+        moff.stream().mapToInt(Integer::intValue).toArray(), width, List.copyOf(dense), oov.stream().mapToInt(Integer::intValue).toArray(),
+        List.copyOf(seq), soff.stream().mapToInt(Integer::intValue).toArray(), seqWidth);
   }
 
   /**
@@ -107,6 +126,11 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
   }
 
   @JsonIgnore
+  public boolean hasSequences() {
+    return !sequences.isEmpty();
+  }
+
+  @JsonIgnore
   public boolean hasDense() {
     return !dense.isEmpty();
   }
@@ -124,6 +148,9 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     if (hasDense()) {
       out.add(name + "_dense");
     }
+    if (hasSequences()) {
+      out.add(name + "_seq");
+    }
     return out;
   }
 
@@ -133,6 +160,7 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     List<String> out = new ArrayList<>(categorical);
     out.addAll(multiHot);
     out.addAll(dense);
+    out.addAll(sequences);
     return out;
   }
 
@@ -192,6 +220,25 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
       }
       out.add(Nd4j.create(v, new long[] {n, d}, 'c'));
     }
+    if (hasSequences()) {
+      // one k-hot block per item list, each normalised by its own length: the mean of its items' embeddings
+      float[] v = new float[n * sequenceWidth];
+      for (int j = 0; j < sequences.size(); j++) {
+        EncodedColumn.MultiIndex col = (EncodedColumn.MultiIndex) source.column(sequences.get(j));
+        int[] rows = source.rows(sequences.get(j));
+        int base = sequenceOffsets[j];
+        for (int i = 0; i < n; i++) {
+          int r = rows[i];
+          int from = col.offsets()[r];
+          int to = col.offsets()[r + 1];
+          float w = to > from ? 1f / (to - from) : 0f;
+          for (int k = from; k < to; k++) {
+            v[i * sequenceWidth + base + col.values()[k]] += w;
+          }
+        }
+      }
+      out.add(Nd4j.create(v, new long[] {n, sequenceWidth}, 'c'));
+    }
     return out.toArray(new INDArray[0]);
   }
 
@@ -208,7 +255,8 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
   public boolean equals(Object o) {
     return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && Arrays.equals(g.offsets, offsets)
         && g.tableSize == tableSize && g.multiHot.equals(multiHot) && Arrays.equals(g.multiOffsets, multiOffsets)
-        && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets);
+        && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets)
+        && g.sequences.equals(sequences) && Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth;
   }
 
   @Override

@@ -92,7 +92,8 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
    */
   public static ModelSpec of(ModelConfig config, FeatureTransform transform, Targets targets) {
     for (String f : config.featureDropout().keySet()) {
-      boolean indexed = transform.features().stream().anyMatch(x -> x.name().equals(f) && x.cardinality() > 0 && !(x instanceof FittedFeature.MultiHot));
+      boolean indexed = transform.features().stream().anyMatch(x -> x.name().equals(f) && x.cardinality() > 0
+          && !(x instanceof FittedFeature.MultiHot) && !(x instanceof FittedFeature.ItemSequence));
       if (!indexed) {
         throw new ConfigException("model.feature_dropout." + f, "is not a categorical or bucketized dataset feature");
       }
@@ -101,7 +102,7 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
     List<String> item = config.itemFeatures();
     if (config.type() == ModelConfig.Type.TWO_TOWER) {
       if (user == null) {
-        user = names(transform, Entity.USER, Entity.CONTEXT);
+        user = names(transform, Entity.USER, Entity.CONTEXT).stream().filter(f -> !transform.dependsOnItem(f)).toList();
       }
       if (item == null) {
         item = names(transform, Entity.ITEM);
@@ -114,6 +115,10 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       for (String f : user) {
         if (transform.feature(f).entity() == Entity.ITEM) {
           throw new ConfigException("model.user_features", "'" + f + "' is an item feature; the user tower takes user and context features");
+        }
+        if (transform.dependsOnItem(f)) {
+          throw new dev.tandem.config.ConfigException("model.user_features", "'" + f + "' depends on the event's item; the user tower does not "
+              + "know the item: use it in a ranking model");
         }
       }
       checkNotEmpty(user, "model.user_features");

@@ -96,6 +96,13 @@ public final class RankingModel implements RecommenderModel {
           m += 1;
           vectors.add("x_bag_seq");
         }
+        if (x.hasSequences()) {
+          g.addLayer("x_seqbag", new Dense.Builder().nIn(x.sequenceWidth()).nOut(dim).hasBias(false).activation(Activation.IDENTITY).build(),
+              "x_seq");
+          g.addVertex("x_seqbag_seq", new ReshapeVertex(-1, 1, dim), "x_seqbag");
+          m += 1;
+          vectors.add("x_seqbag_seq");
+        }
         if (vectors.isEmpty()) {
           throw new IllegalArgumentException("dlrm needs at least one categorical or multi-hot feature");
         }
@@ -145,6 +152,10 @@ public final class RankingModel implements RecommenderModel {
     if (x.hasDense()) {
       parts.add("x_dense");
       width += x.dense().size();
+    }
+    if (x.hasSequences()) {
+      parts.add("x_seq"); // a weight per recently listed item
+      width += x.sequenceWidth();
     }
     if (parts.size() == 1) {
       return new GraphBuilder.Front(parts.get(0), width);

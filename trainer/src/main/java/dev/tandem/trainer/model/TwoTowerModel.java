@@ -141,11 +141,21 @@ public final class TwoTowerModel implements RecommenderModel {
   /** L2-normalised vectors of rows {@code rows} of an entity table, computed by that entity's tower in batches. */
   public static INDArray vectors(ComputationGraph tower, InputGroup grp, FeatureTransform transform, EncodedTable table,
       Entity entity, int[] rows, int batch) {
+    return vectors(tower, grp, transform, table, entity, rows, batch, null);
+  }
+
+  /**
+   * As {@link #vectors(ComputationGraph, InputGroup, FeatureTransform, EncodedTable, Entity, int[], int)}, with context
+   * features known for each row ({@code context} row i for {@code rows[i]}; null: none), such as a user's history as of
+   * the query's time.
+   */
+  public static INDArray vectors(ComputationGraph tower, InputGroup grp, FeatureTransform transform, EncodedTable table,
+      Entity entity, int[] rows, int batch, EncodedTable context) {
     List<INDArray> parts = new ArrayList<>();
     for (int from = 0; from < rows.length; from += batch) {
       int to = Math.min(rows.length, from + batch);
       int[] chunk = java.util.Arrays.copyOfRange(rows, from, to);
-      INDArray[] in = grp.arrays(chunk.length, Examples.entityRows(transform, table, entity, chunk));
+      INDArray[] in = grp.arrays(chunk.length, Examples.entityRows(transform, table, entity, chunk, context, from));
       parts.add(tower.outputSingle(false, in).dup());
     }
     return parts.size() == 1 ? parts.get(0) : Nd4j.vstack(parts.toArray(new INDArray[0]));
