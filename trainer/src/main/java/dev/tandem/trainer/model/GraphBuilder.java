@@ -82,7 +82,18 @@ final class GraphBuilder {
       parts.add(p + "_dense");
       width += grp.dense().size();
     }
-    if (grp.hasSequences()) {
+    if (grp.attends()) {
+      // per item list, an item table of its own (row 0: the empty slot), shared by the candidate and the history
+      for (int j = 0; j < grp.sequences().size(); j++) {
+        String in = grp.historyInput(j);
+        int length = grp.sequenceLengths()[j];
+        g.addLayer(in + "_emb", embeddings(grp.sequenceRows(j) + 1, dim, length + 1, false), in);
+        HistoryAttentionVertex att = new HistoryAttentionVertex(length, dim);
+        g.addVertex(in + "_att", att, in + "_emb", grp.historyMaskInput(j));
+        parts.add(in + "_att");
+        width += att.outputSize();
+      }
+    } else if (grp.hasSequences()) {
       // the mean of the listed items' embeddings (a table of the group's own, one per item list)
       g.addLayer(p + "_seqbag", new Dense.Builder().nIn(grp.sequenceWidth()).nOut(dim * grp.sequences().size()).hasBias(false)
           .activation(Activation.IDENTITY).weightInit(new NormalDistribution(0, 0.05)).build(), p + "_seq");

@@ -33,19 +33,38 @@ import org.nd4j.linalg.factory.Nd4j;
  *                    the {@code _seq} input, a mean of item embeddings once multiplied by a weight matrix
  * @param sequenceOffsets start of each item list's block in the {@code _seq} vector
  * @param sequenceWidth width of the {@code _seq} vector
+ * @param attendFrom  null to pool item lists by their mean; else the indexed item feature (item_id) whose value, the
+ *                    candidate, each item list is attended from ({@link HistoryAttentionVertex}): then every item list
+ *                    {@code j} is the input {@code _histj} of shape {@code [mb, 1 + length]} instead of a block of
+ *                    {@code _seq}: the candidate's row and the list's rows, shifted by one (0 marks an empty slot), beside {@code _histmaskj} of
+ *                    shape {@code [mb, length]}, 1 where a slot holds an item
+ * @param sequenceLengths per item list, its most items (history_items' n)
  */
 public record InputGroup(String name, List<String> categorical, int[] offsets, int tableSize, List<String> multiHot,
     int[] multiOffsets, int multiWidth, List<String> dense, int[] oovBuckets, List<String> sequences, int[] sequenceOffsets,
-    int sequenceWidth) {
+    int sequenceWidth, String attendFrom, int[] sequenceLengths) {
 
-  /** Specs written before item lists existed have none. */
+  /** Specs written before item lists (or attention) existed have none. */
   public InputGroup {
     sequences = sequences == null ? List.of() : List.copyOf(sequences);
     sequenceOffsets = sequenceOffsets == null ? new int[0] : sequenceOffsets;
+    sequenceLengths = sequenceLengths == null ? new int[0] : sequenceLengths;
   }
 
-  /** Lays out {@code features} (in the transform's order) as one input group. */
+  /** Lays out {@code features} (in the transform's order) as one input group, item lists pooled by their mean. */
   public static InputGroup of(String name, FeatureTransform transform, List<String> features) {
+    return of(name, transform, features, false);
+  }
+
+  /**
+   * Lays out {@code features} (in the transform's order) as one input group.
+   *
+   * @param attention attend over item lists from the candidate item (ranking); the item feature the lists index must be
+   *                  one of {@code features}
+   * @throws dev.tandem.config.ConfigException naming {@code model.history_pooling} when attention has no list or no
+   *                  candidate to attend from
+   */
+  public static InputGroup of(String name, FeatureTransform transform, List<String> features, boolean attention) {
     List<String> cat = new ArrayList<>();
     List<Integer> off = new ArrayList<>();
     List<String> multi = new ArrayList<>();
@@ -54,6 +73,8 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     List<Integer> oov = new ArrayList<>();
     List<String> seq = new ArrayList<>();
     List<Integer> soff = new ArrayList<>();
+    List<Integer> slen = new ArrayList<>();
+    String candidate = null;
     int table = 0;
     int width = 0;
     int seqWidth = 0;
@@ -61,8 +82,14 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
       if (!features.contains(f.name())) {
         continue;
       }
-      if (f instanceof FittedFeature.ItemSequence) {
+      if (f instanceof FittedFeature.ItemSequence q) {
+        if (attention && candidate != null && !candidate.equals(q.itemFeature())) {
+          throw new dev.tandem.config.ConfigException("model.history_pooling", "attention needs every history_items feature to list "
+              + "items of one item feature; '" + f.name() + "' lists " + q.itemFeature() + ", another lists " + candidate);
+        }
+        candidate = q.itemFeature();
         seq.add(f.name());
+        slen.add(q.length());
         soff.add(seqWidth);
         seqWidth += f.cardinality();
       } else if (f instanceof FittedFeature.MultiHot) {
@@ -84,9 +111,20 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
         throw new IllegalArgumentException("model feature '" + f + "' is not a dataset feature " + transform.cardinalities().keySet());
       }
     }
+    if (attention) {
+      if (seq.isEmpty()) {
+        throw new dev.tandem.config.ConfigException("model.history_pooling", "attention pools history_items features, and the model has none: "
+            + "add one such as {name: recent_items, kind: history_items, of: user, n: 20} or use mean");
+      }
+      if (!cat.contains(candidate)) {
+        throw new dev.tandem.config.ConfigException("model.history_pooling", "attention weighs the history by its similarity to the candidate "
+            + "item, so the model needs the categorical feature '" + candidate + "' among its inputs");
+      }
+    }
     return new InputGroup(name, List.copyOf(cat), off.stream().mapToInt(Integer::intValue).toArray(), table, List.copyOf(multi),
         moff.stream().mapToInt(Integer::intValue).toArray(), width, List.copyOf(dense), oov.stream().mapToInt(Integer::intValue).toArray(),
-        List.copyOf(seq), soff.stream().mapToInt(Integer::intValue).toArray(), seqWidth);
+        List.copyOf(seq), soff.stream().mapToInt(Integer::intValue).toArray(), seqWidth, attention ? candidate : null,
+        slen.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /**
@@ -130,6 +168,27 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     return !sequences.isEmpty();
   }
 
+  /** Whether item lists are attended from the candidate item rather than averaged. */
+  @JsonIgnore
+  public boolean attends() {
+    return attendFrom != null && hasSequences();
+  }
+
+  /** The graph input of item list {@code j} when the group {@link #attends()}. */
+  public String historyInput(int j) {
+    return name + "_hist" + j;
+  }
+
+  /** The graph input marking the filled slots of item list {@code j} when the group {@link #attends()}. */
+  public String historyMaskInput(int j) {
+    return name + "_histmask" + j;
+  }
+
+  /** The embedding rows item list {@code j} indexes (its item feature's cardinality). */
+  public int sequenceRows(int j) {
+    return (j + 1 < sequences.size() ? sequenceOffsets[j + 1] : sequenceWidth) - sequenceOffsets[j];
+  }
+
   @JsonIgnore
   public boolean hasDense() {
     return !dense.isEmpty();
@@ -149,7 +208,14 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
       out.add(name + "_dense");
     }
     if (hasSequences()) {
-      out.add(name + "_seq");
+      if (attends()) {
+        for (int j = 0; j < sequences.size(); j++) {
+          out.add(historyInput(j));
+          out.add(historyMaskInput(j));
+        }
+      } else {
+        out.add(name + "_seq");
+      }
     }
     return out;
   }
@@ -220,7 +286,29 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
       }
       out.add(Nd4j.create(v, new long[] {n, d}, 'c'));
     }
-    if (hasSequences()) {
+    if (attends()) {
+      EncodedColumn.Index cand = (EncodedColumn.Index) source.column(attendFrom);
+      int[] candRows = source.rows(attendFrom);
+      for (int j = 0; j < sequences.size(); j++) {
+        EncodedColumn.MultiIndex col = (EncodedColumn.MultiIndex) source.column(sequences.get(j));
+        int[] rows = source.rows(sequences.get(j));
+        int slots = 1 + sequenceLengths[j];
+        float[] v = new float[n * slots];
+        float[] present = new float[n * (slots - 1)];
+        for (int i = 0; i < n; i++) {
+          v[i * slots] = cand.values()[candRows[i]] + 1;
+          int r = rows[i];
+          int from = col.offsets()[r];
+          int to = Math.min(col.offsets()[r + 1], from + sequenceLengths[j]);
+          for (int k = from; k < to; k++) {
+            v[i * slots + 1 + k - from] = col.values()[k] + 1;
+            present[i * (slots - 1) + k - from] = 1f;
+          }
+        }
+        out.add(Nd4j.create(v, new long[] {n, slots}, 'c'));
+        out.add(Nd4j.create(present, new long[] {n, slots - 1}, 'c'));
+      }
+    } else if (hasSequences()) {
       // one k-hot block per item list, each normalised by its own length: the mean of its items' embeddings
       float[] v = new float[n * sequenceWidth];
       for (int j = 0; j < sequences.size(); j++) {
@@ -256,7 +344,8 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
     return o instanceof InputGroup g && g.name.equals(name) && g.categorical.equals(categorical) && Arrays.equals(g.offsets, offsets)
         && g.tableSize == tableSize && g.multiHot.equals(multiHot) && Arrays.equals(g.multiOffsets, multiOffsets)
         && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets)
-        && g.sequences.equals(sequences) && Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth;
+        && g.sequences.equals(sequences) && Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth
+        && Objects.equals(g.attendFrom, attendFrom) && Arrays.equals(g.sequenceLengths, sequenceLengths);
   }
 
   @Override

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param ordinal       ranking: also learn every other threshold of the label's source column (e.g. rating >= 2, 3,
  *                      4, 5 when the label is rating >= 4), one sigmoid output each; predictions use the label's own
  *                      threshold. More of the recorded outcome reaches the model than the binary label carries.
+ * @param historyPooling how history_items lists enter the model: {@code mean} (the mean of the items' embeddings) or,
+ *                      for ranking, {@code attention} (weighted by each item's similarity to the candidate, DIN-style;
+ *                      see {@link HistoryAttentionVertex})
  * @param featureDropout per feature, the probability of replacing its value by "unknown" during training (e.g.
  *                      {@code user_id: 0.2}) so the model learns to serve users and items it has not seen
  */
@@ -45,7 +48,8 @@ public record ModelConfig(
     List<String> userFeatures,
     List<String> itemFeatures,
     Map<String, Double> featureDropout,
-    boolean ordinal) {
+    boolean ordinal,
+    HistoryPooling historyPooling) {
 
   /**
    * The model section as a job writes it, with every key it leaves out (null) at its default: the one place the defaults
@@ -68,7 +72,8 @@ public record ModelConfig(
       @JsonProperty("user_features") List<String> userFeatures,
       @JsonProperty("item_features") List<String> itemFeatures,
       @JsonProperty("feature_dropout") Map<String, Double> featureDropout,
-      @JsonProperty("ordinal") Boolean ordinal) {
+      @JsonProperty("ordinal") Boolean ordinal,
+      @JsonProperty("history_pooling") HistoryPooling historyPooling) {
     if (type == Type.TWO_TOWER) {
       outputDim = orDefault(outputDim, 32);
       temperature = orDefault(temperature, 0.2);
@@ -80,7 +85,7 @@ public record ModelConfig(
     }
     return new ModelConfig(type, orDefault(embeddingDim, 16), orDefault(hidden, List.of(64)), outputDim, temperature, logqCorrection,
         removeAccidentalHits, architecture, crossLayers, orDefault(dropout, 0.0), userFeatures, itemFeatures, orDefault(featureDropout, Map.of()),
-        orDefault(ordinal, false));
+        orDefault(ordinal, false), orDefault(historyPooling, HistoryPooling.MEAN));
   }
 
   public ModelConfig {
@@ -99,6 +104,8 @@ public record ModelConfig(
       Check.that(architecture == null, "architecture", "only ranking models have an architecture");
       Check.that(crossLayers == null, "cross_layers", "only ranking models (dcn) have cross layers");
       Check.that(!ordinal, "ordinal", "only ranking models have ordinal targets");
+      Check.that(historyPooling != HistoryPooling.ATTENTION, "history_pooling",
+          "attention weighs the history by the candidate item, which the two-tower's user tower does not know: use mean, or a ranking model");
     } else {
       Check.required(architecture, "architecture");
       Check.nonNegative(Check.required(crossLayers, "cross_layers"), "cross_layers");
@@ -107,7 +114,10 @@ public record ModelConfig(
       Check.that(logqCorrection == null, "logq_correction", "only two-tower models use the logQ correction");
       Check.that(removeAccidentalHits == null, "remove_accidental_hits", "only two-tower models sample in-batch negatives");
       Check.that(itemFeatures == null, "item_features", "ranking models take one feature list: user_features (all inputs)");
+      Check.that(historyPooling != HistoryPooling.ATTENTION || architecture == Architecture.DCN, "history_pooling",
+          "attention is built for the dcn architecture, not " + architecture.key());
     }
+    Check.required(historyPooling, "history_pooling");
     featureDropout = Map.copyOf(Check.required(featureDropout, "feature_dropout"));
     for (Map.Entry<String, Double> e : featureDropout.entrySet()) {
       Check.that(e.getValue() != null && e.getValue() >= 0 && e.getValue() < 1, "feature_dropout." + e.getKey(), "must be in [0, 1)");
@@ -121,6 +131,11 @@ public record ModelConfig(
     TWO_TOWER, RANKING
   }
 
+  /** How a list of earlier items is pooled into one input. */
+  public enum HistoryPooling implements ConfigEnum {
+    MEAN, ATTENTION
+  }
+
   /** Ranking architectures. */
   public enum Architecture implements ConfigEnum {
     DCN, DLRM, WIDE_DEEP, LOGISTIC
@@ -128,6 +143,6 @@ public record ModelConfig(
 
   /** The logistic-regression baseline on the same encoded features. */
   public static ModelConfig logisticBaseline() {
-    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null);
+    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null, null);
   }
 }

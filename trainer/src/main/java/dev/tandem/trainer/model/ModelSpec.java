@@ -129,7 +129,8 @@ public record ModelSpec(ModelConfig config, InputGroup query, InputGroup item, T
       user = names(transform, Entity.USER, Entity.CONTEXT, Entity.ITEM);
     }
     checkNotEmpty(user, "model.user_features");
-    return new ModelSpec(config, InputGroup.of("x", transform, user), null, targets);
+    return new ModelSpec(config, InputGroup.of("x", transform, user, config.historyPooling() == ModelConfig.HistoryPooling.ATTENTION), null,
+        targets);
   }
 
   private static void checkNotEmpty(List<String> l, String key) {

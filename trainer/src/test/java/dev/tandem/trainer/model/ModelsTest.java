@@ -111,5 +111,13 @@ class ModelsTest {
     ConfigLoader.Loaded<JobConfig> ada = SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "train.optimizer=adagrad", "train.decay=cosine");
     assertThatThrownBy(() -> RankingModel.create(LocalTrainer.spec(ada.value(), ds), ada.value().train(), 1, 10))
         .isInstanceOf(ConfigException.class).hasMessageContaining("train.optimizer").hasMessageContaining("adagrad");
+    // attention over the history needs a candidate (ranking, dcn) and a history_items feature
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.twoTower(1), dir, "model.history_pooling=attention"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("candidate");
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.ranking("wide_deep", 1), dir, "model.history_pooling=attention"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("dcn");
+    ConfigLoader.Loaded<JobConfig> noHistory = SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "model.history_pooling=attention");
+    assertThatThrownBy(() -> LocalTrainer.spec(noHistory.value(), ds))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("history_items");
   }
 }
