@@ -74,19 +74,22 @@ public final class Fixtures {
           - {name: since_last, kind: time_since, of: user}
           - {name: item_events, kind: history_count, of: item}
           - {name: item_rate_30d, kind: history_rate, of: item, window: 30d, smoothing: 5}
+          - {name: recent, kind: history_items, of: user, n: 8}
+          - {name: affinity, kind: history_share, of: user, source: category, smoothing: 2}
       """;
 
   /** A two-tower whose user tower reads the user's history. */
   public static final String HISTORY_TWO_TOWER = "name: tth\nseed: 11\n" + HISTORY_DATASET + """
       model: {type: two_tower, embedding_dim: 8, hidden: [16], output_dim: 8,
-              user_features: [user_id, country, age, device, user_events, user_positives_7d, user_rate, user_click_rate, since_last]}
+              user_features: [user_id, country, age, device, user_events, user_positives_7d, user_rate, user_click_rate, since_last,
+                              recent]}
       train: {epochs: 2, batch_size: 128, learning_rate: 0.005, checkpoint_every: 0, early_stopping: {patience: 0}}
       eval: {k: [10]}
       """;
 
-  /** A ranking model reading every feature, the item's history among them. */
+  /** A ranking model reading every feature, the item's history among them, attending over the user's recent items. */
   public static final String HISTORY_RANKING = "name: rkh\nseed: 11\n" + HISTORY_DATASET + """
-      model: {type: ranking, architecture: dcn, embedding_dim: 8, hidden: [16], cross_layers: 1}
+      model: {type: ranking, architecture: dcn, embedding_dim: 8, hidden: [16], cross_layers: 1, history_pooling: attention}
       train: {epochs: 2, batch_size: 256, learning_rate: 0.005, checkpoint_every: 0, early_stopping: {patience: 0}}
       """;
 

@@ -51,11 +51,12 @@ class HistorySkewTest {
     SettableClock clock = new SettableClock(later.timestamp()[0]);
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int compared = 0;
+    int listsCompared = 0;
     try (BundleRecommender rec = new BundleRecommender(bundle, ServingConfig.defaults(), null, clock);
         RecommendServer server = RecommendServer.start(rec, "127.0.0.1", 0, 2)) {
       List<String> names = rec.history().featureNames();
       assertThat(names).containsExactly("user_events", "user_positives_7d", "user_rate", "user_click_rate", "since_last", "item_events",
-          "item_rate_30d");
+          "item_rate_30d", "recent", "affinity");
       float[] watch = later.signals().get("watch_seconds");
       float[] click = later.signals().get("click");
       for (int i = 0; i < later.size(); i++) {
@@ -72,6 +73,12 @@ class HistorySkewTest {
           JsonNode v = f.get(name);
           if (want instanceof EncodedColumn.Index x) {
             assertThat(v.asInt()).as("%s of event %d (user %s, item %s, time %d)", name, i, user, item, t).isEqualTo(x.values()[i]);
+          } else if (want instanceof EncodedColumn.MultiIndex m) {
+            List<Integer> items = new java.util.ArrayList<>();
+            v.forEach(e -> items.add(e.asInt()));
+            assertThat(items).as("%s of event %d (user %s, item %s, time %d)", name, i, user, item, t)
+                .isEqualTo(Arrays.stream(m.values(), m.offsets()[i], m.offsets()[i + 1]).boxed().toList());
+            listsCompared += m.offsets()[i + 1] - m.offsets()[i];
           } else {
             float w = ((EncodedColumn.Real) want).values()[i];
             float g = v.isNull() ? Float.NaN : Float.parseFloat(v.decimalValue().toString());
@@ -88,7 +95,8 @@ class HistorySkewTest {
       }
       assertThat(rec.history().counts().accepted()).isEqualTo(later.size());
     }
-    assertThat(compared).isEqualTo(7 * later.size());
+    assertThat(compared).isEqualTo(9 * later.size());
+    assertThat(listsCompared).as("items listed in recent").isGreaterThan(later.size());
     assertThat(later.size()).isGreaterThan(1000);
   }
 
