@@ -127,6 +127,18 @@ class DataCommandTest {
     assertThat(s.get("rows_rejected").asLong()).isEqualTo(2);
   }
 
+  /** The history examples a user starts a log of their own from train as they are, from their configuration alone. */
+  @Test
+  void csvHistoryExamplesTrainFromConfigAlone() throws Exception {
+    Path root = TestData.repositoryRoot();
+    for (String example : List.of("csv-ratings-ranking-history.yaml", "csv-ratings-two-tower-history.yaml")) {
+      CliRunner.Result r = CliRunner.run("train", "--config", root.resolve("examples").resolve(example).toString(), "--run",
+          dir.resolve(example).toString(), "--cache", dir.resolve("cache").toString(), "--set", "train.epochs=2");
+      assertThat(r.exit()).as(example + ": " + r.err()).isZero();
+      assertThat(dir.resolve(example).resolve("metrics.jsonl")).exists();
+    }
+  }
+
   @Test
   void jvmFlagsInScriptsMatchThePom() throws Exception {
     Path root = TestData.repositoryRoot();
