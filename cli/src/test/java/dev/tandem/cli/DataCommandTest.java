@@ -133,7 +133,7 @@ class DataCommandTest {
     Path root = TestData.repositoryRoot();
     for (String example : List.of("csv-ratings-ranking-history.yaml", "csv-ratings-two-tower-history.yaml")) {
       CliRunner.Result r = CliRunner.run("train", "--config", root.resolve("examples").resolve(example).toString(), "--run",
-          dir.resolve(example).toString(), "--cache", dir.resolve("cache").toString(), "--set", "train.epochs=2");
+          dir.resolve(example).toString(), "--cache", dir.resolve("cache").toString(), "--set", "train.epochs=4");
       assertThat(r.exit()).as(example + ": " + r.err()).isZero();
       assertThat(dir.resolve(example).resolve("metrics.jsonl")).exists();
     }
