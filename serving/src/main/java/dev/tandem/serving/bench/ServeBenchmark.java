@@ -5,6 +5,10 @@ import dev.tandem.progress.Progress;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
+import dev.tandem.serving.Recommender;
+import dev.tandem.serving.experiment.Assignment;
+import dev.tandem.serving.experiment.ExperimentRecommender;
+import dev.tandem.serving.experiment.Tracking;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.history.EventLog;
@@ -65,13 +69,22 @@ public final class ServeBenchmark {
    * @param eventsLog for a bundle with history features: before each request, an event of the request's user is
    *                 recorded (timed apart), made durable in an events log in this directory (a new segment per
    *                 measurement); null: no events
+   * @param impressionsLog also measure every row as an A/B experiment (two arms of the same bundle, half the users each,
+   *                 {@link ExperimentRecommender}) with every answer logged as the server logs it ({@link Tracking}, default
+   *                 batching) into a new directory under this one; null: only plain serving
    */
   public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
-      int recallQueries, long seed, String indexCache, String eventsLog) {
+      int recallQueries, long seed, String indexCache, String eventsLog, String impressionsLog) {
     /** Without events. */
     public Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
         int recallQueries, long seed, String indexCache) {
-      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, null);
+      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, null, null);
+    }
+
+    /** Without an experiment. */
+    public Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
+        int recallQueries, long seed, String indexCache, String eventsLog) {
+      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, eventsLog, null);
     }
   }
 
@@ -123,11 +136,17 @@ public final class ServeBenchmark {
             double recall = recall(rec, exact, s);
             for (int threads : s.threads()) {
               out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              if (s.impressionsLog() != null) {
+                out.add(experiment(rec, bundle, cfg, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              }
             }
           }
         } else {
           for (int threads : s.threads()) {
             out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
+            if (s.impressionsLog() != null) {
+              out.add(experiment(rec, bundle, cfg, threads, s, kind.key(), 1.0, build, indexBytes));
+            }
           }
         }
       }
@@ -203,17 +222,41 @@ public final class ServeBenchmark {
     return users == 0 ? Double.NaN : sum / users;
   }
 
+  /**
+   * The same measurement as an experiment with logging: {@code rec} is the control, a second recommender of the same
+   * bundle (sharing the index) the challenger; each answer goes through {@link Tracking#logged} as in the server. The
+   * row's index is suffixed {@code " +ab+log"}.
+   */
+  private static Result experiment(BundleRecommender rec, ServingBundle bundle, ServingConfig cfg, int threads, Settings s, String index,
+      double recall, double build, long indexBytes) {
+    String label = index + " +ab+log";
+    org.apache.hadoop.fs.Path dir = Fs.resolve(s.impressionsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t-"
+        + System.currentTimeMillis());
+    BundleRecommender challenger = new BundleRecommender(bundle, cfg, rec.index());
+    ExperimentRecommender exp = new ExperimentRecommender("bench", 0.5, Assignment.salted("bench", 0.5), rec, challenger);
+    try (Tracking tracking = Tracking.open(new org.apache.hadoop.fs.Path(dir, "impressions"), new org.apache.hadoop.fs.Path(dir, "feedback"),
+        cfg.impressions(), "bench", 0.5)) {
+      Result r = measure(exp, bundle, threads, s, label, recall, build, indexBytes, null, null, tracking);
+      LOG.info("{}: {}", label, tracking.impressionCounts());
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the impression log in " + dir, e);
+    } finally {
+      challenger.close(); // not the experiment: it would close the control, which the caller still measures with
+    }
+  }
+
   private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
       double build, long indexBytes) {
     LiveHistory history = s.eventsLog() == null ? null : rec.history();
     if (history == null) {
-      return measure(rec, bundle, threads, s, index, recall, build, indexBytes, null, null);
+      return measure(rec, bundle, threads, s, index, recall, build, indexBytes, null, null, null);
     }
     org.apache.hadoop.fs.Path dir = Fs.resolve(s.eventsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t");
     try (EventLog log = EventLog.open(dir)) {
       history.logTo(log);
       try {
-        return measure(rec, bundle, threads, s, index, recall, build, indexBytes, history, log);
+        return measure(rec, bundle, threads, s, index, recall, build, indexBytes, history, log, null);
       } finally {
         history.logTo(null);
       }
@@ -222,15 +265,18 @@ public final class ServeBenchmark {
     }
   }
 
-  private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
-      double build, long indexBytes, LiveHistory history, EventLog log) {
+  private static Result measure(Recommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
+      double build, long indexBytes, LiveHistory history, EventLog log, Tracking tracking) {
     String[] users = bundle.users().ids();
     String[] items = bundle.items().ids();
     for (int i = 0; i < s.warmup(); i++) {
       if (history != null) {
         event(history, users, items, i);
       }
-      rec.recommend(request(users, i, s.k()));
+      Recommendations w = rec.recommend(request(users, i, s.k()));
+      if (tracking != null) {
+        tracking.logged(w);
+      }
     }
     long syncsBefore = log == null ? 0 : log.syncStats()[0];
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -256,6 +302,9 @@ public final class ServeBenchmark {
             long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Recommendations r = rec.recommend(request(users, offset + i, s.k()));
+            if (tracking != null) {
+              tracking.logged(r).withoutExplanation(); // what the server does with an answer: log it, strip the explanation
+            }
             wall.recordValue(System.nanoTime() - t0);
             work.recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
             r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
