@@ -100,7 +100,7 @@ final class AbCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
     @Option(names = "--model", required = true, paramLabel = "REF", description = "The control arm, REGISTRY/NAME@REF.")
     String model;
-    @Option(names = "--challenger", required = true, paramLabel = "REF", description = "The challenger arm, REGISTRY/NAME@REF.")
+    @Option(names = "--challenger", required = true, paramLabel = "REF", description = "The challenger arm, REGISTRY/NAME@REF (or NAME@REF in the control's registry).")
     String challenger;
     @Option(names = "--share", defaultValue = "0.5", description = "Share of users assigned to the challenger (default: ${DEFAULT-VALUE}).")
     double share;
@@ -125,7 +125,7 @@ final class AbCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ModelRef cref = ModelRef.parse(model, null).orElse("production");
-      ModelRef tref = ModelRef.parse(challenger, cref.registry()).orElse("staging");
+      ModelRef tref = ServeCommand.challengerRef(challenger, cref);
       ServingBundle control = ServingBundle.load(cref);
       ServingBundle chall = ServingBundle.load(tref);
       SyntheticSource source = syntheticSource(control);
@@ -188,12 +188,14 @@ final class AbCommand implements Runnable {
     /** The synthetic source of the job a bundle's first model was trained with. */
     private static SyntheticSource syntheticSource(ServingBundle b) {
       VersionManifest m = FsModelRegistry.at(b.dir().getParent().getParent().toString()).manifest(b.name(), b.version());
-      for (VersionManifest.ModelEntry e : m.models().values()) {
-        JsonNode src = e.config() == null ? null : e.config().path("dataset").path("source");
+      for (VersionManifest.ModelEntry entry : m.models().values()) {
+        JsonNode src = entry.config() == null ? null : entry.config().path("dataset").path("source");
         if (src != null && src.path("format").asText("").equals("synthetic")) {
-          return new SyntheticSource(src.path("users").asInt(), src.path("items").asInt(), src.path("events").asLong(),
-              src.path("factors").asInt(), src.path("days").asInt(), src.path("seed").asLong(), src.path("start_date").asText(),
-              src.path("popularity_skew").asDouble(), src.path("history_signal").asDouble(), null);
+          try { // absent keys take the source's defaults, as when the job was loaded
+            return dev.tandem.format.Persisted.json().treeToValue(src, SyntheticSource.class);
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(b.name() + " v" + b.version() + ": its job's synthetic source cannot be read: " + e.getMessage(), e);
+          }
         }
       }
       throw new IllegalArgumentException(b.name() + " v" + b.version() + " was not trained on a synthetic log (dataset.source.format:"

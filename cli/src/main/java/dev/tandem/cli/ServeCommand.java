@@ -57,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
       + " replayed on start after the version's own events (default: REGISTRY/NAME/events/vN beside the version). Only for a model with"
       + " history features.")
   String eventsLog;
-  @Option(names = "--challenger", paramLabel = "REF", description = "Run an A/B experiment: REGISTRY/NAME@REF of the challenger arm, e.g."
+  @Option(names = "--challenger", paramLabel = "REF", description = "Run an A/B experiment: REGISTRY/NAME@REF (or NAME@REF in the same registry) of the challenger arm, e.g."
       + " /models/recs@staging (or the experiment section of the serving configuration). --model is the control arm. When REF is an"
       + " alias, a version promoted to it later is swapped in without a restart.")
   String challenger;
@@ -109,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
     RecommendServer server;
     try {
       if (plan != null) {
-        ModelRef cref = ModelRef.parse(plan.challenger(), ref.registry()).orElse("staging");
+        ModelRef cref = challengerRef(plan.challenger(), ref);
         long t1 = System.nanoTime();
         ServingBundle cb = ServingBundle.load(cref);
         ExperimentRecommender exp = new ExperimentRecommender(plan.name(), plan.share(), Assignment.salted(plan.salt(), plan.share()),
@@ -222,13 +222,18 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--share is required with --challenger: the share of users assigned to the challenger");
     }
     String name = experiment != null ? experiment : configured != null && challenger == null ? configured.name()
-        : (ref.name() + "-" + ModelRef.parse(c, ref.registry()).orElse("staging").ref()).replaceAll("[^A-Za-z0-9_.-]", "_");
+        : (ref.name() + "-" + challengerRef(c, ref).ref()).replaceAll("[^A-Za-z0-9_.-]", "_");
     String sa = salt != null ? salt : configured != null && challenger == null && experiment == null ? configured.salt() : null;
     try {
       return new ServingConfig.Experiment(name, c, s, sa);
     } catch (dev.tandem.config.ConfigException e) {
       throw new IllegalArgumentException("experiment: " + e.getMessage(), e);
     }
+  }
+
+  /** {@code REGISTRY/NAME@REF}, or {@code NAME@REF} in the control's registry; without a REF, {@code staging}. */
+  static ModelRef challengerRef(String text, ModelRef control) {
+    return ModelRef.parse(text, text.contains("/") ? null : control.registry()).orElse("staging");
   }
 
   private static Duration seconds(String option, double s) {
