@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.hadoop.fs.Path;
 
@@ -211,7 +210,7 @@ public final class AbReport {
       u.values.computeIfAbsent(event, k -> new double[1])[0] += value;
     });
 
-    NormalDistribution normal = new NormalDistribution();
+    NormalDistribution normal = new NormalDistribution(null, 0, 1); // no random generator: only the CDF is used
     double z = normal.inverseCumulativeProbability(0.5 + confidence / 2);
     List<ArmResult> results = new ArrayList<>();
     double[][][] est = new double[2][][]; // arm, event -> {rate, var, value, valueVar}
@@ -276,7 +275,9 @@ public final class AbReport {
     double expC = n * (1 - share);
     double expT = n * share;
     double chi = n == 0 ? 0 : (control - expC) * (control - expC) / expC + (challenger - expT) * (challenger - expT) / expT;
-    double p = n == 0 ? 1 : 1 - new ChiSquaredDistribution(1).cumulativeProbability(chi);
+    // one degree of freedom: chi-square is the square of a standard normal, so P(X > chi) = 2 Φ(-√chi), which keeps its
+    // precision far into the tail where 1 - CDF(chi) would round to 0
+    double p = n == 0 ? 1 : 2 * new NormalDistribution(null, 0, 1).cumulativeProbability(-Math.sqrt(chi));
     return new Srm(control, challenger, share, n == 0 ? Double.NaN : (double) challenger / n, chi, p, p < SRM_ALPHA);
   }
 

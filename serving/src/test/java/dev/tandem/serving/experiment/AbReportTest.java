@@ -70,6 +70,21 @@ class AbReportTest {
   }
 
   @Test
+  void theSampleRatioCheckIsAChiSquareTestOfUsersAgainstTheShare() {
+    // reference values: chi = sum (observed - expected)^2 / expected, p = erfc(sqrt(chi / 2)) (Python's math.erfc)
+    AbReport.Srm fine = AbReport.srm(520, 480, 0.5);
+    assertThat(fine.chiSquare()).isCloseTo(1.6, within(1e-12));
+    assertThat(fine.pValue()).isCloseTo(0.20590321073206833, within(1e-9));
+    assertThat(fine.mismatch()).isFalse();
+    AbReport.Srm off = AbReport.srm(1109, 729, 0.5);
+    assertThat(off.pValue()).isCloseTo(7.746149562412857e-19, within(1e-21)); // far in the tail, not rounded to 0
+    assertThat(off.mismatch()).isTrue();
+    AbReport.Srm exact = AbReport.srm(900, 100, 0.1);
+    assertThat(exact.chiSquare()).isZero();
+    assertThat(exact.pValue()).isEqualTo(1.0);
+  }
+
+  @Test
   void aPlantedDifferenceIsFoundAndAPlantedRatioMismatchIsFlagged() throws Exception {
     for (String name : new String[] {"fair", "biased"}) {
       SplittableRandom rnd = new SplittableRandom(7);
