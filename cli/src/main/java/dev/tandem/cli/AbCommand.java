@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ab", mixinStandardHelpOptions = true,
     description = "Online A/B experiments: the report of an experiment from its impression and feedback logs, and a simulated experiment"
         + " on loopback. Experiments themselves run in `tandem serve --challenger`.",
-    subcommands = {AbCommand.Report.class, AbCommand.Simulate.class})
+    subcommands = {AbCommand.Report.class, AbCommand.Exposures.class, AbCommand.Simulate.class})
 final class AbCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -85,6 +85,32 @@ final class AbCommand implements Runnable {
         (json ? spec.commandLine().getErr() : w).printf("report: %s (and report.json)%n", Fs.shown(new Path(o, "report.html")));
         (json ? spec.commandLine().getErr() : w).flush();
       }
+      return 0;
+    }
+  }
+
+  /** {@code ab exposures}. */
+  @Command(name = "exposures", mixinStandardHelpOptions = true,
+      description = "Join the impression and feedback logs into an exposure log for retraining: one CSV row per item of every logged"
+          + " answer, with the clicks, watch seconds and rating it got (items shown and ignored included). `tandem data prepare"
+          + " --config examples/exposures-events.yaml` reads it.")
+  static final class Exposures implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+    @Option(names = "--dir", required = true, paramLabel = "URI", description = "The directory holding impressions/ and feedback/.")
+    String dir;
+    @Option(names = "--out", required = true, paramLabel = "URI", description = "The CSV file to write.")
+    String out;
+
+    @Override
+    public Integer call() throws Exception {
+      Path d = Fs.path(dir);
+      dev.tandem.serving.experiment.Exposures.Written w = dev.tandem.serving.experiment.Exposures.write(new Path(d, "impressions"),
+          new Path(d, "feedback"), Fs.path(out));
+      PrintWriter p = spec.commandLine().getOut();
+      p.printf("%,d impressions, %,d rows (items shown) written to %s; %,d feedback rows read, %,d (request, item) pairs with feedback"
+          + " that no impression showed (left out)%n", w.impressions(), w.rows(), Fs.shown(Fs.path(out)), w.feedback(), w.feedbackUnmatched());
+      p.flush();
       return 0;
     }
   }

@@ -62,5 +62,21 @@ class FeedbackDatasetTest {
     assertThat(ds.sizes().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(clicks + watches);
     assertThat(ds.users().size()).isEqualTo(40);
     assertThat(ds.items().size()).isEqualTo(25);
+
+    // what users were shown, clicked or not: the exposure log, prepared with its example job
+    Path exposures = dir.resolve("exposures.csv");
+    CliRunner.Result x = CliRunner.run("ab", "exposures", "--dir", dir.resolve("experiments/ab1").toString(), "--out", exposures.toString());
+    assertThat(x.exit()).as(x.err()).isZero();
+    assertThat(x.out()).contains("600 impressions, 1,800 rows");
+    List<String> rows = java.nio.file.Files.readAllLines(exposures);
+    assertThat(rows.get(0)).isEqualTo(dev.tandem.serving.experiment.Exposures.HEADER);
+    assertThat(rows.stream().skip(1).filter(l -> l.split(",")[9].equals("1")).count()).isEqualTo(clicks); // one click per answer
+    assertThat(rows.stream().skip(1).filter(l -> l.split(",")[10].equals("41")).count()).isEqualTo(watches);
+    Path out2 = dir.resolve("exposures-prepared");
+    CliRunner.Result r2 = CliRunner.run("data", "prepare", "--config", TestData.repositoryRoot().resolve("examples/exposures-events.yaml").toString(),
+        "--set", "dataset.source.events.path=" + exposures, "--out", out2.toString());
+    assertThat(r2.exit()).as(r2.err()).isZero();
+    PreparedDataset shown = PreparedDataset.open(out2.toString());
+    assertThat(shown.summary().rowsKept()).isEqualTo(1800);
   }
 }

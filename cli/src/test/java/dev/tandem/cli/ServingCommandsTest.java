@@ -111,8 +111,9 @@ class ServingCommandsTest {
     }
 
     CliRunner.Result bench = CliRunner.run("bench", "serve", "--model", reg + "/recs@v1", "--items", "2000", "--threads", "1,2", "--requests",
-        "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString());
+        "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString(), "--experiment");
     assertThat(bench.exit()).as(bench.err()).isZero();
     assertThat(bench.out()).contains("p50 ms").contains("p99 ms").contains("recall@20").contains("hnsw ef=40").contains("hnsw ef=80").contains("exact");
+    assertThat(bench.out()).contains("exact +ab+log").contains("hnsw ef=80 +ab+log").contains("p99 difference");
   }
 }

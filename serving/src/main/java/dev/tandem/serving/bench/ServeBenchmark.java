@@ -5,7 +5,6 @@ import dev.tandem.progress.Progress;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
-import dev.tandem.serving.Recommender;
 import dev.tandem.serving.experiment.Assignment;
 import dev.tandem.serving.experiment.ExperimentRecommender;
 import dev.tandem.serving.experiment.Tracking;
@@ -135,17 +134,19 @@ public final class ServeBenchmark {
             hnsw.ef(ef); // one graph, several search beams
             double recall = recall(rec, exact, s);
             for (int threads : s.threads()) {
-              out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
               if (s.impressionsLog() != null) {
-                out.add(experiment(rec, bundle, cfg, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+                out.addAll(paired(rec, bundle, cfg, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              } else {
+                out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
               }
             }
           }
         } else {
           for (int threads : s.threads()) {
-            out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
             if (s.impressionsLog() != null) {
-              out.add(experiment(rec, bundle, cfg, threads, s, kind.key(), 1.0, build, indexBytes));
+              out.addAll(paired(rec, bundle, cfg, threads, s, kind.key(), 1.0, build, indexBytes));
+            } else {
+              out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
             }
           }
         }
@@ -223,26 +224,92 @@ public final class ServeBenchmark {
   }
 
   /**
-   * The same measurement as an experiment with logging: {@code rec} is the control, a second recommender of the same
-   * bundle (sharing the index) the challenger; each answer goes through {@link Tracking#logged} as in the server. The
-   * row's index is suffixed {@code " +ab+log"}.
+   * Plain serving and the same as an experiment with logging, measured in one run with requests interleaved (each
+   * thread alternates the two, in alternating order), so both see the same machine: load from other processes, JIT
+   * state and GC fall on both alike and the difference is the experiment's. {@code rec} is the control; a second
+   * recommender of the same bundle (sharing the index) the challenger; each experiment answer goes through
+   * {@link Tracking#logged} and loses its explanation, as in the server. Returns the plain row, then the experiment's
+   * (its index suffixed {@code " +ab+log"}); requests/s of each is from its own requests' time.
    */
-  private static Result experiment(BundleRecommender rec, ServingBundle bundle, ServingConfig cfg, int threads, Settings s, String index,
+  private static List<Result> paired(BundleRecommender rec, ServingBundle bundle, ServingConfig cfg, int threads, Settings s, String index,
       double recall, double build, long indexBytes) {
-    String label = index + " +ab+log";
     org.apache.hadoop.fs.Path dir = Fs.resolve(s.impressionsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t-"
         + System.currentTimeMillis());
     BundleRecommender challenger = new BundleRecommender(bundle, cfg, rec.index());
     ExperimentRecommender exp = new ExperimentRecommender("bench", 0.5, Assignment.salted("bench", 0.5), rec, challenger);
+    String[] users = bundle.users().ids();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try (Tracking tracking = Tracking.open(new org.apache.hadoop.fs.Path(dir, "impressions"), new org.apache.hadoop.fs.Path(dir, "feedback"),
         cfg.impressions(), "bench", 0.5)) {
-      Result r = measure(exp, bundle, threads, s, label, recall, build, indexBytes, null, null, tracking);
-      LOG.info("{}: {}", label, tracking.impressionCounts());
-      return r;
+      for (int i = 0; i < s.warmup(); i++) {
+        rec.recommend(request(users, i, s.k()));
+        tracking.logged(exp.recommend(request(users, i, s.k()))).withoutExplanation();
+      }
+      int perThread = Math.max(1, s.requests() / threads);
+      List<Future<Histogram[]>> parts = new ArrayList<>();
+      ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+      long[] gcBefore = gc();
+      for (int t = 0; t < threads; t++) {
+        int offset = t * perThread;
+        parts.add(pool.submit(() -> {
+          Histogram[] h = new Histogram[4]; // wall plain, wall experiment, cpu plain, cpu experiment
+          for (int j = 0; j < h.length; j++) {
+            h[j] = new Histogram(60_000_000_000L, 3);
+          }
+          for (int i = 0; i < perThread; i++) {
+            for (int half = 0; half < 2; half++) {
+              boolean ab = (i + half) % 2 == 1;
+              RecommendRequest req = request(users, offset + i, s.k());
+              long c0 = cpu.getCurrentThreadCpuTime();
+              long t0 = System.nanoTime();
+              if (ab) {
+                tracking.logged(exp.recommend(req)).withoutExplanation(); // what the server does with an answer
+              } else {
+                rec.recommend(req);
+              }
+              h[ab ? 1 : 0].recordValue(System.nanoTime() - t0);
+              h[ab ? 3 : 2].recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
+            }
+          }
+          return h;
+        }));
+      }
+      Histogram[] all = new Histogram[4];
+      for (int j = 0; j < all.length; j++) {
+        all[j] = new Histogram(60_000_000_000L, 3);
+      }
+      for (Future<Histogram[]> f : parts) {
+        Histogram[] h = f.get();
+        for (int j = 0; j < all.length; j++) {
+          all[j].add(h[j]);
+        }
+      }
+      long[] gcAfter = gc();
+      List<Result> out = new ArrayList<>();
+      for (int m = 0; m < 2; m++) {
+        Histogram wall = all[m];
+        Histogram work = all[m + 2];
+        double busySeconds = wall.getMean() * wall.getTotalCount() / 1e9 / threads;
+        Result r = new Result(bundle.items().size(), m == 0 ? index : index + " +ab+log", threads, wall.getValueAtPercentile(50) / 1e6,
+            wall.getValueAtPercentile(99) / 1e6, wall.getMaxValue() / 1e6, wall.getTotalCount() / busySeconds, recall, build,
+            bundle.itemVectors().bytes(), indexBytes, Map.of(), work.getValueAtPercentile(50) / 1e6, work.getValueAtPercentile(99) / 1e6,
+            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1], false, Double.NaN, Double.NaN, 0);
+        LOG.info("{} items, {}, {} thread(s), interleaved: p50 {} ms, p99 {} ms", r.items(), r.index(), threads,
+            String.format("%.2f", r.p50Ms()), String.format("%.2f", r.p99Ms()));
+        out.add(r);
+      }
+      LOG.info("impression log of {}: {}", index, tracking.impressionCounts());
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the impression log in " + dir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a benchmark request failed: " + e.getCause(), e.getCause());
     } finally {
-      challenger.close(); // not the experiment: it would close the control, which the caller still measures with
+      pool.shutdownNow();
+      challenger.close(); // not the experiment: it would close the control, which the caller still uses
     }
   }
 
@@ -250,13 +317,13 @@ public final class ServeBenchmark {
       double build, long indexBytes) {
     LiveHistory history = s.eventsLog() == null ? null : rec.history();
     if (history == null) {
-      return measure(rec, bundle, threads, s, index, recall, build, indexBytes, null, null, null);
+      return measure(rec, bundle, threads, s, index, recall, build, indexBytes, null, null);
     }
     org.apache.hadoop.fs.Path dir = Fs.resolve(s.eventsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t");
     try (EventLog log = EventLog.open(dir)) {
       history.logTo(log);
       try {
-        return measure(rec, bundle, threads, s, index, recall, build, indexBytes, history, log, null);
+        return measure(rec, bundle, threads, s, index, recall, build, indexBytes, history, log);
       } finally {
         history.logTo(null);
       }
@@ -265,18 +332,15 @@ public final class ServeBenchmark {
     }
   }
 
-  private static Result measure(Recommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
-      double build, long indexBytes, LiveHistory history, EventLog log, Tracking tracking) {
+  private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,
+      double build, long indexBytes, LiveHistory history, EventLog log) {
     String[] users = bundle.users().ids();
     String[] items = bundle.items().ids();
     for (int i = 0; i < s.warmup(); i++) {
       if (history != null) {
         event(history, users, items, i);
       }
-      Recommendations w = rec.recommend(request(users, i, s.k()));
-      if (tracking != null) {
-        tracking.logged(w);
-      }
+      rec.recommend(request(users, i, s.k()));
     }
     long syncsBefore = log == null ? 0 : log.syncStats()[0];
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -302,9 +366,6 @@ public final class ServeBenchmark {
             long c0 = cpu.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             Recommendations r = rec.recommend(request(users, offset + i, s.k()));
-            if (tracking != null) {
-              tracking.logged(r).withoutExplanation(); // what the server does with an answer: log it, strip the explanation
-            }
             wall.recordValue(System.nanoTime() - t0);
             work.recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
             r.explain().stageMs().forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new DoubleAdder()).add(ms));
