@@ -161,7 +161,7 @@ final class AbCommand implements Runnable {
             + "): one population cannot be both");
       }
       ClickModel truth = ClickModel.of(source.params());
-      String name = "sim-" + Long.toString(System.currentTimeMillis(), 36);
+      String name = "sim-" + seed; // the salt too: the same seed assigns the same users to the same arms
       Assignment fair = Assignment.salted(name, share);
       Assignment assignment = fair;
       if (bug != null) {
@@ -174,6 +174,10 @@ final class AbCommand implements Runnable {
       Path dir = Fs.path(out);
       Path imp = new Path(dir, "impressions");
       Path fb = new Path(dir, "feedback");
+      if (Fs.exists(imp) || Fs.exists(fb)) {
+        throw new IllegalArgumentException("--out " + Fs.shown(dir) + " already holds an experiment's logs: the report would mix the"
+            + " runs; give a new directory");
+      }
       PrintWriter w = spec.commandLine().getOut();
       LoadGenerator.Result run;
       ExperimentRecommender exp = new ExperimentRecommender(name, share, assignment, new BundleRecommender(control), new BundleRecommender(chall));
