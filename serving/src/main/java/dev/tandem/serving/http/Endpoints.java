@@ -26,7 +26,7 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The endpoints as functions from a request to an {@link Answer}, with no transport in sight: {@code GET /recommend},
- * {@code POST /events}, {@code GET /features}, {@code GET /health}, {@code GET /metrics}, and the answers to requests
+ * {@code POST /events}, {@code GET /features}, {@code POST /feedback}, {@code GET /health}, {@code GET /metrics}, and the answers to requests
  * for anything else. A malformed request is a 400 naming what is wrong (for an event, the field, also as
  * {@code "field"}); any other failure is a 500 that shows the client an id and logs the detail under it.
  */
