@@ -6,12 +6,9 @@ import dev.tandem.serving.Recommender;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -35,7 +32,6 @@ public final class ExperimentRecommender implements Recommender {
   private final Assignment assignment;
   private final Recommender control;
   private final AtomicReference<Held> challenger;
-  private final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
   private final AtomicInteger swaps = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -83,7 +79,6 @@ public final class ExperimentRecommender implements Recommender {
         h.inFlight().decrementAndGet();
       }
     }
-    answers.computeIfAbsent(arm.value() + " " + r.version(), k -> new LongAdder()).increment();
     return r.withArm(arm.value());
   }
 
@@ -132,21 +127,9 @@ public final class ExperimentRecommender implements Recommender {
     return share;
   }
 
-  /** The arm of {@code user}. */
-  public Arm armOf(String user) {
-    return assignment.arm(user);
-  }
-
   /** The recommender serving an arm now. */
   public Recommender arm(Arm arm) {
     return arm == Arm.CONTROL ? control : challenger.get().recommender();
-  }
-
-  /** Answers so far by "arm version" (e.g. {@code "challenger 7"}), in a new sorted map. */
-  public Map<String, Long> answers() {
-    Map<String, Long> out = new TreeMap<>();
-    answers.forEach((k, v) -> out.put(k, v.sum()));
-    return out;
   }
 
   /** Challengers swapped in since start. */

@@ -232,26 +232,6 @@ public final class Tracking implements Closeable {
     return new long[] {feedbackAccepted.sum(), feedbackUnmatched.sum(), feedbackNotShown.sum()};
   }
 
-  /** The syncs of the feedback log and their total time in nanoseconds. */
-  public long[] feedbackSyncs() {
-    return feedback.syncStats();
-  }
-
-  /** The impression log's directory. */
-  public Path impressionsDir() {
-    return impressions.dir();
-  }
-
-  /** The feedback log's directory. */
-  public Path feedbackDir() {
-    return feedback.dir();
-  }
-
-  /** The experiment's name (null outside an experiment). */
-  public String experiment() {
-    return experiment;
-  }
-
   /** Syncs the waiting impressions and closes both logs. */
   @Override
   public void close() throws IOException {
