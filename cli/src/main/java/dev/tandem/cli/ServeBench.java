@@ -63,6 +63,10 @@ final class ServeBench implements Callable<Integer> {
       + " features): every request computes them as of now, and before each request an event of its user is recorded durably through an"
       + " events log (its latency is reported apart).")
   boolean history;
+  @Option(names = "--experiment", description = "Measure every row twice, interleaved request by request: plain, and as an A/B"
+      + " experiment with impression logging on (two arms of the same models, half the users each, every answer logged as"
+      + " `serve --challenger` logs it: rows marked +ab+log); the goal is a p99 no more than 1 ms above the plain row.")
+  boolean experiment;
   @Option(names = "--no-index-cache", description = "Always build HNSW graphs (by default they are kept under $TANDEM_HOME/bench/serve/indexes"
       + " and reused by later runs with the same catalogue and graph parameters).")
   boolean noIndexCache;
@@ -86,7 +90,8 @@ final class ServeBench implements Callable<Integer> {
     String home = work != null ? work : Context.home();
     String eventsLog = history ? home + "/bench/serve/events-log-" + System.currentTimeMillis() : null;
     ServeBenchmark.Settings s = new ServeBenchmark.Settings(k, requests, warmup, threads, new ServingConfig.Hnsw(m, efConstruction, efs.get(0)), efs,
-        noise, 200, 17, noIndexCache ? null : home + "/bench/serve/indexes", eventsLog);
+        noise, 200, 17, noIndexCache ? null : home + "/bench/serve/indexes", eventsLog,
+        experiment ? home + "/bench/serve/impressions-" + System.currentTimeMillis() : null);
     out.printf("base models: %s v%d (user tower of %d-d vectors%s); %d real items are the centres of each synthetic catalogue%n", base.name(),
         base.version(), base.itemVectors().dim(), base.hasRanking() ? ", DCN ranking model" : ", no ranking model", base.items().size());
     out.flush();
@@ -95,16 +100,18 @@ final class ServeBench implements Callable<Integer> {
     Tables stages = new Tables("items", "index", "threads", "user vector ms", "retrieval ms", "ranking ms", "rules ms", "of which history ms",
         "cpu p50 ms", "cpu p99 ms", "GCs", "GC ms");
     Tables events = new Tables("items", "index", "threads", "event p50 ms", "event p99 ms", "events", "log syncs");
+    List<ServeBenchmark.Result> results = new ArrayList<>();
     for (int n : items) {
       out.printf("catalogue of %,d items ...%n", n);
       out.flush();
       for (ServeBenchmark.Result r : ServeBenchmark.run(base, n, kinds, s, Context.progress())) {
+        results.add(r);
         stages.row(r.items(), r.index(), r.threads(), r.stageMeanMs().get("user_vector"), r.stageMeanMs().get("retrieval"),
             r.stageMeanMs().get("ranking"), r.stageMeanMs().get("rules"), r.history() ? r.stageMeanMs().get("history") : "-", r.cpuP50Ms(),
             r.cpuP99Ms(), r.gcCount(), r.gcMs());
         t.row(r.items(), r.index(), r.threads(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.requestsPerSecond(), r.recall(),
-            r.index().equals("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
-            r.index().equals("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
+            r.index().startsWith("exact") ? "-" : String.format("%.1f", r.buildSeconds()), r.tableBytes() / 1e6,
+            r.index().startsWith("exact") ? "-" : String.format("%.0f", r.indexBytes() / 1e6));
         if (!Double.isNaN(r.eventP50Ms())) {
           events.row(r.items(), r.index(), r.threads(), r.eventP50Ms(), r.eventP99Ms(), requests, r.eventSyncs());
         }
@@ -113,8 +120,27 @@ final class ServeBench implements Callable<Integer> {
     if (eventsLog != null) {
       Fs.delete(Fs.path(eventsLog));
     }
+    if (s.impressionsLog() != null) {
+      Fs.delete(Fs.path(s.impressionsLog()));
+    }
     out.println();
     t.print(out);
+    if (experiment) {
+      out.printf("%nexperiment and impression logging (rows +ab+log against the plain row above them, requests interleaved): p99"
+          + " difference, of the wall time and of the requesting thread's CPU time (which other processes on the machine do not inflate)%n");
+      Tables d = new Tables("items", "index", "threads", "p99 ms plain", "p99 ms +ab+log", "difference ms", "p50 difference ms",
+          "cpu p99 ms plain", "cpu p99 ms +ab+log", "cpu difference ms");
+      ServeBenchmark.Result plain = null;
+      for (ServeBenchmark.Result r : results) {
+        if (r.index().endsWith(" +ab+log") && plain != null) {
+          d.row(r.items(), plain.index(), r.threads(), plain.p99Ms(), r.p99Ms(), r.p99Ms() - plain.p99Ms(), r.p50Ms() - plain.p50Ms(),
+              plain.cpuP99Ms(), r.cpuP99Ms(), r.cpuP99Ms() - plain.cpuP99Ms());
+        } else {
+          plain = r;
+        }
+      }
+      d.print(out);
+    }
     out.printf("%nwhere the time goes: mean ms per request in each stage; CPU time of the requesting thread per request (the work,"
         + " without waiting for a core); garbage collections during the measurement%n");
     stages.print(out);

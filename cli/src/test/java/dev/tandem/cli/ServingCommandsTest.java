@@ -110,9 +110,21 @@ class ServingCommandsTest {
       assertThat(unwritable.err().strip()).isEqualTo("error: cannot write /proc/top.csv: No such file or directory");
     }
 
+    // an experiment needs both a challenger and a share; refused before anything listens
+    CliRunner.Result shareAlone = CliRunner.run("serve", "--model", reg + "/recs@v1", "--share", "0.2", "--port", "0");
+    assertThat(shareAlone.exit()).isEqualTo(2);
+    assertThat(shareAlone.err()).contains("--share needs --challenger");
+    CliRunner.Result noShare = CliRunner.run("serve", "--model", reg + "/recs@v1", "--challenger", "recs@v2", "--port", "0");
+    assertThat(noShare.exit()).isEqualTo(2);
+    assertThat(noShare.err()).contains("--share is required");
+    CliRunner.Result badShare = CliRunner.run("serve", "--model", reg + "/recs@v1", "--challenger", "recs@v2", "--share", "1.5", "--port", "0");
+    assertThat(badShare.exit()).isEqualTo(2);
+    assertThat(badShare.err()).contains("share").contains("1.5");
+
     CliRunner.Result bench = CliRunner.run("bench", "serve", "--model", reg + "/recs@v1", "--items", "2000", "--threads", "1,2", "--requests",
-        "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString());
+        "200", "--warmup", "50", "--k", "20", "--ef", "40,80", "--work", dir.toString(), "--experiment");
     assertThat(bench.exit()).as(bench.err()).isZero();
     assertThat(bench.out()).contains("p50 ms").contains("p99 ms").contains("recall@20").contains("hnsw ef=40").contains("hnsw ef=80").contains("exact");
+    assertThat(bench.out()).contains("exact +ab+log").contains("hnsw ef=80 +ab+log").contains("p99 difference");
   }
 }

@@ -10,6 +10,9 @@ import java.util.Map;
  *
  * @param model       the registry name of the bundle
  * @param version     its version
+ * @param requestId   the id of this answer in the impression log, for {@code POST /feedback} (null when answers are not
+ *                    logged)
+ * @param arm         the experiment arm that answered ({@code control} or {@code challenger}; null outside an experiment)
  * @param user        the user asked about
  * @param path        how the user was served: known (a user the bundle knows), cold_features (unknown user, encoded from
  *                    request attributes) or popularity (unknown user without attributes)
@@ -22,7 +25,7 @@ import java.util.Map;
  * @param explain     what the pipeline did (explain only)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Recommendations(String model, int version, String user, RecommendationPath path, List<String> items, List<Double> scores,
+public record Recommendations(String model, int version, String requestId, String arm, String user, RecommendationPath path, List<String> items, List<Double> scores,
     List<String> exploration, boolean cached, List<Detail> details, Explanation explain) {
 
   /**
@@ -56,9 +59,31 @@ public record Recommendations(String model, int version, String user, Recommenda
   public record Explanation(Map<String, String> features, String index, int candidates, int seenExcluded, boolean ranked,
       List<String> capped, int explorationSlots, Map<String, Double> stageMs) {}
 
+  /** An answer outside an experiment and the impression log (no request id, no arm). */
+  public Recommendations(String model, int version, String user, RecommendationPath path, List<String> items, List<Double> scores,
+      List<String> exploration, boolean cached, List<Detail> details, Explanation explain) {
+    this(model, version, null, null, user, path, items, scores, exploration, cached, details, explain);
+  }
+
   /** The same answer marked as coming from the cache, with or without the explanation. */
   Recommendations served(boolean fromCache, boolean withExplanation) {
-    return new Recommendations(model, version, user, path, items, scores, exploration, fromCache, withExplanation ? details : null,
-        withExplanation ? explain : null);
+    return new Recommendations(model, version, requestId, arm, user, path, items, scores, exploration, fromCache,
+        withExplanation ? details : null, withExplanation ? explain : null);
+  }
+
+  /** The same answer as served by an experiment's {@code arm}. */
+  public Recommendations withArm(String a) {
+    return new Recommendations(model, version, requestId, a, user, path, items, scores, exploration, cached, details, explain);
+  }
+
+  /** The same answer under its id in the impression log. */
+  public Recommendations withRequestId(String id) {
+    return new Recommendations(model, version, id, arm, user, path, items, scores, exploration, cached, details, explain);
+  }
+
+  /** The same answer without the details and explanation (when they were computed for the log, not asked for). */
+  public Recommendations withoutExplanation() {
+    return details == null && explain == null ? this
+        : new Recommendations(model, version, requestId, arm, user, path, items, scores, exploration, cached, null, null);
   }
 }

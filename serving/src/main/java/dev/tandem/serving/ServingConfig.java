@@ -36,6 +36,18 @@ import java.util.Map;
  * history:                   # only for bundles with history features (not written into the defaults)
  *   max_new_users: 1000000   # users the bundle does not know that may get a history from posted events
  *   max_ahead_seconds: 86400 # how far after the server's clock a posted event's time may be
+ * experiment:                # optional: an A/B test; this version is the control arm
+ *   name: ranker-v7          # written into every impression
+ *   challenger: /models/recs@staging   # REGISTRY/NAME@REF of the challenger arm
+ *   share: 0.1               # share of users assigned to the challenger
+ *   salt: ranker-v7          # assignment salt (default: the name): a new salt reshuffles users
+ * impressions:               # the impression log (serve --impressions-log; on whenever an experiment runs)
+ *   batch: 256               # records synced together; a SIGKILL loses at most this many answers' records
+ *   flush_millis: 1000       # a partial batch is synced after this long
+ *   roll_mb: 64              # a log segment this large is closed and a new one started
+ *   roll_minutes: 60         # likewise a segment this old
+ *   remember: 100000         # answers kept in memory to match feedback to (user, arm, position)
+ *   remember_minutes: 1440   # how long an answer is kept for that
  * </pre>
  *
  * @param retrieval how candidates are found
@@ -44,8 +56,11 @@ import java.util.Map;
  * @param cache     the LRU caches of user vectors and results
  * @param maxK      the largest K a request may ask for
  * @param history   the live history of bundles with history features
+ * @param experiment an A/B experiment with this version as control (null: none)
+ * @param impressions how answers are logged
  */
-public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK, History history) {
+public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK, History history,
+    Experiment experiment, Impressions impressions) {
 
   /** The defaults, as shipped when an export gives no serving configuration. */
   public static final String DEFAULT_YAML = """
@@ -76,11 +91,17 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
     maxK = Check.orDefault(maxK, 1000);
     Check.positive(maxK, "max_k");
     history = Check.orDefault(history, new History(null, null));
+    impressions = Check.orDefault(impressions, new Impressions(null, null, null, null, null, null));
   }
 
   /** Without a history section (the defaults). */
   public ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK) {
-    this(retrieval, ranking, rules, cache, maxK, null);
+    this(retrieval, ranking, rules, cache, maxK, null, null, null);
+  }
+
+  /** Without an experiment. */
+  public ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, Cache cache, Integer maxK, History history) {
+    this(retrieval, ranking, rules, cache, maxK, history, null, null);
   }
 
   /** Parses serving YAML; errors name the key. */
@@ -99,27 +120,87 @@ public record ServingConfig(Retrieval retrieval, Ranking ranking, Rules rules, C
 
   /** A copy with other rules (e.g. for a test or an experiment). */
   public ServingConfig withRules(Rules r) {
-    return new ServingConfig(retrieval, ranking, r, cache, maxK, history);
+    return new ServingConfig(retrieval, ranking, r, cache, maxK, history, experiment, impressions);
   }
 
   /** A copy with other retrieval settings. */
   public ServingConfig withRetrieval(Retrieval r) {
-    return new ServingConfig(r, ranking, rules, cache, maxK, history);
+    return new ServingConfig(r, ranking, rules, cache, maxK, history, experiment, impressions);
   }
 
   /** A copy with other ranking settings. */
   public ServingConfig withRanking(Ranking r) {
-    return new ServingConfig(retrieval, r, rules, cache, maxK, history);
+    return new ServingConfig(retrieval, r, rules, cache, maxK, history, experiment, impressions);
   }
 
   /** A copy with other cache settings. */
   public ServingConfig withCache(Cache c) {
-    return new ServingConfig(retrieval, ranking, rules, c, maxK, history);
+    return new ServingConfig(retrieval, ranking, rules, c, maxK, history, experiment, impressions);
   }
 
   /** A copy with other history settings. */
   public ServingConfig withHistory(History h) {
-    return new ServingConfig(retrieval, ranking, rules, cache, maxK, h);
+    return new ServingConfig(retrieval, ranking, rules, cache, maxK, h, experiment, impressions);
+  }
+
+  /** A copy with another experiment section (null: none). */
+  public ServingConfig withExperiment(Experiment e) {
+    return new ServingConfig(retrieval, ranking, rules, cache, maxK, history, e, impressions);
+  }
+
+  /** A copy with other impression log settings. */
+  public ServingConfig withImpressions(Impressions i) {
+    return new ServingConfig(retrieval, ranking, rules, cache, maxK, history, experiment, i);
+  }
+
+  /**
+   * The {@code experiment} section: an A/B test in which the version that ships this file is the control arm.
+   *
+   * @param name       the experiment's name, written into every impression (letters, digits, {@code _ - .})
+   * @param challenger the challenger arm, {@code REGISTRY/NAME@REF}
+   * @param share      the share of users assigned to the challenger, in (0, 1)
+   * @param salt       the assignment's salt (default: the name); users are assigned by a hash of (salt, user id)
+   */
+  public record Experiment(String name, String challenger, Double share, String salt) {
+    public Experiment {
+      Check.requiredText(name, "name");
+      Check.that(name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"), "name",
+          "must be 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit, was '" + name + "'");
+      Check.requiredText(challenger, "challenger");
+      Check.required(share, "share");
+      Check.that(share > 0 && share < 1, "share", "must be between 0 and 1 (exclusive), was " + share);
+      salt = Check.orDefault(salt, name);
+      Check.that(!salt.isBlank(), "salt", "must not be blank");
+    }
+  }
+
+  /**
+   * The {@code impressions} section: how the impression log batches, rolls, and remembers answers for feedback.
+   *
+   * @param batch           records written and synced together; a server killed with SIGKILL loses at most this many
+   *                        (the answers not yet synced); 1 syncs every answer before the next is taken
+   * @param flushMillis     a partial batch is synced after this long
+   * @param rollMb          a segment this large (MiB) is closed and a new one started
+   * @param rollMinutes     a segment this old is closed and a new one started
+   * @param remember        answers kept in memory to match feedback to the user, arm and position it concerns
+   * @param rememberMinutes how long an answer is kept for that
+   */
+  public record Impressions(Integer batch, Integer flushMillis, Integer rollMb, Integer rollMinutes, Integer remember,
+      Integer rememberMinutes) {
+    public Impressions {
+      batch = Check.orDefault(batch, 256);
+      Check.positive(batch, "batch");
+      flushMillis = Check.orDefault(flushMillis, 1000);
+      Check.positive(flushMillis, "flush_millis");
+      rollMb = Check.orDefault(rollMb, 64);
+      Check.positive(rollMb, "roll_mb");
+      rollMinutes = Check.orDefault(rollMinutes, 60);
+      Check.positive(rollMinutes, "roll_minutes");
+      remember = Check.orDefault(remember, 100_000);
+      Check.nonNegative(remember, "remember");
+      rememberMinutes = Check.orDefault(rememberMinutes, 1440);
+      Check.positive(rememberMinutes, "remember_minutes");
+    }
   }
 
   /**

@@ -5,6 +5,9 @@ import dev.tandem.progress.Progress;
 import dev.tandem.serving.BundleRecommender;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
+import dev.tandem.serving.experiment.Assignment;
+import dev.tandem.serving.experiment.ExperimentRecommender;
+import dev.tandem.serving.experiment.Tracking;
 import dev.tandem.serving.ServingConfig;
 import dev.tandem.serving.bundle.ServingBundle;
 import dev.tandem.serving.history.EventLog;
@@ -65,13 +68,22 @@ public final class ServeBenchmark {
    * @param eventsLog for a bundle with history features: before each request, an event of the request's user is
    *                 recorded (timed apart), made durable in an events log in this directory (a new segment per
    *                 measurement); null: no events
+   * @param impressionsLog also measure every row as an A/B experiment (two arms of the same bundle, half the users each,
+   *                 {@link ExperimentRecommender}) with every answer logged as the server logs it ({@link Tracking}, default
+   *                 batching) into a new directory under this one; null: only plain serving
    */
   public record Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
-      int recallQueries, long seed, String indexCache, String eventsLog) {
+      int recallQueries, long seed, String indexCache, String eventsLog, String impressionsLog) {
     /** Without events. */
     public Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
         int recallQueries, long seed, String indexCache) {
-      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, null);
+      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, null, null);
+    }
+
+    /** Without an experiment. */
+    public Settings(int k, int requests, int warmup, List<Integer> threads, ServingConfig.Hnsw hnsw, List<Integer> efs, double noise,
+        int recallQueries, long seed, String indexCache, String eventsLog) {
+      this(k, requests, warmup, threads, hnsw, efs, noise, recallQueries, seed, indexCache, eventsLog, null);
     }
   }
 
@@ -122,12 +134,20 @@ public final class ServeBenchmark {
             hnsw.ef(ef); // one graph, several search beams
             double recall = recall(rec, exact, s);
             for (int threads : s.threads()) {
-              out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              if (s.impressionsLog() != null) {
+                out.addAll(paired(rec, bundle, cfg, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              } else {
+                out.add(measure(rec, bundle, threads, s, "hnsw ef=" + ef, recall, build, indexBytes));
+              }
             }
           }
         } else {
           for (int threads : s.threads()) {
-            out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
+            if (s.impressionsLog() != null) {
+              out.addAll(paired(rec, bundle, cfg, threads, s, kind.key(), 1.0, build, indexBytes));
+            } else {
+              out.add(measure(rec, bundle, threads, s, kind.key(), 1.0, build, indexBytes));
+            }
           }
         }
       }
@@ -201,6 +221,96 @@ public final class ServeBenchmark {
       sum += (double) hit / truth.size();
     }
     return users == 0 ? Double.NaN : sum / users;
+  }
+
+  /**
+   * Plain serving and the same as an experiment with logging, measured in one run with requests interleaved (each
+   * thread alternates the two, in alternating order), so both see the same machine: load from other processes, JIT
+   * state and GC fall on both alike and the difference is the experiment's. {@code rec} is the control; a second
+   * recommender of the same bundle (sharing the index) the challenger; each experiment answer goes through
+   * {@link Tracking#logged} and loses its explanation, as in the server. Returns the plain row, then the experiment's
+   * (its index suffixed {@code " +ab+log"}); requests/s of each is from its own requests' time.
+   */
+  private static List<Result> paired(BundleRecommender rec, ServingBundle bundle, ServingConfig cfg, int threads, Settings s, String index,
+      double recall, double build, long indexBytes) {
+    org.apache.hadoop.fs.Path dir = Fs.resolve(s.impressionsLog(), index.replace(' ', '-').replace("=", "") + "-" + threads + "t-"
+        + System.currentTimeMillis());
+    BundleRecommender challenger = new BundleRecommender(bundle, cfg, rec.index());
+    ExperimentRecommender exp = new ExperimentRecommender("bench", 0.5, Assignment.salted("bench", 0.5), rec, challenger);
+    String[] users = bundle.users().ids();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (Tracking tracking = Tracking.open(new org.apache.hadoop.fs.Path(dir, "impressions"), new org.apache.hadoop.fs.Path(dir, "feedback"),
+        cfg.impressions(), "bench", 0.5)) {
+      for (int i = 0; i < s.warmup(); i++) {
+        rec.recommend(request(users, i, s.k()));
+        tracking.logged(exp.recommend(request(users, i, s.k()))).withoutExplanation();
+      }
+      int perThread = Math.max(1, s.requests() / threads);
+      List<Future<Histogram[]>> parts = new ArrayList<>();
+      ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+      long[] gcBefore = gc();
+      for (int t = 0; t < threads; t++) {
+        int offset = t * perThread;
+        parts.add(pool.submit(() -> {
+          Histogram[] h = new Histogram[4]; // wall plain, wall experiment, cpu plain, cpu experiment
+          for (int j = 0; j < h.length; j++) {
+            h[j] = new Histogram(60_000_000_000L, 3);
+          }
+          for (int i = 0; i < perThread; i++) {
+            for (int half = 0; half < 2; half++) {
+              boolean ab = (i + half) % 2 == 1;
+              RecommendRequest req = request(users, offset + i, s.k());
+              long c0 = cpu.getCurrentThreadCpuTime();
+              long t0 = System.nanoTime();
+              if (ab) {
+                tracking.logged(exp.recommend(req)).withoutExplanation(); // what the server does with an answer
+              } else {
+                rec.recommend(req);
+              }
+              h[ab ? 1 : 0].recordValue(System.nanoTime() - t0);
+              h[ab ? 3 : 2].recordValue(Math.max(0, cpu.getCurrentThreadCpuTime() - c0));
+            }
+          }
+          return h;
+        }));
+      }
+      Histogram[] all = new Histogram[4];
+      for (int j = 0; j < all.length; j++) {
+        all[j] = new Histogram(60_000_000_000L, 3);
+      }
+      for (Future<Histogram[]> f : parts) {
+        Histogram[] h = f.get();
+        for (int j = 0; j < all.length; j++) {
+          all[j].add(h[j]);
+        }
+      }
+      long[] gcAfter = gc();
+      List<Result> out = new ArrayList<>();
+      for (int m = 0; m < 2; m++) {
+        Histogram wall = all[m];
+        Histogram work = all[m + 2];
+        double busySeconds = wall.getMean() * wall.getTotalCount() / 1e9 / threads;
+        Result r = new Result(bundle.items().size(), m == 0 ? index : index + " +ab+log", threads, wall.getValueAtPercentile(50) / 1e6,
+            wall.getValueAtPercentile(99) / 1e6, wall.getMaxValue() / 1e6, wall.getTotalCount() / busySeconds, recall, build,
+            bundle.itemVectors().bytes(), indexBytes, Map.of(), work.getValueAtPercentile(50) / 1e6, work.getValueAtPercentile(99) / 1e6,
+            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1], false, Double.NaN, Double.NaN, 0);
+        LOG.info("{} items, {}, {} thread(s), interleaved: p50 {} ms, p99 {} ms", r.items(), r.index(), threads,
+            String.format("%.2f", r.p50Ms()), String.format("%.2f", r.p99Ms()));
+        out.add(r);
+      }
+      LOG.info("impression log of {}: {}", index, tracking.impressionCounts());
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the impression log in " + dir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a benchmark request failed: " + e.getCause(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+      challenger.close(); // not the experiment: it would close the control, which the caller still uses
+    }
   }
 
   private static Result measure(BundleRecommender rec, ServingBundle bundle, int threads, Settings s, String index, double recall,

@@ -23,6 +23,13 @@ import org.apache.logging.log4j.Logger;
  * to an older one: a segment left open by a killed process needs no lease recovery (HDFS) and no repair, and several
  * replicas may log into one directory. {@link #replay} reads every older segment in the order the servers started.
  *
+ * <p>The same log keeps other records a server must not lose, in a {@link Layout} of their own: a file name prefix and
+ * extension, an optional header line at the top of every segment (a CSV header, so the segments are files other
+ * readers take as they are), and rolling: once a segment holds {@link Layout#rollBytes()} bytes or is
+ * {@link Layout#rollMillis()} old, the next append after a sync starts a new segment (the impressions and feedback of
+ * an A/B experiment, see {@code dev.tandem.serving.experiment}). {@link #readAll} reads every segment of a directory,
+ * the one being written included.
+ *
  * <p><b>Durability.</b> {@link #append} returns only once the lines are written and synced ({@code hsync}: on HDFS the
  * data nodes have it on disk; locally, {@code fsync}). Concurrent appends are committed together: while one thread
  * syncs, the others write their lines, and the next sync covers all of them (group commit), so a sync is shared by
@@ -34,12 +41,50 @@ import org.apache.logging.log4j.Logger;
  */
 public final class EventLog implements Closeable {
   private static final Logger LOG = LogManager.getLogger(EventLog.class);
-  private static final Pattern SEGMENT = Pattern.compile("events-[0-9]{13}-[0-9a-f]{8}\\.jsonl");
+
+  /**
+   * How a log names, starts and rolls its segments.
+   *
+   * @param prefix     the segments' file name prefix ({@code PREFIX-<millis>-<random>.EXTENSION})
+   * @param extension  the file name extension
+   * @param header     a line written at the top of every segment (and skipped by readers), or null
+   * @param rollBytes  a segment that has reached this size is closed and a new one started (Long.MAX_VALUE: never)
+   * @param rollMillis a segment this old is closed and a new one started (Long.MAX_VALUE: never)
+   */
+  public record Layout(String prefix, String extension, String header, long rollBytes, long rollMillis) {
+    public Layout {
+      if (prefix == null || !prefix.matches("[a-z][a-z0-9_]*") || extension == null || !extension.matches("[a-z]+")) {
+        throw new IllegalArgumentException("a log's prefix and extension are lower-case words, were " + prefix + ", " + extension);
+      }
+      if (header != null && header.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException("a header is one line");
+      }
+      if (rollBytes < 1 || rollMillis < 1) {
+        throw new IllegalArgumentException("roll sizes must be positive, were " + rollBytes + " bytes and " + rollMillis + " ms");
+      }
+    }
+
+    /** The events log of {@code POST /events}: JSON lines, no header, one segment per server start. */
+    public static final Layout EVENTS = new Layout("events", "jsonl", null, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    Pattern pattern() {
+      return Pattern.compile(Pattern.quote(prefix) + "-[0-9]{13}-[0-9a-f]{8}\\." + Pattern.quote(extension));
+    }
+
+    /** Whether {@code name} is the file name of one of this layout's segments. */
+    public boolean isSegment(String name) {
+      return pattern().matcher(name).matches();
+    }
+  }
 
   private final Path dir;
+  private final Layout layout;
   private final List<Path> older;
-  private final Path segment;
-  private final FSDataOutputStream out;
+  private Path segment; // under writeLock
+  private FSDataOutputStream out; // under writeLock
+  private long segmentStart; // System.currentTimeMillis() when the segment was started, under writeLock
+  private long segmentMillis; // the millis in its name, under writeLock
+  private int rolls;
   private final Object writeLock = new Object();
   private final Object syncLock = new Object();
   private long written; // lines written, under writeLock
@@ -49,11 +94,10 @@ public final class EventLog implements Closeable {
   private boolean closed;
   private IOException failure; // once a write or sync failed, the segment's tail is unknown: nothing more is acknowledged
 
-  private EventLog(Path dir, List<Path> older, Path segment, FSDataOutputStream out) {
+  private EventLog(Path dir, Layout layout, List<Path> older) {
     this.dir = dir;
+    this.layout = layout;
     this.older = older;
-    this.segment = segment;
-    this.out = out;
   }
 
   /**
@@ -62,22 +106,58 @@ public final class EventLog implements Closeable {
    * @throws IOException if the directory cannot be listed or the new segment cannot be created
    */
   public static EventLog open(Path dir) throws IOException {
+    return open(dir, Layout.EVENTS);
+  }
+
+  /**
+   * Opens a log of another {@link Layout} in {@code dir} (created if missing) and starts a new segment.
+   *
+   * @throws IOException if the directory cannot be listed or the new segment cannot be created
+   */
+  public static EventLog open(Path dir, Layout layout) throws IOException {
     Fs.mkdirs(dir);
-    List<Path> older = new ArrayList<>();
+    List<Path> older = segments(dir, layout);
+    EventLog log = new EventLog(dir, layout, List.copyOf(older));
+    synchronized (log.writeLock) {
+      log.startSegment(0);
+    }
+    LOG.info("{} log {}: {} earlier segment(s), writing {}", layout.prefix(), Fs.shown(dir), older.size(), log.segment.getName());
+    return log;
+  }
+
+  /** The segments of {@code layout} in {@code dir}, in the order they were started (their names start with the time). */
+  public static List<Path> segments(Path dir, Layout layout) throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Fs.exists(dir)) {
+      return out;
+    }
+    Pattern p = layout.pattern();
     for (FileStatus st : Fs.list(dir)) {
-      if (st.isFile() && SEGMENT.matcher(st.getPath().getName()).matches()) {
-        older.add(st.getPath());
+      if (st.isFile() && p.matcher(st.getPath().getName()).matches()) {
+        out.add(st.getPath());
       }
     }
-    older.sort(null); // names start with the start time: the order the servers started in
-    Path segment;
+    out.sort(null);
+    return out;
+  }
+
+  /** Starts a new segment named after a time later than {@code after} (so a roll sorts after what it rolled). */
+  private void startSegment(long after) throws IOException {
+    long millis = Math.max(System.currentTimeMillis(), after + 1);
+    Path next;
     do {
-      segment = new Path(dir, String.format("events-%013d-%08x.jsonl", System.currentTimeMillis(), ThreadLocalRandom.current().nextInt()));
-    } while (Fs.exists(segment));
-    FSDataOutputStream out = Fs.create(segment);
-    out.hsync(); // the segment exists durably before the first event is acknowledged into it
-    LOG.info("events log {}: {} earlier segment(s), writing {}", Fs.shown(dir), older.size(), segment.getName());
-    return new EventLog(dir, List.copyOf(older), segment, out);
+      next = new Path(dir, String.format("%s-%013d-%08x.%s", layout.prefix(), millis, ThreadLocalRandom.current().nextInt(),
+          layout.extension()));
+    } while (Fs.exists(next));
+    FSDataOutputStream o = Fs.create(next);
+    if (layout.header() != null) {
+      o.write((layout.header() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    o.hsync(); // the segment (and its header) exists durably before the first record is acknowledged into it
+    segment = next;
+    out = o;
+    segmentMillis = millis;
+    segmentStart = System.currentTimeMillis();
   }
 
   /** What {@link #replay} found. */
@@ -101,9 +181,25 @@ public final class EventLog implements Closeable {
    * @throws IOException if a segment cannot be read
    */
   public Replayed replay(LineConsumer consumer) throws IOException {
+    return read(older, layout, consumer);
+  }
+
+  /**
+   * Hands every line of every segment of {@code layout} in {@code dir} to {@code consumer}, segment by segment in start
+   * order, the segments still being written included (up to what their writers flushed); header lines are skipped. A
+   * last line without its newline (being written, or cut short by a crash) is skipped and counted.
+   *
+   * @throws CorruptDataException naming the segment and line if the consumer refuses a line
+   * @throws IOException if a segment cannot be read
+   */
+  public static Replayed readAll(Path dir, Layout layout, LineConsumer consumer) throws IOException {
+    return read(segments(dir, layout), layout, consumer);
+  }
+
+  private static Replayed read(List<Path> segments, Layout layout, LineConsumer consumer) throws IOException {
     long lines = 0;
     long torn = 0;
-    for (Path p : older) {
+    for (Path p : segments) {
       byte[] bytes;
       try (InputStream in = Fs.open(p)) {
         bytes = in.readAllBytes(); // an unclosed HDFS file reads up to its last hflush
@@ -117,24 +213,24 @@ public final class EventLog implements Closeable {
         lineNo++;
         String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
         start = i + 1;
-        if (line.isBlank()) {
+        if (line.isBlank() || lineNo == 1 && layout.header() != null && line.equals(layout.header())) {
           continue;
         }
         String where = Fs.shown(p) + ":" + lineNo;
         try {
           consumer.accept(line, where);
         } catch (IllegalArgumentException e) {
-          throw new CorruptDataException(where, "is not a valid event: " + e.getMessage(), e);
+          throw new CorruptDataException(where, "is not a valid " + (layout == Layout.EVENTS ? "event" : "record") + ": " + e.getMessage(), e);
         }
         lines++;
       }
       if (start < bytes.length) {
         torn++;
-        LOG.warn("{}:{}: skipped a torn last line of {} bytes (written when the server stopped, never acknowledged)", Fs.shown(p),
-            lineNo + 1, bytes.length - start);
+        LOG.warn("{}:{}: skipped a torn last line of {} bytes (being written, or cut short when its writer stopped; never acknowledged)",
+            Fs.shown(p), lineNo + 1, bytes.length - start);
       }
     }
-    return new Replayed(lines, older.size(), torn);
+    return new Replayed(lines, segments.size(), torn);
   }
 
   /**
@@ -182,15 +278,42 @@ public final class EventLog implements Closeable {
       syncNanos += System.nanoTime() - t0;
       syncs++;
       synced = upTo;
+      rollIfDue();
+    }
+  }
+
+  /** After a sync (under syncLock): starts a new segment if this one is full or old enough. */
+  private void rollIfDue() throws IOException {
+    if (layout.rollBytes() == Long.MAX_VALUE && layout.rollMillis() == Long.MAX_VALUE) {
+      return;
+    }
+    synchronized (writeLock) {
+      if (closed || failure != null) {
+        return;
+      }
+      if (out.getPos() < layout.rollBytes() && System.currentTimeMillis() - segmentStart < layout.rollMillis()) {
+        return;
+      }
+      if (written > synced) {
+        return; // lines written since the sync are in this segment: they must be synced before it is closed
+      }
+      try {
+        out.close();
+        startSegment(segmentMillis);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+      rolls++;
     }
   }
 
   private void usable() throws IOException {
     if (closed) {
-      throw new IOException("the events log " + Fs.shown(segment) + " is closed");
+      throw new IOException("the " + layout.prefix() + " log " + Fs.shown(segment) + " is closed");
     }
     if (failure != null) {
-      throw new IOException("the events log " + Fs.shown(segment) + " failed earlier (" + failure.getMessage() + "); restart the server",
+      throw new IOException("the " + layout.prefix() + " log " + Fs.shown(segment) + " failed earlier (" + failure.getMessage() + "); restart the server",
           failure);
     }
   }
@@ -200,9 +323,18 @@ public final class EventLog implements Closeable {
     return dir;
   }
 
-  /** The segment this process writes. */
+  /** The segment this process writes now. */
   public Path segment() {
-    return segment;
+    synchronized (writeLock) {
+      return segment;
+    }
+  }
+
+  /** Segments closed and replaced by a new one so far (see {@link Layout}). */
+  public int rolls() {
+    synchronized (writeLock) {
+      return rolls;
+    }
   }
 
   /** Syncs so far, and their total time in nanoseconds (group commit makes syncs fewer than appends). */

@@ -4,6 +4,9 @@ import dev.tandem.config.ConfigException;
 import dev.tandem.serving.RecommendRequest;
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.Recommender;
+import dev.tandem.serving.experiment.Arm;
+import dev.tandem.serving.experiment.ExperimentRecommender;
+import dev.tandem.serving.experiment.Tracking;
 import dev.tandem.serving.history.LiveHistory;
 import dev.tandem.serving.history.ServedEvent;
 import java.io.ByteArrayOutputStream;
@@ -23,7 +26,7 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The endpoints as functions from a request to an {@link Answer}, with no transport in sight: {@code GET /recommend},
- * {@code POST /events}, {@code GET /features}, {@code GET /health}, {@code GET /metrics}, and the answers to requests
+ * {@code POST /events}, {@code GET /features}, {@code POST /feedback}, {@code GET /health}, {@code GET /metrics}, and the answers to requests
  * for anything else. A malformed request is a 400 naming what is wrong (for an event, the field, also as
  * {@code "field"}); any other failure is a 500 that shows the client an id and logs the detail under it.
  */
@@ -34,17 +37,23 @@ final class Endpoints {
   static final String RECOMMEND = "recommend";
   static final String EVENTS = "events";
   static final String FEATURES = "features";
+  static final String FEEDBACK = "feedback";
   static final String HEALTH = "health";
   static final String METRICS = "metrics";
   static final String OTHER = "other";
 
   private final Recommender recommender;
+  private final Tracking tracking;
   private final ServingMetrics metrics;
   private final BooleanSupplier stopping;
 
-  /** {@code stopping} tells whether the server is shutting down (a request interrupted then was cut off, not broken). */
-  Endpoints(Recommender recommender, ServingMetrics metrics, BooleanSupplier stopping) {
+  /**
+   * {@code tracking} logs every answer and takes feedback (null: answers are not logged); {@code stopping} tells whether
+   * the server is shutting down (a request interrupted then was cut off, not broken).
+   */
+  Endpoints(Recommender recommender, Tracking tracking, ServingMetrics metrics, BooleanSupplier stopping) {
     this.recommender = recommender;
+    this.tracking = tracking;
     this.metrics = metrics;
     this.stopping = stopping;
   }
@@ -55,6 +64,7 @@ final class Endpoints {
       case "/recommend" -> RECOMMEND;
       case "/events" -> EVENTS;
       case "/features" -> FEATURES;
+      case "/feedback" -> FEEDBACK;
       case "/health" -> HEALTH;
       case "/metrics" -> METRICS;
       default -> OTHER;
@@ -63,7 +73,7 @@ final class Endpoints {
 
   /** The method an endpoint takes. */
   static String method(String endpoint) {
-    return endpoint.equals(EVENTS) ? "POST" : "GET";
+    return endpoint.equals(EVENTS) || endpoint.equals(FEEDBACK) ? "POST" : "GET";
   }
 
   /**
@@ -72,7 +82,7 @@ final class Endpoints {
    */
   static boolean works(String endpoint, String method) {
     boolean right = method.equals(method(endpoint)) || method.equals("HEAD") && method(endpoint).equals("GET");
-    return right && (endpoint.equals(RECOMMEND) || endpoint.equals(EVENTS) || endpoint.equals(FEATURES));
+    return right && (endpoint.equals(RECOMMEND) || endpoint.equals(EVENTS) || endpoint.equals(FEATURES) || endpoint.equals(FEEDBACK));
   }
 
   /** The answer to {@code method path?query} (with a body for POST); never throws. */
@@ -92,13 +102,16 @@ final class Endpoints {
         case RECOMMEND -> recommend(rawQuery);
         case EVENTS -> events(body);
         case FEATURES -> features(rawQuery);
+        case FEEDBACK -> feedback(body);
         case HEALTH -> health();
         case METRICS -> metrics();
-        default -> Answer.error(404, "no such endpoint " + path + "; endpoints: /recommend, /events (POST), /features, /health, /metrics");
+        default -> Answer.error(404, "no such endpoint " + path + "; endpoints: /recommend, /events (POST), /features, /feedback (POST), /health, /metrics");
       };
     } catch (ServedEvent.MalformedEventException e) {
       if (endpoint.equals(EVENTS)) {
         metrics.eventsRejected("malformed");
+      } else if (endpoint.equals(FEEDBACK)) {
+        metrics.feedbackRejected("malformed");
       }
       return Answer.error(400, e.getMessage(), Map.of("field", e.field()));
     } catch (LiveHistory.HistoryFullException e) {
@@ -128,6 +141,15 @@ final class Endpoints {
     body.put("model", recommender.model());
     body.put("version", recommender.version());
     body.put("items", recommender.catalogueSize());
+    if (recommender instanceof ExperimentRecommender e) {
+      Map<String, Object> exp = new LinkedHashMap<>();
+      exp.put("name", e.name());
+      exp.put("share", e.share());
+      exp.put("control", e.arm(Arm.CONTROL).model() + " v" + e.arm(Arm.CONTROL).version());
+      exp.put("challenger", e.arm(Arm.CHALLENGER).model() + " v" + e.arm(Arm.CHALLENGER).version());
+      body.put("experiment", exp);
+    }
+    body.put("logging", tracking != null);
     return Answer.json(200, body);
   }
 
@@ -210,8 +232,38 @@ final class Endpoints {
     }
     Map<String, String> attributes = new LinkedHashMap<>(q);
     attributes.keySet().removeAll(RESERVED);
-    Recommendations r = recommender.recommend(new RecommendRequest(user, k, attributes, exclude, explain, true));
-    metrics.answered(r.path().value());
+    // a logged answer records the features the model saw, which the explanation carries: compute it, strip it after
+    Recommendations r = recommender.recommend(new RecommendRequest(user, k, attributes, exclude, explain || tracking != null, true));
+    if (tracking != null) {
+      r = tracking.logged(r);
+      if (!explain) {
+        r = r.withoutExplanation();
+      }
+    }
+    metrics.answered(r.path().value(), r.arm(), r.version());
     return Answer.json(200, r);
+  }
+
+  /** {@code POST /feedback}: validated, durable in the feedback log, then answered with what was matched. */
+  private Answer feedback(byte[] body) {
+    if (tracking == null) {
+      return Answer.error(404, "answers are not logged on this server, so it takes no feedback; serve with an experiment or"
+          + " --impressions-log");
+    }
+    Tracking.Receipt r;
+    try {
+      r = tracking.feedback(body, System.currentTimeMillis() / 1000);
+    } catch (IOException e) {
+      metrics.feedbackRejected("log_failed");
+      String id = UUID.randomUUID().toString();
+      LOG.error("feedback log failure {}", id, e);
+      return Answer.error(503, "the feedback log cannot be written: the feedback was not recorded (" + e.getMessage() + ")",
+          Map.of("id", id));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("accepted", r.accepted());
+    out.put("unmatched", r.unmatched());
+    out.put("not_shown", r.notShown());
+    return Answer.json(200, out);
   }
 }

@@ -2,6 +2,7 @@ package dev.tandem.serving.http;
 
 import dev.tandem.serving.Recommendations;
 import dev.tandem.serving.Recommender;
+import dev.tandem.serving.experiment.Tracking;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -47,6 +48,8 @@ import org.apache.logging.log4j.Logger;
  *       log, answered {@code {"accepted", "unknown_items", "new_users", "as_of"}}; a malformed event is a 400 naming the
  *       field (see {@link dev.tandem.serving.history.LiveHistory});</li>
  *   <li>{@code GET /features?user=ID[&item=ID][&time=T]}: the encoded model inputs of that pair (read-only);</li>
+ *   <li>{@code POST /feedback} (when answers are logged, see {@link Tracking}): what users did with the items of an
+ *       answer, by its {@code request_id}; answered {@code {"accepted", "unmatched", "not_shown"}} once durable;</li>
  *   <li>{@code GET /health}: {@code {"status": "ok", "model": ..., "version": ..., "items": ...}};</li>
  *   <li>{@code GET /metrics}: Prometheus text format (see {@link ServingMetrics}).</li>
  * </ul>
@@ -130,11 +133,11 @@ public final class RecommendServer implements AutoCloseable {
   private volatile boolean draining;
   private Channel listener;
 
-  private RecommendServer(Recommender recommender, Settings settings) {
+  private RecommendServer(Recommender recommender, Tracking tracking, Settings settings) {
     this.recommender = recommender;
     this.settings = settings;
-    this.metrics = new ServingMetrics(recommender);
-    this.endpoints = new Endpoints(recommender, metrics, () -> draining);
+    this.metrics = new ServingMetrics(recommender, tracking);
+    this.endpoints = new Endpoints(recommender, tracking, metrics, () -> draining);
     BlockingQueue<Runnable> queue = settings.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(settings.queue());
     this.pool = new ThreadPoolExecutor(settings.threads(), settings.threads(), 60, TimeUnit.SECONDS, queue,
         new DefaultThreadFactory("tandem-http", true), new ThreadPoolExecutor.AbortPolicy());
@@ -153,7 +156,18 @@ public final class RecommendServer implements AutoCloseable {
    * bound (e.g. the port is taken); nothing is left running then.
    */
   public static RecommendServer start(Recommender recommender, String host, int port, Settings settings) throws IOException {
-    RecommendServer s = new RecommendServer(recommender, settings);
+    return start(recommender, null, host, port, settings);
+  }
+
+  /**
+   * Starts serving with every answer logged through {@code tracking} (null: none), which also takes
+   * {@code POST /feedback}. The server does not own the tracking: its opener closes it after the server.
+   *
+   * @throws IOException if the address cannot be bound; nothing is left running then
+   */
+  public static RecommendServer start(Recommender recommender, Tracking tracking, String host, int port, Settings settings)
+      throws IOException {
+    RecommendServer s = new RecommendServer(recommender, tracking, settings);
     try {
       s.listener = new ServerBootstrap().group(s.acceptor, s.io).channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 256)

@@ -1,6 +1,9 @@
 package dev.tandem.serving.http;
 
 import dev.tandem.serving.Recommender;
+import dev.tandem.serving.experiment.Arm;
+import dev.tandem.serving.experiment.ExperimentRecommender;
+import dev.tandem.serving.experiment.Tracking;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -29,8 +32,15 @@ public final class ServingMetrics {
   private final Counter rejected;
   private final Counter closed;
   private final Counter eventsRejected;
+  private final Counter armAnswers;
+  private final Counter feedbackRejected;
 
   public ServingMetrics(Recommender recommender) {
+    this(recommender, null);
+  }
+
+  /** The metrics of a server whose answers {@code tracking} logs (null: none; then its metrics report nothing). */
+  public ServingMetrics(Recommender recommender, Tracking tracking) {
     latency = Histogram.builder().name("tandem_request_duration_seconds").help("Time to answer an HTTP request, by endpoint")
         .labelNames("endpoint").classicOnly()
         .classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -83,6 +93,45 @@ public final class ServingMetrics {
         .callback(cb -> history(recommender, h -> cb.call(h.counts().logSyncSeconds()))).register(registry);
     GaugeWithCallback.builder().name("tandem_model_version").help("Registry version of the model served").labelNames("model")
         .callback(cb -> cb.call(recommender.version(), recommender.model())).register(registry);
+    armAnswers = Counter.builder().name("tandem_experiment_answers")
+        .help("Answered recommendation requests by experiment arm (control, challenger; none outside an experiment) and the"
+            + " registry version that served them").labelNames("arm", "version").register(registry);
+    feedbackRejected = Counter.builder().name("tandem_feedback_rejected")
+        .help("POST /feedback requests refused: malformed (400) or log_failed (503)").labelNames("reason").register(registry);
+    if (recommender instanceof ExperimentRecommender e) {
+      GaugeWithCallback.builder().name("tandem_experiment_arm_version").help("Registry version serving each arm of the experiment")
+          .labelNames("experiment", "arm", "model").callback(cb -> {
+            for (Arm a : Arm.values()) {
+              Recommender r = e.arm(a);
+              cb.call(r.version(), e.name(), a.value(), r.model());
+            }
+          }).register(registry);
+      GaugeWithCallback.builder().name("tandem_experiment_share").help("Configured share of users assigned to the challenger")
+          .labelNames("experiment").callback(cb -> cb.call(e.share(), e.name())).register(registry);
+      CounterWithCallback.builder().name("tandem_experiment_challenger_swaps").help("Challengers swapped in without a restart")
+          .callback(cb -> cb.call(e.swaps())).register(registry);
+    }
+    if (tracking != null) {
+      CounterWithCallback.builder().name("tandem_impressions").help("Answers in the impression log by state: written (synced),"
+              + " dropped (the log failed or was closed; counted, not logged), unsynced (taken, not yet synced)").labelNames("state")
+          .callback(cb -> {
+            var c = tracking.impressionCounts();
+            cb.call(c.written(), "written");
+            cb.call(c.dropped(), "dropped");
+            cb.call(c.unsynced(), "unsynced");
+          }).register(registry);
+      CounterWithCallback.builder().name("tandem_impressions_backpressure_waits")
+          .help("Answers that waited for the impression log's sync because a whole batch was unsynced")
+          .callback(cb -> cb.call(tracking.impressionCounts().waits())).register(registry);
+      CounterWithCallback.builder().name("tandem_feedback").help("Feedback rows recorded, by match: matched (to an answer this server"
+              + " remembers), unmatched (unknown request id: logged and counted), not_shown (an item the answer did not hold)")
+          .labelNames("match").callback(cb -> {
+            long[] f = tracking.feedbackCounts();
+            cb.call(f[0] - f[1], "matched");
+            cb.call(f[1], "unmatched");
+            cb.call(f[2], "not_shown");
+          }).register(registry);
+    }
     GaugeWithCallback.builder().name("tandem_catalogue_items").help("Items in the served catalogue")
         .callback(cb -> cb.call(recommender.catalogueSize())).register(registry);
   }
@@ -103,8 +152,13 @@ public final class ServingMetrics {
     requests.labelValues(endpoint, Integer.toString(status)).inc();
   }
 
-  void answered(String path) {
+  void answered(String path, String arm, int version) {
     paths.labelValues(path).inc();
+    armAnswers.labelValues(arm == null ? "none" : arm, Integer.toString(version)).inc();
+  }
+
+  void feedbackRejected(String reason) {
+    feedbackRejected.labelValues(reason).inc();
   }
 
   void disconnected(String endpoint) {

@@ -131,6 +131,24 @@ class EventLogTest {
         assertThat(replayAll(next)).isEqualTo(written);
       }
       writer.close();
+
+      // a rolling layout with a header (the impression and feedback logs of experiments): rolls on HDFS, and every
+      // segment, the one still open included, reads back whole without its header lines
+      EventLog.Layout csv = new EventLog.Layout("feedback", "csv", "a,b", 64, Long.MAX_VALUE);
+      org.apache.hadoop.fs.Path csvDir = Fs.path(hdfs.uri() + "/serving/experiments/e1/feedback");
+      EventLog rolling = EventLog.open(csvDir, csv);
+      List<String> rows = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        rows.add(i + ",row-" + i);
+        rolling.append(List.of(rows.get(i)));
+      }
+      assertThat(rolling.rolls()).isGreaterThan(5);
+      List<String> back = new ArrayList<>();
+      EventLog.Replayed r = EventLog.readAll(csvDir, csv, (line, where) -> back.add(line));
+      assertThat(back).isEqualTo(rows);
+      assertThat(r.segments()).isEqualTo(rolling.rolls() + 1);
+      assertThat(EventLog.segments(csvDir, EventLog.Layout.EVENTS)).isEmpty(); // layouts do not see each other's segments
+      rolling.close();
     }
   }
 }
