@@ -63,6 +63,31 @@ public final class FeatureTransform {
    * Whether a feature's value depends on the event's item: an item's history, or a user's affinity for the item. A
    * two-tower's user tower, which does not know the item, cannot use such a feature.
    */
+  /**
+   * The encoded value a scalar history feature of the user takes when the user has no visible earlier events (see
+   * {@link dev.tandem.datasets.history.HistoryState#withoutHistory}): the standardised number, or for a bucketized
+   * feature its bucket index. Null when {@code feature} is not a scalar history feature of the user.
+   */
+  public Double encodedWithoutUserHistory(String feature) {
+    if (history == null) {
+      return null;
+    }
+    for (dev.tandem.datasets.history.HistoryFeature h : history.features()) {
+      if (h.name().equals(feature) && h.of() == Entity.USER && h.kind() != dev.tandem.datasets.FeatureKind.HISTORY_ITEMS) {
+        float raw = dev.tandem.datasets.history.HistoryState.withoutHistory(h);
+        FittedFeature f = feature(feature);
+        if (f instanceof FittedFeature.Standardized st) {
+          return (double) st.value(raw);
+        }
+        if (f instanceof FittedFeature.Bucketized b) {
+          return (double) b.index(raw);
+        }
+        return null;
+      }
+    }
+    return null;
+  }
+
   public boolean dependsOnItem(String feature) {
     return history != null && history.features().stream().anyMatch(h -> h.name().equals(feature) && h.dependsOnItem());
   }

@@ -187,6 +187,24 @@ public final class HistoryState {
   }
 
   /**
+   * The raw value of a scalar feature of {@code h.of()} for an entity with no visible earlier events (a user's first
+   * event): 0 events, rates and means at their prior when smoothed (else NaN), no time since a last event. For a
+   * history_share of an item with attribute values that is the prior too. Models use it to hide a user's history in
+   * training (see the trainer's history dropout), so that users without history at serving time resemble a trained
+   * case.
+   */
+  public static float withoutHistory(HistoryFeature h) {
+    return switch (h.kind()) {
+      case HISTORY_COUNT -> 0f;
+      // the expressions of value() with no events, so the two agree to the bit
+      case HISTORY_RATE, HISTORY_MEAN -> h.smoothing() > 0 ? (float) ((0 + h.smoothing() * h.prior()) / (0 + h.smoothing())) : Float.NaN;
+      case HISTORY_SHARE -> h.smoothing() > 0 ? (float) h.prior() : Float.NaN;
+      case TIME_SINCE -> Float.NaN;
+      default -> throw new IllegalArgumentException(h.name() + " is a list feature: no scalar value");
+    };
+  }
+
+  /**
    * The raw value of scalar feature {@code f} (any kind but history_items) for an event of {@code user} with
    * {@code item} at time {@code t}: NaN when undefined (no earlier event for time_since, no attribute value for
    * history_share). Counts are plain counts; the transform applies log1p and standardisation.

@@ -39,16 +39,28 @@ import org.nd4j.linalg.factory.Nd4j;
  *                    {@code _seq}: the candidate's row and the list's rows, shifted by one (0 marks an empty slot), beside {@code _histmaskj} of
  *                    shape {@code [mb, length]}, 1 where a slot holds an item
  * @param sequenceLengths per item list, its most items (history_items' n)
+ * @param withoutHistoryDense per dense feature: its encoded value for a user without visible history, NaN when it is
+ *                    not a history feature of the user (see {@link #hideHistory})
+ * @param withoutHistoryIndex per indexed feature: its index for a user without visible history, -1 when it is not a
+ *                    history feature of the user
  */
 public record InputGroup(String name, List<String> categorical, int[] offsets, int tableSize, List<String> multiHot,
     int[] multiOffsets, int multiWidth, List<String> dense, int[] oovBuckets, List<String> sequences, int[] sequenceOffsets,
-    int sequenceWidth, String attendFrom, int[] sequenceLengths) {
+    int sequenceWidth, String attendFrom, int[] sequenceLengths, float[] withoutHistoryDense, int[] withoutHistoryIndex) {
 
   /** Specs written before item lists (or attention) existed have none. */
   public InputGroup {
     sequences = sequences == null ? List.of() : List.copyOf(sequences);
     sequenceOffsets = sequenceOffsets == null ? new int[0] : sequenceOffsets;
     sequenceLengths = sequenceLengths == null ? new int[0] : sequenceLengths;
+    if (withoutHistoryDense == null) {
+      withoutHistoryDense = new float[dense == null ? 0 : dense.size()];
+      java.util.Arrays.fill(withoutHistoryDense, Float.NaN);
+    }
+    if (withoutHistoryIndex == null) {
+      withoutHistoryIndex = new int[categorical == null ? 0 : categorical.size()];
+      java.util.Arrays.fill(withoutHistoryIndex, -1);
+    }
   }
 
   /** Lays out {@code features} (in the transform's order) as one input group, item lists pooled by their mean. */
@@ -121,10 +133,20 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
             + "item, so the model needs the categorical feature '" + candidate + "' among its inputs");
       }
     }
+    float[] emptyDense = new float[dense.size()];
+    for (int j = 0; j < emptyDense.length; j++) {
+      Double v = transform.encodedWithoutUserHistory(dense.get(j));
+      emptyDense[j] = v == null ? Float.NaN : v.floatValue();
+    }
+    int[] emptyIndex = new int[cat.size()];
+    for (int j = 0; j < emptyIndex.length; j++) {
+      Double v = transform.encodedWithoutUserHistory(cat.get(j));
+      emptyIndex[j] = v == null ? -1 : v.intValue();
+    }
     return new InputGroup(name, List.copyOf(cat), off.stream().mapToInt(Integer::intValue).toArray(), table, List.copyOf(multi),
         moff.stream().mapToInt(Integer::intValue).toArray(), width, List.copyOf(dense), oov.stream().mapToInt(Integer::intValue).toArray(),
         List.copyOf(seq), soff.stream().mapToInt(Integer::intValue).toArray(), seqWidth, attention ? candidate : null,
-        slen.stream().mapToInt(Integer::intValue).toArray());
+        slen.stream().mapToInt(Integer::intValue).toArray(), emptyDense, emptyIndex);
   }
 
   /**
@@ -149,6 +171,56 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
           int replacement = oovBuckets[j] > 0 ? 1 + r.nextInt(oovBuckets[j]) : 0;
           cat.putScalar(i, j, offsets[j] + replacement);
         }
+      }
+    }
+  }
+
+  /**
+   * History dropout for training: with probability {@code p} per example, shows the example as its user's first event,
+   * without any earlier history: item lists emptied, the user's history counts, rates, means and times set to what a
+   * user without events gets. A test period holds users whose history begins after training (every user, when
+   * retrieval is scored as of the split start), while nearly every training example has some history; hiding it in
+   * some examples trains that case. Item-side history is left as it is.
+   *
+   * @param arrays the group's arrays as {@link #arrays} made them, changed in place
+   */
+  public void hideHistory(INDArray[] arrays, double p, SplittableRandom r) {
+    if (p <= 0) {
+      return;
+    }
+    int n = (int) arrays[0].size(0);
+    int a = 0;
+    INDArray cat = hasCategorical() ? arrays[a++] : null;
+    if (hasMulti()) {
+      a++;
+    }
+    INDArray den = hasDense() ? arrays[a++] : null;
+    int listsAt = a;
+    for (int i = 0; i < n; i++) {
+      if (r.nextDouble() >= p) {
+        continue;
+      }
+      for (int j = 0; cat != null && j < withoutHistoryIndex.length; j++) {
+        if (withoutHistoryIndex[j] >= 0) {
+          cat.putScalar(i, j, offsets[j] + withoutHistoryIndex[j]);
+        }
+      }
+      for (int j = 0; den != null && j < withoutHistoryDense.length; j++) {
+        if (!Float.isNaN(withoutHistoryDense[j])) {
+          den.putScalar(i, j, withoutHistoryDense[j]);
+        }
+      }
+      if (attends()) {
+        for (int j = 0; j < sequences.size(); j++) {
+          INDArray slots = arrays[listsAt + 2 * j];
+          INDArray present = arrays[listsAt + 2 * j + 1];
+          for (int k = 0; k < sequenceLengths[j]; k++) {
+            slots.putScalar(i, k + 1, 0);
+            present.putScalar(i, k, 0);
+          }
+        }
+      } else if (hasSequences()) {
+        arrays[listsAt].getRow(i).assign(0);
       }
     }
   }
@@ -345,7 +417,8 @@ public record InputGroup(String name, List<String> categorical, int[] offsets, i
         && g.tableSize == tableSize && g.multiHot.equals(multiHot) && Arrays.equals(g.multiOffsets, multiOffsets)
         && g.multiWidth == multiWidth && g.dense.equals(dense) && Arrays.equals(g.oovBuckets, oovBuckets)
         && g.sequences.equals(sequences) && Arrays.equals(g.sequenceOffsets, sequenceOffsets) && g.sequenceWidth == sequenceWidth
-        && Objects.equals(g.attendFrom, attendFrom) && Arrays.equals(g.sequenceLengths, sequenceLengths);
+        && Objects.equals(g.attendFrom, attendFrom) && Arrays.equals(g.sequenceLengths, sequenceLengths)
+        && Arrays.equals(g.withoutHistoryDense, withoutHistoryDense) && Arrays.equals(g.withoutHistoryIndex, withoutHistoryIndex);
   }
 
   @Override

@@ -31,6 +31,8 @@ import java.util.Map;
  * @param historyPooling how history_items lists enter the model: {@code mean} (the mean of the items' embeddings) or,
  *                      for ranking, {@code attention} (weighted by each item's similarity to the candidate, DIN-style;
  *                      see {@link HistoryAttentionVertex})
+ * @param historyDropout probability, per training example, of hiding the user's history (as at their first event) so
+ *                      the model learns to serve users whose history begins after training (default 0)
  * @param featureDropout per feature, the probability of replacing its value by "unknown" during training (e.g.
  *                      {@code user_id: 0.2}) so the model learns to serve users and items it has not seen
  */
@@ -49,7 +51,8 @@ public record ModelConfig(
     List<String> itemFeatures,
     Map<String, Double> featureDropout,
     boolean ordinal,
-    HistoryPooling historyPooling) {
+    HistoryPooling historyPooling,
+    double historyDropout) {
 
   /**
    * The model section as a job writes it, with every key it leaves out (null) at its default: the one place the defaults
@@ -73,7 +76,8 @@ public record ModelConfig(
       @JsonProperty("item_features") List<String> itemFeatures,
       @JsonProperty("feature_dropout") Map<String, Double> featureDropout,
       @JsonProperty("ordinal") Boolean ordinal,
-      @JsonProperty("history_pooling") HistoryPooling historyPooling) {
+      @JsonProperty("history_pooling") HistoryPooling historyPooling,
+      @JsonProperty("history_dropout") Double historyDropout) {
     if (type == Type.TWO_TOWER) {
       outputDim = orDefault(outputDim, 32);
       temperature = orDefault(temperature, 0.2);
@@ -85,7 +89,7 @@ public record ModelConfig(
     }
     return new ModelConfig(type, orDefault(embeddingDim, 16), orDefault(hidden, List.of(64)), outputDim, temperature, logqCorrection,
         removeAccidentalHits, architecture, crossLayers, orDefault(dropout, 0.0), userFeatures, itemFeatures, orDefault(featureDropout, Map.of()),
-        orDefault(ordinal, false), orDefault(historyPooling, HistoryPooling.MEAN));
+        orDefault(ordinal, false), orDefault(historyPooling, HistoryPooling.MEAN), orDefault(historyDropout, 0.0));
   }
 
   public ModelConfig {
@@ -118,6 +122,7 @@ public record ModelConfig(
           "attention is built for the dcn architecture, not " + architecture.key());
     }
     Check.required(historyPooling, "history_pooling");
+    Check.that(historyDropout >= 0 && historyDropout < 1, "history_dropout", "must be in [0, 1), was " + historyDropout);
     featureDropout = Map.copyOf(Check.required(featureDropout, "feature_dropout"));
     for (Map.Entry<String, Double> e : featureDropout.entrySet()) {
       Check.that(e.getValue() != null && e.getValue() >= 0 && e.getValue() < 1, "feature_dropout." + e.getKey(), "must be in [0, 1)");
@@ -143,6 +148,6 @@ public record ModelConfig(
 
   /** The logistic-regression baseline on the same encoded features. */
   public static ModelConfig logisticBaseline() {
-    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null, null);
+    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null, null, null);
   }
 }

@@ -182,9 +182,11 @@ public final class RankingModel implements RecommenderModel {
   @Override
   public MultiDataSet batch(Examples data, int[] idx, long stepSeed) {
     INDArray[] features = spec.query().arrays(idx.length, data.rows(idx));
+    java.util.SplittableRandom r = new java.util.SplittableRandom(stepSeed);
     if (spec.query().hasCategorical()) {
-      spec.query().dropout(features[0], spec.config().featureDropout(), new java.util.SplittableRandom(stepSeed));
+      spec.query().dropout(features[0], spec.config().featureDropout(), r);
     }
+    spec.query().hideHistory(features, spec.config().historyDropout(), r);
     ModelSpec.Targets t = spec.targets();
     int k = t.count();
     float[] labels = new float[idx.length * k];

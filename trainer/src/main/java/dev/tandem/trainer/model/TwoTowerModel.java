@@ -108,6 +108,7 @@ public final class TwoTowerModel implements RecommenderModel {
     if (spec.query().hasCategorical()) {
       spec.query().dropout(user[0], spec.config().featureDropout(), r);
     }
+    spec.query().hideHistory(user, spec.config().historyDropout(), r);
     if (spec.item().hasCategorical()) {
       spec.item().dropout(item[0], spec.config().featureDropout(), r);
     }
