@@ -48,19 +48,17 @@ public final class DriftAnalysis {
         reasons.add("feature " + name + " is new (not in " + referenceName + ")");
       }
     }
-    long alerts = features.stream().filter(f -> f.status() == DriftStatus.ALERT).count();
-    double share = features.isEmpty() ? 0 : (double) alerts / features.size();
-    DriftStatus status = DriftStatus.OK;
-    for (FeatureDrift f : features) {
-      status = status.max(f.status() == DriftStatus.OK ? DriftStatus.OK : DriftStatus.WARN);
-    }
-    if (share >= t.driftShare()) {
+    long drifting = features.stream().filter(f -> f.status() != DriftStatus.OK).count();
+    double share = features.isEmpty() ? 0 : (double) drifting / features.size();
+    DriftStatus status = drifting > 0 ? DriftStatus.WARN : DriftStatus.OK;
+    List<String> names = features.stream().filter(f -> f.status() != DriftStatus.OK).map(f -> f.name() + " (" + f.status().key() + ")").toList();
+    if (drifting > 0 && share >= t.driftShare()) {
       status = DriftStatus.ALERT;
-      reasons.add(String.format(Locale.ROOT, "%d of %d features alert (%.0f%% >= drift_share %.0f%%)", alerts, features.size(), 100 * share,
-          100 * t.driftShare()));
-    } else if (status == DriftStatus.WARN) {
-      reasons.add(String.format(Locale.ROOT, "features drifting: %s", features.stream().filter(f -> f.status() != DriftStatus.OK)
-          .map(f -> f.name() + " (" + f.status().key() + ")").toList()));
+      reasons.add(String.format(Locale.ROOT, "%d of %d features drift (%.0f%% >= drift_share %.0f%%): %s", drifting, features.size(),
+          100 * share, 100 * t.driftShare(), names));
+    } else if (drifting > 0) {
+      reasons.add(String.format(Locale.ROOT, "%d of %d features drift (below drift_share %.0f%%): %s", drifting, features.size(),
+          100 * t.driftShare(), names));
     }
     double labelChange = Math.abs(current.labelRate() - reference.labelRate());
     DriftStatus label = DriftStatus.of(labelChange, t.labelRate());

@@ -10,9 +10,9 @@ import java.util.List;
  * @param reference     what the reference was (a dataset split, a registry version's profile)
  * @param current       what the current data was
  * @param thresholds    the thresholds applied
- * @param status        the dataset's verdict: alert when at least {@code thresholds.driftShare} of the features alert, the
- *                      label rate alerts or the prediction drift alerts; warn when anything warns or alerts
- * @param driftedShare  the share of features whose status is alert
+ * @param status        the dataset's verdict: alert when at least {@code thresholds.driftShare} of the features drift (warn
+ *                      or alert), the label rate alerts or the prediction drift alerts; warn when anything drifts
+ * @param driftedShare  the share of features that drift (status warn or alert)
  * @param events        events in the reference and current data
  * @param labelRate     label (positive) rate of the reference and current data, and its verdict
  * @param features      per feature

@@ -15,7 +15,8 @@ import dev.tandem.config.Check;
  * @param oovRate        rise of the out-of-vocabulary rate over the reference's (default warn 0.05, alert 0.2)
  * @param labelRate      absolute change of the label (positive) rate (default warn 0.03, alert 0.1)
  * @param prediction     PSI of the champion's scores on current against reference data (default warn 0.1, alert 0.25)
- * @param driftShare     the dataset alerts when at least this share of its features alert (default 0.5)
+ * @param driftShare     the dataset alerts when at least this share of its features drift (warn or alert; default 0.5,
+ *                       Evidently's)
  */
 public record DriftThresholds(Level psi, Level jensenShannon, Level oovRate, Level labelRate, Level prediction, double driftShare) {
   /** Every threshold at its default. */
