@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 /** The single entry point: {@code tandem <command>}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Tandem.Version.class,
     description = "Train two-tower retrieval and ranking models on DL4J, on one machine or a Spark cluster, and serve them.",
-    subcommands = {DataCommand.class, TrainCommand.class, DriftCommand.class, SubmitCommand.class, EvaluateCommand.class, ExportCommand.class, RegistryCommand.class,
+    subcommands = {DataCommand.class, TrainCommand.class, DriftCommand.class, RetrainCommand.class, BacktestCommand.class, SubmitCommand.class, EvaluateCommand.class, ExportCommand.class, RegistryCommand.class,
         SweepCommand.class, RecommendCommand.class, ServeCommand.class, QuickstartCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tandem implements Runnable {

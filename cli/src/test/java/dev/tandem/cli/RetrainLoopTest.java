@@ -1,0 +1,115 @@
+package dev.tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.format.Persisted;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The retraining loop on synthetic data with a cohort of new items planted at day 28: the backtest's drift alerts on
+ * the first window after it, the gated policy never promotes a model that did worse on the window it was judged on,
+ * and after the shift it serves better than never retraining. Then {@code tandem retrain} on the same log: a cycle
+ * runs once, a second run of it changes nothing, and the next cycle is decided with its evidence in the log.
+ */
+class RetrainLoopTest {
+  @TempDir
+  Path dir;
+
+  private Path config(String shift) throws Exception {
+    Files.writeString(dir.resolve("job.yaml"), """
+        name: synth-loop
+        seed: 3
+        dataset:
+          source: {format: synthetic, users: 400, items: 200, events: 20000, days: 49, seed: 11, dir: raw%s}
+          label: "watch_seconds >= 30"
+          features:
+            - {name: user_id, entity: user, kind: categorical}
+            - {name: item_id, entity: item, kind: categorical}
+            - {name: category, entity: item, kind: categorical}
+            - {name: duration, entity: item, source: duration_s, kind: numeric, log: true}
+            - {name: device, entity: context, kind: categorical}
+        model: {type: ranking, architecture: dcn, embedding_dim: 8, hidden: [32], cross_layers: 1}
+        train: {epochs: 2, batch_size: 512, learning_rate: 0.005, baseline_epochs: 1, checkpoint_every: 1000}
+        """.formatted(shift));
+    Path cfg = dir.resolve("retrain.yaml");
+    Files.writeString(cfg, """
+        name: synth-loop
+        job: job.yaml
+        window: {every: 7d}
+        gate: {bootstrap: 100, max_latency_ms: 200}
+        """);
+    return cfg;
+  }
+
+  @Test
+  void aPlantedCohortAlertsWithinOneCycleAndTheGateRecoversWithoutPromotingWorseModels() throws Exception {
+    Path cfg = config(", shift: {day: 28, kind: new_items, strength: 0.3}");
+    Path out = dir.resolve("bt");
+    // cycles end on days 28, 35, 42, 49; the shift starts the window of day 35
+    CliRunner.Result r = CliRunner.run("backtest", "--config", cfg.toString(), "--from", "2024-01-22", "--to", "2024-02-19",
+        "--state", dir.resolve("state-bt").toString(), "--out", out.toString());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    org.apache.logging.log4j.LogManager.getLogger(RetrainLoopTest.class).info("backtest:\n{}", r.out());
+    JsonNode bt = Persisted.readTree(Files.readAllBytes(out.resolve("backtest.json")), 1, "backtest.json");
+    List<JsonNode> cycles = new ArrayList<>();
+    bt.get("cycles").forEach(cycles::add);
+    assertThat(cycles).hasSize(4);
+    assertThat(cycles.get(0).get("drift").asText()).as("before the shift").isNotEqualTo("alert");
+    assertThat(cycles.get(1).get("drift").asText()).as("the first window after the shift").isEqualTo("alert");
+    for (JsonNode c : cycles) {
+      JsonNode d = c.get("gated");
+      if (d != null && !d.isNull() && d.get("decision").asText().equals("promote")) {
+        assertThat(d.get("challenger_metrics").get("auc").asDouble()).as("promoted at " + c.get("cycle"))
+            .isGreaterThan(d.get("champion_metrics").get("auc").asDouble());
+      }
+    }
+    JsonNode last = cycles.get(3).get("serving");
+    assertThat(last.get("gated").asDouble()).as("after the shift, gated against never: " + r.out()).isGreaterThan(last.get("never").asDouble());
+    assertThat(out.resolve("backtest.png")).exists();
+    assertThat(r.out()).contains("never").contains("gated");
+
+    // tandem retrain on the same state: the models the backtest trained are reused, not trained again
+    String state = dir.resolve("state-bt").toString();
+    Path models = dir.resolve("state-bt/models");
+    long modelsBefore = Files.list(models).count();
+    CliRunner.Result first = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-05");
+    assertThat(first.exit()).as(first.out() + first.err()).isZero();
+    assertThat(first.out()).contains("decision: INITIAL").contains("cycle decided");
+    Path championFile = dir.resolve("state-bt/champion.json");
+    byte[] afterFirst = Files.readAllBytes(championFile);
+    CliRunner.Result again = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-05");
+    assertThat(again.out()).contains("had been decided before");
+    assertThat(Files.readAllBytes(championFile)).as("a decided cycle changes nothing").isEqualTo(afterFirst);
+
+    CliRunner.Result second = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-12");
+    assertThat(second.exit()).as(second.out() + second.err()).isZero();
+    Path cycle = dir.resolve("state-bt/cycles/20240212T000000Z");
+    JsonNode decision = Persisted.readTree(Files.readAllBytes(cycle.resolve("decision.json")), 1, "decision.json");
+    assertThat(decision.get("decision").asText()).isIn("promote", "keep");
+    assertThat(decision.get("difference").get("lo").asDouble()).isLessThanOrEqualTo(decision.get("difference").get("hi").asDouble());
+    assertThat(decision.get("guardrails")).hasSize(4);
+    assertThat(decision.get("concept").get("status").asText()).isIn("ok", "alert");
+    assertThat(cycle.resolve("drift.json")).exists();
+    assertThat(cycle.resolve("drift.html")).exists();
+    assertThat(Files.list(models).count()).isEqualTo(modelsBefore);
+
+    // killed after the decision was written but before the champion moved: running the cycle again finishes it
+    Files.write(championFile, afterFirst);
+    CliRunner.Result resumed = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-12");
+    assertThat(resumed.out()).contains("had been decided before");
+    JsonNode champion = Persisted.readTree(Files.readAllBytes(championFile), 1, "champion.json");
+    assertThat(champion.get("history")).hasSize(2);
+    assertThat(champion.get("model").asText()).isEqualTo(decision.get("serving").asText());
+    CliRunner.Result show = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--show");
+    assertThat(show.out()).contains("2024-02-05T00:00:00Z").contains("2024-02-12T00:00:00Z").contains("initial");
+    CliRunner.Result backwards = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-08");
+    assertThat(backwards.exit()).isEqualTo(2);
+    assertThat(backwards.err()).contains("cycles run forward in time");
+  }
+}
