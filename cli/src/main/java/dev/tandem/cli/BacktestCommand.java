@@ -36,6 +36,8 @@ final class BacktestCommand implements Callable<Integer> {
   @Option(names = "--state", paramLabel = "DIR", description = "State directory (default: the config's state, else $TANDEM_HOME/retrain/NAME)"
       + "-backtest; models and datasets there are reused when the backtest runs again.")
   String state;
+  @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "Cluster config for a job with cluster.mode: spark.")
+  String cluster;
   @Option(names = "--out", paramLabel = "DIR", description = "Where backtest.json and backtest.png go (default: STATE/backtest).")
   String out;
 
@@ -47,7 +49,7 @@ final class BacktestCommand implements Callable<Integer> {
     }
     ConfigLoader.Loaded<RetrainConfig> cfg = ConfigLoader.load(config, RetrainConfig.class, overrides);
     String stateDir = state != null ? state : RetrainCommand.stateDir(cfg, null) + "-backtest";
-    Workspace ws = new Workspace(cfg, stateDir, Context.progress());
+    Workspace ws = new Workspace(cfg, stateDir, Context.progress(), job -> Trainers.forJob(job, cluster));
     long t0 = SplitConfig.parseInstant(from, "--from");
     long t1 = SplitConfig.parseInstant(to, "--to");
     PrintWriter w = spec.commandLine().getOut();

@@ -50,6 +50,8 @@ final class DriftCommand implements Callable<Integer> {
   @Option(names = "--job", paramLabel = "JOB", description = "The current data: a raw log through this job's dataset section (prepared into"
       + " the cache like tandem train does), instead of --current.")
   String job;
+  @Option(names = "--cache", description = "With --job: where prepared datasets are cached (default: $TANDEM_HOME/cache).")
+  String cache;
   @Option(names = "--current-split", defaultValue = "test", description = "Split of the current data (default: ${DEFAULT-VALUE}).")
   String currentSplit;
   @Option(names = "--thresholds", paramLabel = "FILE", description = "Thresholds (YAML: psi, jensen_shannon, oov_rate, label_rate: {warn, alert};"
@@ -91,7 +93,7 @@ final class DriftCommand implements Callable<Integer> {
     PreparedDataset curDs;
     if (job != null) {
       ConfigLoader.Loaded<JobConfig> j = JobConfig.load(job, List.of());
-      curDs = Datasets.resolve(j, Context.home() + "/cache", Context.progress());
+      curDs = Datasets.resolve(j, cache != null ? cache : Context.home() + "/cache", Context.progress());
     } else {
       curDs = PreparedDataset.open(current);
     }

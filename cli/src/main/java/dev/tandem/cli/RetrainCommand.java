@@ -29,6 +29,9 @@ final class RetrainCommand implements Callable<Integer> {
   String at;
   @Option(names = "--state", paramLabel = "DIR", description = "State directory (default: the config's state, else $TANDEM_HOME/retrain/NAME).")
   String state;
+  @Option(names = "--cluster", paramLabel = "CLUSTER.yaml", description = "Cluster config for a job with cluster.mode: spark: the challenger"
+      + " trains on the cluster, like tandem train --cluster.")
+  String cluster;
   @Option(names = "--show", description = "Print the champion and the log of decisions, and run nothing.")
   boolean show;
 
@@ -45,7 +48,7 @@ final class RetrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ConfigLoader.Loaded<RetrainConfig> cfg = RetrainConfig.load(config);
-    Workspace ws = new Workspace(cfg, stateDir(cfg, state), Context.progress());
+    Workspace ws = new Workspace(cfg, stateDir(cfg, state), Context.progress(), job -> Trainers.forJob(job, cluster));
     PrintWriter out = spec.commandLine().getOut();
     if (!show) {
       long t = at == null ? java.time.Instant.now().getEpochSecond() : SplitConfig.parseInstant(at, "--at");

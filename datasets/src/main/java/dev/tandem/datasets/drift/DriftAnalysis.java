@@ -48,15 +48,18 @@ public final class DriftAnalysis {
         reasons.add("feature " + name + " is new (not in " + referenceName + ")");
       }
     }
-    long drifting = features.stream().filter(f -> f.status() != DriftStatus.OK).count();
+    long drifting = features.stream().filter(f -> f.status().compareTo(t.featureDriftAt()) >= 0).count();
     double share = features.isEmpty() ? 0 : (double) drifting / features.size();
     DriftStatus status = drifting > 0 ? DriftStatus.WARN : DriftStatus.OK;
     List<String> names = features.stream().filter(f -> f.status() != DriftStatus.OK).map(f -> f.name() + " (" + f.status().key() + ")").toList();
+    if (!names.isEmpty()) {
+      status = DriftStatus.WARN;
+    }
     if (drifting > 0 && share >= t.driftShare()) {
       status = DriftStatus.ALERT;
       reasons.add(String.format(Locale.ROOT, "%d of %d features drift (%.0f%% >= drift_share %.0f%%): %s", drifting, features.size(),
           100 * share, 100 * t.driftShare(), names));
-    } else if (drifting > 0) {
+    } else if (!names.isEmpty()) {
       reasons.add(String.format(Locale.ROOT, "%d of %d features drift (below drift_share %.0f%%): %s", drifting, features.size(),
           100 * t.driftShare(), names));
     }

@@ -1,9 +1,9 @@
 package dev.tandem.datasets.drift;
 
-import com.fasterxml.jackson.annotation.JsonValue;
+import dev.tandem.config.ConfigEnum;
 
-/** A verdict, ordered by severity; its exit code is what {@code tandem drift} returns. */
-public enum DriftStatus {
+/** A verdict, ordered by severity, written {@code ok}, {@code warn}, {@code alert}; its exit code is what {@code tandem drift} returns. */
+public enum DriftStatus implements ConfigEnum {
   OK, WARN, ALERT;
 
   /** 0, 1 or 2. */
@@ -14,12 +14,6 @@ public enum DriftStatus {
   /** The more severe of two. */
   public DriftStatus max(DriftStatus other) {
     return other.ordinal() > ordinal() ? other : this;
-  }
-
-  /** ok, warn or alert: how the status is written. */
-  @JsonValue
-  public String key() {
-    return name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** The status of a value against a warn and an alert threshold (at or above a threshold reaches it). */

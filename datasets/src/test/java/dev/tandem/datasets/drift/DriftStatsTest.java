@@ -126,4 +126,25 @@ class DriftStatsTest {
     assertThat(f.oovCurrent()).isEqualTo(0.6);
     assertThat(f.reasons()).anySatisfy(x -> assertThat(x).startsWith("oov rate rise 0.600 >= 0.2"));
   }
+
+  @Test
+  void theDatasetAlertsWhenAShareOfItsFeaturesDriftCountedFromTheConfiguredLevel() {
+    List<Double> edges = java.util.Arrays.stream(NORMAL_EDGES).boxed().toList();
+    double[] tenth = new double[10];
+    java.util.Arrays.fill(tenth, 0.1);
+    FeatureProfile.Numeric flat = normal(tenth, edges, -4, 4);
+    FeatureProfile.Numeric shifted = normal(SHIFTED, edges, -3.5, 4.5); // warns (psi 0.238)
+    dev.tandem.datasets.profile.SplitProfile ref = new dev.tandem.datasets.profile.SplitProfile(100_000, 10, 10, 0.5, 1, 0L, 1L,
+        Map.of("a", flat, "b", flat));
+    dev.tandem.datasets.profile.SplitProfile cur = new dev.tandem.datasets.profile.SplitProfile(100_000, 10, 10, 0.5, 1, 0L, 1L,
+        Map.of("a", shifted, "b", flat));
+    DriftReport half = DriftAnalysis.compare("ref", ref, "cur", cur, DriftThresholds.DEFAULT);
+    assertThat(half.driftedShare()).isEqualTo(0.5);
+    assertThat(half.status()).as("1 of 2 features warn: 50% >= drift_share 50%").isEqualTo(DriftStatus.ALERT);
+    DriftThresholds alertsOnly = DriftThresholds.of(null, null, null, null, null, null, DriftStatus.ALERT);
+    DriftReport strict = DriftAnalysis.compare("ref", ref, "cur", cur, alertsOnly);
+    assertThat(strict.driftedShare()).isZero();
+    assertThat(strict.status()).as("a warning counts only from feature_drift_at: alert on").isEqualTo(DriftStatus.WARN);
+    assertThat(DriftAnalysis.compare("ref", ref, "cur", ref, DriftThresholds.DEFAULT).status()).isEqualTo(DriftStatus.OK);
+  }
 }
