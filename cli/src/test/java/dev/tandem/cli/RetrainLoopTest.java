@@ -87,9 +87,16 @@ class RetrainLoopTest {
     assertThat(again.out()).contains("had been decided before");
     assertThat(Files.readAllBytes(championFile)).as("a decided cycle changes nothing").isEqualTo(afterFirst);
 
+    // a cycle killed while its challenger trained (SIGKILL leaves run.json at "running") and after its drift step
+    // (the backtest wrote this cycle's drift.json): running it again resumes the run and reuses the drift report
+    Path cycle = dir.resolve("state-bt/cycles/20240212T000000Z");
+    Path runJson = models.resolve("m-20240205T000000Z/run.json");
+    Files.writeString(runJson, Files.readString(runJson).replace("\"finished\"", "\"running\""));
+    long driftWritten = Files.getLastModifiedTime(cycle.resolve("drift.json")).toMillis();
     CliRunner.Result second = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-12");
     assertThat(second.exit()).as(second.out() + second.err()).isZero();
-    Path cycle = dir.resolve("state-bt/cycles/20240212T000000Z");
+    assertThat(Files.readString(runJson)).contains("\"finished\"");
+    assertThat(Files.getLastModifiedTime(cycle.resolve("drift.json")).toMillis()).isEqualTo(driftWritten);
     JsonNode decision = Persisted.readTree(Files.readAllBytes(cycle.resolve("decision.json")), 1, "decision.json");
     assertThat(decision.get("decision").asText()).isIn("promote", "keep");
     assertThat(decision.get("difference").get("lo").asDouble()).isLessThanOrEqualTo(decision.get("difference").get("hi").asDouble());
