@@ -115,6 +115,17 @@ class RetrainLoopTest {
     assertThat(champion.get("model").asText()).isEqualTo(decision.get("serving").asText());
     CliRunner.Result show = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--show");
     assertThat(show.out()).contains("2024-02-05T00:00:00Z").contains("2024-02-12T00:00:00Z").contains("initial");
+    // prediction drift with tandem drift --model: a loop model's scores on its training data against the weeks after
+    Path run = models.resolve("m-20240205T000000Z");
+    String data = Persisted.json().readTree(run.resolve("run.json").toFile()).get("dataset_path").asText();
+    CliRunner.Result pd = CliRunner.run("drift", "--reference", data, "--reference-split", "train", "--current", data, "--model", run.toString(),
+        "--out", dir.resolve("pd").toString());
+    assertThat(pd.exit()).as(pd.out() + pd.err()).isBetween(0, 2);
+    JsonNode prediction = Persisted.readTree(Files.readAllBytes(dir.resolve("pd/drift.json")), 1, "drift.json").get("prediction");
+    assertThat(prediction.get("kind").asText()).isEqualTo("score");
+    assertThat(prediction.get("bins")).hasSize(10);
+    assertThat(pd.out()).contains("prediction");
+
     CliRunner.Result backwards = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-08");
     assertThat(backwards.exit()).isEqualTo(2);
     assertThat(backwards.err()).contains("cycles run forward in time");
