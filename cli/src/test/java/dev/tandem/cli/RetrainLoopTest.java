@@ -129,5 +129,10 @@ class RetrainLoopTest {
     CliRunner.Result backwards = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-02-08");
     assertThat(backwards.exit()).isEqualTo(2);
     assertThat(backwards.err()).contains("cycles run forward in time");
+
+    // past the end of the log: no events to judge on, so the champion stays and the report says why
+    CliRunner.Result quiet = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--at", "2024-06-01");
+    assertThat(quiet.exit()).as(quiet.out() + quiet.err()).isZero();
+    assertThat(quiet.out()).contains("no drift check").contains("decision: KEEP").contains("the window has no events");
   }
 }

@@ -142,8 +142,18 @@ public final class Workspace {
     long w = window();
     PreparedDataset ds = prepare(job(t - 2 * w, t - w, t));
     DatasetProfile p = ds.profile();
-    return DriftAnalysis.compare("[" + iso(t - 2 * w) + ", " + iso(t - w) + ")", p.splits().get(SplitName.VALIDATION.key()),
-        "[" + iso(t - w) + ", " + iso(t) + ")", p.splits().get(SplitName.TEST.key()), cfg.value().drift());
+    String before = "[" + iso(t - 2 * w) + ", " + iso(t - w) + ")";
+    String newest = "[" + iso(t - w) + ", " + iso(t) + ")";
+    var ref = p.splits().get(SplitName.VALIDATION.key());
+    var cur = p.splits().get(SplitName.TEST.key());
+    if (ref.events() == 0 || cur.events() == 0) { // a quiet window, or a cycle past the end of the log: nothing to compare
+      LOG.warn("no drift check for the cycle at {}: the window {} has no events", iso(t), ref.events() == 0 ? before : newest);
+      return new DriftReport(DriftReport.FORMAT, before, newest, cfg.value().drift(), dev.tandem.datasets.drift.DriftStatus.OK, 0,
+          new DriftReport.Pair(ref.events(), cur.events()), new DriftReport.LabelRate(ref.labelRate(), cur.labelRate(),
+          dev.tandem.datasets.drift.DriftStatus.OK), List.of(), null, List.of("no drift check: the window " + (ref.events() == 0 ? before
+          : newest) + " has no events"));
+    }
+    return DriftAnalysis.compare(before, ref, newest, cur, cfg.value().drift());
   }
 
   /** The model trained on every event before {@code trainEnd}: reused if finished, resumed if interrupted, else trained. */
