@@ -43,6 +43,7 @@ class RetrainLoopTest {
         job: job.yaml
         window: {every: 7d}
         gate: {bootstrap: 100, max_latency_ms: 200}
+        registry: {uri: registry, name: synth, alias: production}
         """);
     return cfg;
   }
@@ -113,6 +114,16 @@ class RetrainLoopTest {
     JsonNode champion = Persisted.readTree(Files.readAllBytes(championFile), 1, "champion.json");
     assertThat(champion.get("history")).hasSize(2);
     assertThat(champion.get("model").asText()).isEqualTo(decision.get("serving").asText());
+    // the registry alias followed: a version per promoted model, one log entry per decision with its evidence, not twice
+    String reg = dir.resolve("registry").toString();
+    CliRunner.Result shown = CliRunner.run("registry", "show", reg + "/synth@production");
+    assertThat(shown.exit()).as(shown.out() + shown.err()).isZero();
+    assertThat(shown.out()).contains("log of production (2 entries)").contains("cycle 2024-02-05T00:00:00Z")
+        .contains("cycle 2024-02-12T00:00:00Z").contains("no champion yet").contains(decision.get("decision").asText());
+    assertThat(CliRunner.run("registry", "list", reg, "synth").out()).contains(decision.get("decision").asText().equals("promote") ? "v2" : "v1");
+    CliRunner.Result serve = CliRunner.run("recommend", "--model", reg + "/synth@production", "--user", "u1");
+    assertThat(serve.exit()).isEqualTo(2);
+    assertThat(serve.err()).contains("holds no retrieval model");
     CliRunner.Result show = CliRunner.run("retrain", "--config", cfg.toString(), "--state", state, "--show");
     assertThat(show.out()).contains("2024-02-05T00:00:00Z").contains("2024-02-12T00:00:00Z").contains("initial");
     // prediction drift with tandem drift --model: a loop model's scores on its training data against the weeks after

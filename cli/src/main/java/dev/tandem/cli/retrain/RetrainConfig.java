@@ -23,8 +23,32 @@ import java.util.List;
  * @param gate    when a challenger replaces the champion
  * @param drift   drift thresholds (see {@link DriftThresholds})
  * @param state   where cycles, datasets, models and the champion are kept (default {@code $TANDEM_HOME/retrain/NAME})
+ * @param registry optional: a registry whose alias follows the loop's decisions ({@code tandem retrain}; not the backtest)
  */
-public record RetrainConfig(String name, String job, List<String> set, Window window, Gate gate, DriftThresholds drift, String state) {
+public record RetrainConfig(String name, String job, List<String> set, Window window, Gate gate, DriftThresholds drift, String state,
+    Registry registry) {
+
+  /**
+   * The registry alias the loop moves: promoted challengers are published as versions of {@code name} and
+   * {@code alias} moves to them; every decision, kept or promoted, is an entry of the alias's log with its evidence.
+   */
+  public record Registry(String uri, String name, String alias) {
+    @JsonCreator
+    public static Registry of(@JsonProperty("uri") String uri, @JsonProperty("name") String name, @JsonProperty("alias") String alias) {
+      return new Registry(uri, name, orDefault(alias, "production"));
+    }
+
+    public Registry {
+      Check.requiredText(uri, "uri");
+      Check.requiredText(name, "name");
+      try {
+        dev.tandem.serving.registry.ModelName.check(name);
+        dev.tandem.serving.registry.ModelName.checkAlias(alias);
+      } catch (IllegalArgumentException e) {
+        throw new dev.tandem.config.ConfigException("name", e.getMessage());
+      }
+    }
+  }
 
   /** The windows of a cycle. */
   public record Window(String every, String kind) {
@@ -93,9 +117,9 @@ public record RetrainConfig(String name, String job, List<String> set, Window wi
   @JsonCreator
   public static RetrainConfig of(@JsonProperty("name") String name, @JsonProperty("job") String job, @JsonProperty("set") List<String> set,
       @JsonProperty("window") Window window, @JsonProperty("gate") Gate gate, @JsonProperty("drift") DriftThresholds drift,
-      @JsonProperty("state") String state) {
+      @JsonProperty("state") String state, @JsonProperty("registry") Registry registry) {
     return new RetrainConfig(name, job, orDefault(set, List.of()), orDefault(window, Window.of(null, null)), orDefault(gate, Gate.DEFAULT),
-        orDefault(drift, DriftThresholds.DEFAULT), state);
+        orDefault(drift, DriftThresholds.DEFAULT), state, registry);
   }
 
   public RetrainConfig {

@@ -96,8 +96,15 @@ public final class RetrainCycle {
     }
   }
 
-  /** Moves the champion as the decision says and logs the decision, unless that was done already. */
+  /**
+   * Moves the registry alias (when the config names one) and the champion as the decision says and logs the decision,
+   * unless that was done already.
+   */
   private static void apply(Workspace ws, long t, Decision d, Path evidence) throws IOException {
+    RetrainConfig.Registry target = ws.registry();
+    if (target != null) {
+      RegistrySync.apply(ws, target, d, ws.model(t - ws.window()));
+    }
     Champion c = champion(ws);
     if (c != null && c.history().stream().anyMatch(e -> e.cycle().equals(d.cycle()))) {
       return;

@@ -95,6 +95,12 @@ public final class Workspace {
     return cfg.value();
   }
 
+  /** The registry the loop's decisions go to, its location resolved against the config's directory; null if none. */
+  public RetrainConfig.Registry registry() {
+    RetrainConfig.Registry r = cfg.value().registry();
+    return r == null ? null : new RetrainConfig.Registry(Fs.resolve(cfg.baseDir(), r.uri()).toString(), r.name(), r.alias());
+  }
+
   /** The newest window's length in seconds. */
   public long window() {
     return cfg.value().window().seconds();
