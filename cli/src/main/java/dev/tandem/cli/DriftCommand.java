@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "drift", mixinStandardHelpOptions = true,
     description = {"Compare current data with a reference: per feature PSI, Jensen-Shannon distance, Kolmogorov-Smirnov (numerics) and"
         + " out-of-vocabulary rate, the label rate, optionally a ranking model's score distribution; prints a table and writes drift.json"
-        + " and drift.html.", "Exit code: 0 ok, 1 warn, 2 alert (3 when the command itself fails on bad input, 4 otherwise)."})
+        + " and drift.html. Exit code: 0 ok, 1 warn, 2 alert (3 when the command itself fails on bad input, 4 otherwise)."})
 final class DriftCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

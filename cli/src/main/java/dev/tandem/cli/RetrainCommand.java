@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 @Command(name = "retrain", mixinStandardHelpOptions = true,
     description = {"One resumable, idempotent retraining cycle: drift of the newest window, a challenger trained on everything before it,"
         + " champion and challenger evaluated on that window, and the gate (paired bootstrap, guardrails) that promotes the challenger or"
-        + " keeps the champion. Every decision and its evidence is kept under the state directory (cycles/<T>/, champion.json).",
-        "A cycle killed at any step continues where it stopped when run again; a finished cycle is not run twice."})
+        + " keeps the champion. Every decision and its evidence is kept under the state directory (cycles/<T>/, champion.json)."
+        + " A cycle killed at any step continues where it stopped when run again; a finished cycle is not run twice."})
 final class RetrainCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
