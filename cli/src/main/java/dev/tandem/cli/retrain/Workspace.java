@@ -1,12 +1,15 @@
 package dev.tandem.cli.retrain;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;
 import dev.tandem.datasets.EventBatch;
 import dev.tandem.datasets.PreparedDataset;
 import dev.tandem.datasets.drift.DriftAnalysis;
 import dev.tandem.datasets.drift.DriftReport;
+import dev.tandem.datasets.drift.DriftStatus;
 import dev.tandem.datasets.profile.DatasetProfile;
+import dev.tandem.datasets.profile.SplitProfile;
 import dev.tandem.datasets.split.SplitName;
 import dev.tandem.fs.Fs;
 import dev.tandem.progress.Progress;
@@ -14,6 +17,7 @@ import dev.tandem.trainer.JobConfig;
 import dev.tandem.trainer.checkpoint.Checkpoint;
 import dev.tandem.trainer.eval.Evaluation;
 import dev.tandem.trainer.model.Examples;
+import dev.tandem.trainer.model.ModelConfig;
 import dev.tandem.trainer.model.RankingModel;
 import dev.tandem.trainer.model.RecommenderModel;
 import dev.tandem.trainer.train.Datasets;
@@ -30,6 +34,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -81,8 +86,8 @@ public final class Workspace {
     }
     JobConfig j = job(0, 0, null).value();
     j.requireModel();
-    if (j.model().type() != dev.tandem.trainer.model.ModelConfig.Type.RANKING) {
-      throw new dev.tandem.config.ConfigException("job", jobLocation + " trains a " + j.model().type().key()
+    if (j.model().type() != ModelConfig.Type.RANKING) {
+      throw new ConfigException("job", jobLocation + " trains a " + j.model().type().key()
           + " model: the retraining loop compares ranking models (their probabilities, by AUC or log loss)");
     }
   }
@@ -120,7 +125,7 @@ public final class Workspace {
       ObjectNode tree = (ObjectNode) ConfigLoader.yaml().readTree(jobText);
       ObjectNode dataset = (ObjectNode) tree.get("dataset");
       if (dataset == null) {
-        throw new dev.tandem.config.ConfigException("job", jobLocation + " has no dataset section: the loop prepares each window from the raw log");
+        throw new ConfigException("job", jobLocation + " has no dataset section: the loop prepares each window from the raw log");
       }
       ObjectNode split = dataset.putObject("split");
       split.put("train_end", iso(trainEnd));
@@ -150,13 +155,13 @@ public final class Workspace {
     DatasetProfile p = ds.profile();
     String before = "[" + iso(t - 2 * w) + ", " + iso(t - w) + ")";
     String newest = "[" + iso(t - w) + ", " + iso(t) + ")";
-    var ref = p.splits().get(SplitName.VALIDATION.key());
-    var cur = p.splits().get(SplitName.TEST.key());
+    SplitProfile ref = p.splits().get(SplitName.VALIDATION.key());
+    SplitProfile cur = p.splits().get(SplitName.TEST.key());
     if (ref.events() == 0 || cur.events() == 0) { // a quiet window, or a cycle past the end of the log: nothing to compare
       LOG.warn("no drift check for the cycle at {}: the window {} has no events", iso(t), ref.events() == 0 ? before : newest);
-      return new DriftReport(DriftReport.FORMAT, before, newest, cfg.value().drift(), dev.tandem.datasets.drift.DriftStatus.OK, 0,
+      return new DriftReport(DriftReport.FORMAT, before, newest, cfg.value().drift(), DriftStatus.OK, 0,
           new DriftReport.Pair(ref.events(), cur.events()), new DriftReport.LabelRate(ref.labelRate(), cur.labelRate(),
-          dev.tandem.datasets.drift.DriftStatus.OK), List.of(), null, List.of("no drift check: the window " + (ref.events() == 0 ? before
+          DriftStatus.OK), List.of(), null, List.of("no drift check: the window " + (ref.events() == 0 ? before
           : newest) + " has no events"));
     }
     return DriftAnalysis.compare(before, ref, newest, cur, cfg.value().drift());
@@ -199,7 +204,7 @@ public final class Workspace {
     }
     return scores.computeIfAbsent(m.id() + "/" + from + "/" + to, k -> {
       EventBatch test = m.dataset().read(SplitName.TEST);
-      int[] rows = java.util.stream.IntStream.range(0, test.size()).filter(i -> test.timestamp()[i] >= from && test.timestamp()[i] < to)
+      int[] rows = IntStream.range(0, test.size()).filter(i -> test.timestamp()[i] >= from && test.timestamp()[i] < to)
           .toArray();
       EventBatch ev = test.select(rows);
       float[] p = rows.length == 0 ? new float[0] : Predictions.of(checkpoint(m), m.dataset(), ev);
@@ -218,7 +223,7 @@ public final class Workspace {
    */
   public double[] latency(Model m, long from, long to, int candidates, int requests) {
     EventBatch test = m.dataset().read(SplitName.TEST);
-    int[] rows = java.util.stream.IntStream.range(0, test.size()).filter(i -> test.timestamp()[i] >= from && test.timestamp()[i] < to)
+    int[] rows = IntStream.range(0, test.size()).filter(i -> test.timestamp()[i] >= from && test.timestamp()[i] < to)
         .toArray();
     if (rows.length == 0) {
       return new double[] {Double.NaN, Double.NaN};
