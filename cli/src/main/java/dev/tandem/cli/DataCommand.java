@@ -58,14 +58,21 @@ final class DataCommand implements Runnable {
     long seed;
     @Option(names = "--threads", description = "Generator threads (default: all cores).")
     Integer threads;
+    @Option(names = "--shift-day", paramLabel = "DAY", description = "Plant a shift from this day on (0-based; default: none).")
+    Integer shiftDay;
+    @Option(names = "--shift-kind", defaultValue = "popularity", description = "popularity, tastes or new_items (default: ${DEFAULT-VALUE}).")
+    String shiftKind;
+    @Option(names = "--shift-strength", defaultValue = "1.0", description = "Strength of the shift in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double shiftStrength;
 
     @Override
     public Integer call() throws Exception {
       var params = new SyntheticGenerator.Params(users, items, events, factors, days, seed, LocalDate.of(2024, 1, 1), 1.0, 1.0);
-      var src = new SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, 1.0, null);
+      var src = new SyntheticSource(users, items, events, factors, days, seed, "2024-01-01", 1.0, 1.0, null,
+          shiftDay == null ? null : new SyntheticSource.Shift(shiftDay, shiftKind, shiftStrength));
       Path dir = Fs.path(out);
       long t0 = System.nanoTime();
-      var o = new SyntheticGenerator(src.params()).write(dir, threads == null ? Runtime.getRuntime().availableProcessors() : threads, Context.progress());
+      var o = new SyntheticGenerator(src.params(), src.generatorShift()).write(dir, threads == null ? Runtime.getRuntime().availableProcessors() : threads, Context.progress());
       PrintWriter w = spec.commandLine().getOut();
       w.printf("wrote %,d events, %,d users, %,d items to %s in %.1f s%n", o.eventCount(), params.users(), params.items(), dir,
           (System.nanoTime() - t0) / 1e9);

@@ -132,6 +132,7 @@ final class RegistryCommand implements Runnable {
           m.parent() == null ? "-" : "v" + m.parent(), m.codeVersion());
       String aliases = aliasesOf(reg.aliases(m.name()), m.version());
       out.printf("aliases: %s%n%n", aliases.isEmpty() ? "-" : aliases);
+      printDecisions(out, reg, m);
       for (Map.Entry<String, VersionManifest.ModelEntry> e : m.models().entrySet()) {
         VersionManifest.ModelEntry me = e.getValue();
         out.printf("%s: %s, checkpoint %s of %s%n", e.getKey(), me.kind(), me.checkpoint(), me.run());
@@ -157,6 +158,48 @@ final class RegistryCommand implements Runnable {
       out.println();
       f.print(out);
       return 0;
+    }
+
+    /**
+     * The log of every alias pointing at this version, with the evidence its entries carry (a retraining cycle's
+     * decision: the models' metrics, the interval of their difference, the drift verdict and the reasons).
+     */
+    static void printDecisions(PrintWriter out, FsModelRegistry reg, VersionManifest m) {
+      for (Map.Entry<String, AliasState> a : reg.aliases(m.name()).entrySet()) {
+        if (a.getValue().version() != m.version()) {
+          continue;
+        }
+        List<AliasState> log = reg.aliasLog(m.name(), a.getKey());
+        out.printf("log of %s (%d entries):%n", a.getKey(), log.size());
+        Tables t = new Tables("#", "when", "action", "version", "evidence");
+        for (AliasState e : log) {
+          t.row(e.sequence(), e.updated(), e.action(), "v" + e.version(), summary(e.evidence()));
+        }
+        t.print(out);
+        out.println();
+      }
+    }
+
+    static String summary(com.fasterxml.jackson.databind.JsonNode ev) {
+      if (ev == null || ev.isNull()) {
+        return "-";
+      }
+      StringBuilder sb = new StringBuilder();
+      if (ev.has("cycle")) {
+        sb.append("cycle ").append(ev.get("cycle").asText()).append(": ");
+      }
+      com.fasterxml.jackson.databind.JsonNode d = ev.path("difference");
+      if (d.has("estimate")) {
+        sb.append(String.format(java.util.Locale.ROOT, "challenger - champion %+.4f [%+.4f, %+.4f]; ", d.get("estimate").asDouble(),
+            d.get("lo").asDouble(), d.get("hi").asDouble()));
+      }
+      if (ev.path("drift").has("status")) {
+        sb.append("drift ").append(ev.path("drift").get("status").asText()).append("; ");
+      }
+      List<String> reasons = new ArrayList<>();
+      ev.path("reasons").forEach(r -> reasons.add(r.asText()));
+      sb.append(String.join("; ", reasons));
+      return sb.toString();
     }
 
     private static String abbrev(String s) {

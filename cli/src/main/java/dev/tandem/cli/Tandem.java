@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 /** The single entry point: {@code tandem <command>}. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Tandem.Version.class,
     description = "Train two-tower retrieval and ranking models on DL4J, on one machine or a Spark cluster, and serve them.",
-    subcommands = {DataCommand.class, TrainCommand.class, SubmitCommand.class, EvaluateCommand.class, ExportCommand.class, RegistryCommand.class,
-        SweepCommand.class, RecommendCommand.class, ServeCommand.class, AbCommand.class, QuickstartCommand.class, BenchCommand.class,
+    subcommands = {DataCommand.class, TrainCommand.class, DriftCommand.class, RetrainCommand.class, BacktestCommand.class, SubmitCommand.class,
+        EvaluateCommand.class, ExportCommand.class, RegistryCommand.class, SweepCommand.class, RecommendCommand.class, ServeCommand.class,
+        AbCommand.class, QuickstartCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tandem implements Runnable {
   private static final Logger LOG = LogManager.getLogger(Tandem.class);
@@ -116,6 +117,9 @@ public final class Tandem implements Runnable {
         LOG.error("command failed", cause); // not a known kind of failure: the stack trace is what a bug report needs
       }
       err.flush();
+      if (cmd.getCommandSpec().userObject() instanceof DriftCommand) {
+        return userError(cause) ? 3 : 4; // its 1 and 2 say warn and alert
+      }
       return userError(cause) ? 2 : 1;
     });
     return cl;

@@ -112,11 +112,11 @@ public final class DatasetPreparer {
    */
   public Path syntheticDir(SyntheticSource syn) {
     Path dir = syn.dir() != null ? Fs.resolve(baseDir, syn.dir())
-        : new Path(Fs.path(cacheRoot), "synthetic-" + Checksums.sha256(syn.params().toString()).substring(0, 16));
+        : new Path(Fs.path(cacheRoot), "synthetic-" + Checksums.sha256(syn.params().toString() + (syn.shift() == null ? "" : syn.shift().toString())).substring(0, 16));
     if (!Fs.exists(new Path(dir, "events.csv"))) {
       LOG.info("generating synthetic events into {}", dir);
       try {
-        new SyntheticGenerator(syn.params()).write(dir, cfg.threads(), progress);
+        new SyntheticGenerator(syn.params(), syn.generatorShift()).write(dir, cfg.threads(), progress);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write synthetic data to " + dir, e);
       }

@@ -35,6 +35,7 @@ class PackageRulesTest {
       D + ".features", List.of(D + ".source", D + ".text", D + ".shard", D + ".profile"),
       D + ".profile", List.of(D + ".source", D + ".text", D + ".shard"),
       D + ".synth", List.of(D + "!", D + ".features", D + ".profile", D + ".shard"),
+      D + ".drift", List.of(D + ".source", D + ".text", D + ".shard", D + ".features"),
       D + ".history", List.of(D + ".source", D + ".text", D + ".shard", D + ".profile", D + ".features"));
 
   @Test

@@ -12,7 +12,28 @@ import java.time.format.DateTimeParseException;
  * event log.
  */
 public record SyntheticSource(Integer users, Integer items, Long events, Integer factors, Integer days,
-    Long seed, String startDate, Double popularitySkew, Double historySignal, String dir) implements SourceConfig {
+    Long seed, String startDate, Double popularitySkew, Double historySignal, String dir, Shift shift) implements SourceConfig {
+
+  /**
+   * A change planted from a day on ({@code shift: {day: 90, kind: popularity, strength: 1.0}}), see
+   * {@link SyntheticGenerator.Shift}.
+   */
+  public record Shift(Integer day, String kind, Double strength) {
+    public Shift {
+      Check.required(day, "day");
+      Check.that(day >= 0, "day", "must be >= 0 (days from start_date)");
+      Check.oneOf(Check.requiredText(kind, "kind"), SyntheticGenerator.Shift.KINDS, "kind");
+      strength = Check.orDefault(strength, 1.0);
+      Check.that(strength > 0 && strength <= 1, "strength", "must be in (0, 1]");
+    }
+  }
+
+  /** The source without a planted shift. */
+  public SyntheticSource(Integer users, Integer items, Long events, Integer factors, Integer days, Long seed, String startDate,
+      Double popularitySkew, Double historySignal, String dir) {
+    this(users, items, events, factors, days, seed, startDate, popularitySkew, historySignal, dir, null);
+  }
+
   public SyntheticSource {
     users = Check.orDefault(users, 2_000);
     items = Check.orDefault(items, 1_000);
@@ -32,11 +53,17 @@ public record SyntheticSource(Integer users, Integer items, Long events, Integer
     Check.positive(factors, "factors");
     Check.positive(days, "days");
     Check.inRange(popularitySkew, 0.0, 3.0, "popularity_skew");
+    Check.that(shift == null || shift.day() < days, "shift.day", "must be before the last day (days: " + days + ")");
     try {
       LocalDate.parse(startDate);
     } catch (DateTimeParseException e) {
       throw new ConfigException("start_date", "'" + startDate + "' is not a date like 2024-01-01");
     }
+  }
+
+  /** The generator's shift, or null. */
+  public SyntheticGenerator.Shift generatorShift() {
+    return shift == null ? null : new SyntheticGenerator.Shift(shift.day(), shift.kind(), shift.strength());
   }
 
   /** The generator's parameters with default values filled in. */

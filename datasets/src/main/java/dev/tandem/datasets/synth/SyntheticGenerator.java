@@ -61,16 +61,49 @@ public final class SyntheticGenerator {
   /** What was written. */
   public record Output(Path events, Path users, Path items, long eventCount) {}
 
+  /**
+   * A change planted at a day, for drift and retraining tests: from {@code day} on, {@code kind} changes and stays
+   * changed. Nothing before the day differs from the log without the shift.
+   *
+   * @param day      the first day (0-based, from the start date) of the new regime
+   * @param kind     {@code popularity}: items' base popularity is reshuffled (yesterday's hits become rare);
+   *                 {@code tastes}: every user's fixed taste moves to a new random direction (by {@code strength}, 1 = a
+   *                 new taste altogether), so what they watch through changes; {@code new_items}: a cohort of
+   *                 {@code strength} x the catalogue (at most half), unseen before, is released on the day and is
+   *                 popular from then on
+   * @param strength how strong the change is, in (0, 1]
+   */
+  public record Shift(int day, String kind, double strength) {
+    public static final java.util.List<String> KINDS = java.util.List.of("popularity", "tastes", "new_items");
+
+    public Shift {
+      if (day < 0 || !KINDS.contains(kind) || !(strength > 0 && strength <= 1)) {
+        throw new IllegalArgumentException("a shift needs day >= 0, kind one of " + KINDS + " and strength in (0, 1]; got " + day + ", "
+            + kind + ", " + strength);
+      }
+    }
+  }
+
   private final Params p;
+  private final Shift shift;
 
   public SyntheticGenerator(Params params) {
+    this(params, null);
+  }
+
+  /** A generator that plants {@code shift} (null: none). */
+  public SyntheticGenerator(Params params, Shift shift) {
     this.p = params;
+    this.shift = shift;
   }
 
   /** Writes the three CSV files into {@code dir} (atomically each). */
   public Output write(Path dir, int threads, Progress progress) throws IOException {
     Fs.mkdirs(dir);
     World w = new World(p);
+    if (shift != null && shift.kind().equals("new_items")) {
+      plantCohort(w);
+    }
     Path users = new Path(dir, "users.csv");
     Path items = new Path(dir, "items.csv");
     Path events = new Path(dir, "events.csv");
@@ -87,6 +120,9 @@ public final class SyntheticGenerator {
       Fs.writeAtomically(events, out -> {
         out.write("user_id,item_id,timestamp,device,watch_seconds,click\n".getBytes(StandardCharsets.US_ASCII));
         for (int day = 0; day < p.days(); day++) {
+          if (shift != null && day == shift.day()) {
+            shiftWorld(w, taste);
+          }
           if (p.historySignal() > 0) {
             walk(w, day, drift, taste);
           }
@@ -96,6 +132,41 @@ public final class SyntheticGenerator {
       });
     }
     return new Output(events, users, items, p.events());
+  }
+
+  /** The new item cohort: released on the shift's day, and as popular as the most popular items then. */
+  private void plantCohort(World w) {
+    SplittableRandom r = new SplittableRandom(p.seed() * 31L + 0x5EED);
+    int n = (int) Math.max(1, Math.min(p.items() / 2, Math.round(shift.strength() * p.items())));
+    int[] order = Shuffle.permutation(p.items(), r);
+    for (int k = 0; k < n; k++) {
+      int i = order[k];
+      w.releaseDay[i] = shift.day();
+      w.basePopularity[i] = 1.0 / (1 + r.nextInt(Math.max(1, n / 4)));
+    }
+  }
+
+  /** The day of the shift: popularity is reshuffled, or users' tastes move (the cohort was planted up front). */
+  private void shiftWorld(World w, float[][] taste) {
+    SplittableRandom r = new SplittableRandom(p.seed() * 131L + 0xD1F7);
+    if (shift.kind().equals("popularity")) {
+      double[] old = w.basePopularity.clone();
+      int[] perm = Shuffle.permutation(old.length, r);
+      for (int i = 0; i < old.length; i++) {
+        double mixed = (1 - shift.strength()) * old[i] + shift.strength() * old[perm[i]];
+        w.basePopularity[i] = mixed;
+      }
+    } else if (shift.kind().equals("tastes")) {
+      int d = w.user[0].length;
+      double sigma = Math.sqrt(2.0 / Math.sqrt(d));
+      double keep = Math.sqrt(1 - shift.strength() * shift.strength());
+      for (int u = 0; u < w.user.length; u++) {
+        for (int k = 0; k < d; k++) {
+          w.user[u][k] = (float) (keep * w.user[u][k] + shift.strength() * sigma * r.nextGaussian());
+        }
+        taste[u] = w.user[u].clone(); // without history drift, taste is the fixed taste; with it, walk() adds the drift again
+      }
+    }
   }
 
   /** Events per day: weekly seasonality and mild growth, summing exactly to the requested total. */

@@ -129,6 +129,10 @@ public final class ServingBundle {
   /** Decodes a verified version. */
   public static ServingBundle from(VerifiedVersion v) {
     String where = v.dir().toString();
+    if (!v.has(RETRIEVAL_SPEC)) { // e.g. a ranking model a retraining loop published: listed, compared, promoted, not served
+      throw new IllegalArgumentException(where + " holds no retrieval model (models: " + v.manifest().models().keySet()
+          + "): serving needs a bundle with a two-tower model, as tandem export writes");
+    }
     try {
       FeatureTransform transform = FeatureTransform.fromJson(text(v, TRANSFORM), where + "/" + TRANSFORM);
       ModelSpec retrievalSpec = Persisted.read(v.file(RETRIEVAL_SPEC), ModelSpec.class, ModelSpec.FORMAT, where + "/" + RETRIEVAL_SPEC);

@@ -333,19 +333,59 @@ public final class FsModelRegistry implements ModelRegistry {
 
   @Override
   public AliasState promote(String name, String alias, int version) {
+    return promote(name, alias, version, null);
+  }
+
+  @Override
+  public AliasState promote(String name, String alias, int version, com.fasterxml.jackson.databind.JsonNode evidence) {
     if (!versionNumbers(name).contains(version)) {
       resolve(name, "v" + version); // throws with the list of versions
     }
     manifest(name, version); // refuse to promote a version whose manifest does not verify
     return change(name, alias, current -> {
       if (current != null && current.version() == version) {
-        return null;
+        return evidence == null ? null : new AliasState(alias, version, current.history(), "promote", current.version(),
+            current.sequence() + 1, Instant.now().toString(), evidence);
       }
       List<Integer> history = new ArrayList<>(current == null ? List.of() : current.history());
       history.add(version);
       return new AliasState(alias, version, List.copyOf(history), "promote", current == null ? null : current.version(),
-          current == null ? 1 : current.sequence() + 1, Instant.now().toString());
+          current == null ? 1 : current.sequence() + 1, Instant.now().toString(), evidence);
     });
+  }
+
+  @Override
+  public AliasState keep(String name, String alias, com.fasterxml.jackson.databind.JsonNode evidence) {
+    return change(name, alias, current -> {
+      if (current == null) {
+        throw new IllegalArgumentException(name + " has no alias '" + alias + "' to keep");
+      }
+      return new AliasState(alias, current.version(), current.history(), "keep", current.version(), current.sequence() + 1,
+          Instant.now().toString(), evidence);
+    });
+  }
+
+  @Override
+  public List<AliasState> aliasLog(String name, String alias) {
+    List<AliasState> out = new ArrayList<>();
+    try {
+      for (FileStatus st : Fs.list(aliasDir(name, alias))) {
+        Path p = st.getPath();
+        if (ALIAS_ENTRY.matcher(p.getName()).matches()) {
+          try {
+            out.add(Persisted.read(Fs.readAll(p), AliasState.class, AliasState.FORMAT, p.toString()));
+          } catch (IOException e) {
+            throw new CorruptDataException(p.toString(), "unreadable alias entry: " + e.getMessage(), e);
+          }
+        }
+      }
+    } catch (java.io.FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the log of alias " + alias + " of " + name, e);
+    }
+    out.sort(java.util.Comparator.comparingLong(AliasState::sequence));
+    return List.copyOf(out);
   }
 
   @Override
@@ -360,7 +400,7 @@ public final class FsModelRegistry implements ModelRegistry {
       }
       List<Integer> history = current.history().subList(0, current.history().size() - 1);
       return new AliasState(alias, history.get(history.size() - 1), List.copyOf(history), "rollback", current.version(),
-          current.sequence() + 1, Instant.now().toString());
+          current.sequence() + 1, Instant.now().toString(), null);
     });
   }
 

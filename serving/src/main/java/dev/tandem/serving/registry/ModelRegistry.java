@@ -1,5 +1,6 @@
 package dev.tandem.serving.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +61,21 @@ public interface ModelRegistry {
    * lost.
    */
   AliasState promote(String name, String alias, int version);
+
+  /**
+   * As {@link #promote(String, String, int)}, with the evidence for the move kept in the alias's log entry (printed by
+   * {@code registry show}). With evidence, promoting to the version the alias already points to is logged too.
+   */
+  AliasState promote(String name, String alias, int version, JsonNode evidence);
+
+  /**
+   * Logs a decision that leaves the alias where it is (action {@code keep}), with its evidence; returns the new entry.
+   * Throws {@link IllegalArgumentException} if the alias does not exist.
+   */
+  AliasState keep(String name, String alias, JsonNode evidence);
+
+  /** Every entry of an alias's log, oldest first; empty if the alias does not exist. */
+  List<AliasState> aliasLog(String name, String alias);
 
   /**
    * Points {@code alias} back at the version it pointed to before its current one and returns its new state; repeatable.

@@ -117,6 +117,28 @@ class RegistryTest {
         .hasMessageContaining("no version v9");
   }
 
+  /** Decisions with evidence: a promotion and a kept alias are both entries of the log, and rollback still steps back. */
+  @Test
+  void decisionsAreLoggedWithTheirEvidence() throws Exception {
+    FsModelRegistry r = registry();
+    r.publish("recs", tiny("v1", 0.1));
+    r.publish("recs", tiny("v2", 0.2));
+    assertThatThrownBy(() -> r.keep("recs", "production", null)).hasMessageContaining("no alias 'production' to keep");
+    r.promote("recs", "production", 1, ConfigLoader.yaml().readTree("{cycle: c1, decision: initial}"));
+    AliasState kept = r.keep("recs", "production", ConfigLoader.yaml().readTree("{cycle: c2, decision: keep, reasons: [not better]}"));
+    assertThat(kept.action()).isEqualTo("keep");
+    assertThat(kept.version()).isEqualTo(1);
+    r.promote("recs", "production", 2, ConfigLoader.yaml().readTree("{cycle: c3, decision: promote}"));
+    assertThat(r.promote("recs", "production", 2, ConfigLoader.yaml().readTree("{cycle: c4, decision: promote}")).sequence())
+        .as("with evidence, a promotion to the current version is logged").isEqualTo(4);
+    List<AliasState> log = r.aliasLog("recs", "production");
+    assertThat(log).extracting(AliasState::action).containsExactly("promote", "keep", "promote", "promote");
+    assertThat(log).extracting(e -> e.evidence().get("cycle").asText()).containsExactly("c1", "c2", "c3", "c4");
+    assertThat(r.alias("recs", "production").orElseThrow().evidence().get("decision").asText()).isEqualTo("promote");
+    assertThat(r.rollback("recs", "production").version()).isEqualTo(1);
+    assertThat(r.aliasLog("recs", "staging")).isEmpty();
+  }
+
   @Test
   void concurrentPromotionsAreSerialisedNotLost() throws Exception {
     FsModelRegistry r = registry();

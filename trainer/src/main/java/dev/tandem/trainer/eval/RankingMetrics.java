@@ -32,7 +32,9 @@ public final class RankingMetrics {
     List<CalibrationBin> table = calibration(predicted, label, bins);
     double ece = 0;
     for (CalibrationBin b : table) {
-      ece += b.count() * Math.abs(b.meanPredicted() - b.observedRate());
+      if (b.count() > 0) { // an empty bin's means are NaN and weigh nothing
+        ece += b.count() * Math.abs(b.meanPredicted() - b.observedRate());
+      }
     }
     out.put("expected_calibration_error", label.length == 0 ? Double.NaN : ece / label.length);
     return new Scores(out, Map.of(), table);

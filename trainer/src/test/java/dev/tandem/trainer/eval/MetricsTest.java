@@ -70,4 +70,13 @@ class MetricsTest {
     assertThat(bins.get(9).observedRate()).isEqualTo(0.5);
     assertThat(bins.get(0).count()).isEqualTo(1);
   }
+
+  /** Predictions that leave calibration bins empty still have an expected calibration error (empty bins weigh nothing). */
+  @Test
+  void calibrationErrorIgnoresEmptyBins() {
+    float[] p = {0.1f, 0.1f, 0.9f, 0.9f};
+    float[] y = {0, 1, 1, 1};
+    // bin 0.1-0.2: mean 0.1, observed 0.5 (|0.4| x 2); bin 0.9-1.0: mean 0.9, observed 1.0 (|0.1| x 2); 8 bins empty
+    assertThat(RankingMetrics.evaluate(p, y, 10).values().get("expected_calibration_error")).isCloseTo(0.25, within(1e-6));
+  }
 }
