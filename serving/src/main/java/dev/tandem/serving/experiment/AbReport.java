@@ -1,10 +1,6 @@
 package dev.tandem.serving.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
 import dev.tandem.serving.ServingConfig;
@@ -167,22 +163,13 @@ public final class AbReport {
 
     TreeSet<String> events = new TreeSet<>();
     long[] fb = new long[3]; // read, unknown request, item not shown
-    ObjectReader csv = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY).readerFor(String[].class);
     List<String> columns = List.of(Tracking.FEEDBACK_HEADER.split(","));
     int cId = columns.indexOf("request_id");
     int cItem = columns.indexOf("item");
     int cEvent = columns.indexOf("event");
     int cValue = columns.indexOf("value");
     EventLog.Replayed rf = EventLog.readAll(feedbackDir, Tracking.feedbackLayout(layouts), (line, where) -> {
-      String[] row;
-      try (MappingIterator<String[]> it = csv.readValues(line)) {
-        row = it.next();
-      } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException("not a CSV row: " + e.getMessage());
-      }
-      if (row.length != columns.size()) {
-        throw new IllegalArgumentException("has " + row.length + " columns, the feedback log has " + columns.size());
-      }
+      String[] row = Tracking.feedbackRow(line);
       fb[0]++;
       Shown s = byId.get(row[cId]);
       if (s == null) {

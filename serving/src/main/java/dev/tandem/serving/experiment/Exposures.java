@@ -2,11 +2,8 @@ package dev.tandem.serving.experiment;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;
@@ -54,18 +51,9 @@ public final class Exposures {
     int cItem = columns.indexOf("item");
     int cEvent = columns.indexOf("event");
     int cValue = columns.indexOf("value");
-    ObjectReader csv = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY).readerFor(String[].class);
     long[] feedback = {0};
     EventLog.readAll(feedbackDir, Tracking.feedbackLayout(layouts), (line, where) -> {
-      String[] row;
-      try (MappingIterator<String[]> it = csv.readValues(line)) {
-        row = it.next();
-      } catch (IOException | RuntimeException e) {
-        throw new IllegalArgumentException("not a CSV row: " + e.getMessage());
-      }
-      if (row.length != columns.size()) {
-        throw new IllegalArgumentException("has " + row.length + " columns, the feedback log has " + columns.size());
-      }
+      String[] row = Tracking.feedbackRow(line);
       feedback[0]++;
       double value;
       try {

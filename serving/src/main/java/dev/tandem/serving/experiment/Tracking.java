@@ -2,8 +2,11 @@ package dev.tandem.serving.experiment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -51,6 +54,27 @@ public final class Tracking implements Closeable {
   public static final String FEEDBACK_HEADER = "time,request_id,user,item,event,value,click,watch_seconds,rating,arm,model,version,"
       + "position,matched";
   private static final ObjectMapper JSON = Persisted.json();
+  private static final ObjectReader FEEDBACK_ROW = new CsvMapper()
+      .enable(CsvParser.Feature.WRAP_AS_ARRAY).readerFor(String[].class);
+  private static final int FEEDBACK_COLUMNS = FEEDBACK_HEADER.split(",").length;
+
+  /**
+   * One line of the feedback log split into its {@link #FEEDBACK_HEADER} columns, for readers of the log.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the line (the caller names the file and line)
+   */
+  static String[] feedbackRow(String line) {
+    String[] row;
+    try (MappingIterator<String[]> it = FEEDBACK_ROW.readValues(line)) {
+      row = it.next();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("not a CSV row: " + e.getMessage());
+    }
+    if (row.length != FEEDBACK_COLUMNS) {
+      throw new IllegalArgumentException("has " + row.length + " columns, the feedback log has " + FEEDBACK_COLUMNS);
+    }
+    return row;
+  }
   private static final CsvMapper CSV = new CsvMapper();
   private static final CsvSchema ROW = CsvSchema.emptySchema().withoutHeader().withLineSeparator("");
 
