@@ -65,6 +65,23 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     }
   }
 
+  /**
+   * Sets the row of {@code id} (admitting it if the table does not hold it, as a training pull would), keeping its
+   * optimizer state: warm starts from rows trained elsewhere.
+   */
+  public void assign(int table, long id, float[] row) {
+    Table t = tables[table];
+    t.checkId(id);
+    int slot = t.map.get(id);
+    if (slot < 0) {
+      slot = t.admit(t.lastSweep, id, Math.max(1, t.spec.admitAfter()));
+      if (slot < 0) {
+        throw new IllegalStateException("table " + t.spec.name() + " is full: no room for id " + id);
+      }
+    }
+    System.arraycopy(row, 0, t.w, slot * t.dim, t.dim);
+  }
+
   /** Whether a table holds a row for {@code id}. */
   public boolean holds(int table, long id) {
     return tables[table].map.get(id) >= 0;
