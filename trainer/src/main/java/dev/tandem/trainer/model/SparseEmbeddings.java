@@ -29,6 +29,10 @@ public final class SparseEmbeddings implements AutoCloseable {
   /** Tandem's in-network tables start from N(0, 0.05²) too. */
   static final double INIT_STD = 0.05;
 
+  /** Plain SGD: a graph for inference needs no updater state (Adam's would triple a large table's memory). */
+  private static final TrainConfig INFERENCE = TrainConfig.of(null, null, TrainConfig.Optimizer.SGD, null, null, null, null, null, null, null,
+      null, null, null, null, null, null, null);
+
   private final EmbeddingStore store;
   private final List<Group> groups = new ArrayList<>();
   private final double gradientClip;
@@ -233,8 +237,8 @@ public final class SparseEmbeddings implements AutoCloseable {
     ModelSpec spec = trained.spec();
     ModelSpec plain = new ModelSpec(spec.config().withEmbeddings(EmbeddingsConfig.IN_NETWORK), spec.query(), spec.item(), spec.targets());
     ComputationGraph g = new ComputationGraph(spec.isTwoTower()
-        ? TwoTowerModel.configuration(plain, TrainConfig.DEFAULT, 0, 1, TwoTowerModel.Part.FULL)
-        : RankingModel.configuration(plain, TrainConfig.DEFAULT, 0, 1));
+        ? TwoTowerModel.configuration(plain, INFERENCE, 0, 1, TwoTowerModel.Part.FULL)
+        : RankingModel.configuration(plain, INFERENCE, 0, 1));
     g.init();
     for (Layer l : g.getLayers()) {
       String name = l.conf().getLayer().getLayerName();
