@@ -182,6 +182,14 @@ public final class TrainingLoop {
         }
         LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", line.trainLoss()),
             metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", line.examplesPerSecond()));
+        if (model.sparse() != null) {
+          for (int t = 0; t < model.sparse().store().tables().size(); t++) {
+            dev.tandem.trainer.embedding.TableStats st = model.sparse().store().stats(t);
+            LOG.info("{}: embedding table {}: {} rows, {} MB ({} bytes/row, ideal {}); admitted {}, evicted {}, refused {}, dropped gradients {}",
+                s.title(), st.name(), st.rows(), String.format("%.1f", st.bytes() / 1048576.0), String.format("%.0f", st.bytesPerRow()),
+                st.idealBytesPerRow(), st.admitted(), st.evicted(), st.refused(), st.droppedGradients());
+          }
+        }
         if (stop) {
           break;
         }
