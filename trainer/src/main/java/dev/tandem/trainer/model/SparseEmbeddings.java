@@ -28,6 +28,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
 public final class SparseEmbeddings implements AutoCloseable {
   /** Tandem's in-network tables start from N(0, 0.05²) too. */
   static final double INIT_STD = 0.05;
+  /** Ids per table: indices reach the graph as floats, exact up to 2^24. */
+  public static final int MAX_IDS = 1 << 24;
 
   /** Plain SGD: a graph for inference needs no updater state (Adam's would triple a large table's memory). */
   private static final TrainConfig INFERENCE = TrainConfig.of(null, null, TrainConfig.Optimizer.SGD, null, null, null, null, null, null, null,
@@ -93,6 +95,11 @@ public final class SparseEmbeddings implements AutoCloseable {
     List<TableSpec> out = new ArrayList<>();
     for (InputGroup g : groups(spec)) {
       if (g.hasCategorical()) {
+        if (g.tableSize() > MAX_IDS) {
+          // the batch carries indices as floats (InputGroup.arrays), exact only up to 2^24
+          throw new dev.tandem.config.ConfigException("model.embeddings", "the " + g.name() + " table spans " + g.tableSize()
+              + " ids; at most " + MAX_IDS + " per table (lower the features' hash_buckets)");
+        }
         out.add(new TableSpec(g.name(), spec.config().embeddingDim(), g.tableSize(), RowOptimizer.of(kind), train.weightDecay(), INIT_STD,
             seed * 1_000_003L + out.size(), e.admitAfter(), e.capacity(), e.eviction(), e.maxAge(), e.sketchWidth()));
       }

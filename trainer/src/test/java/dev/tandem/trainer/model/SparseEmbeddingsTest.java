@@ -83,4 +83,15 @@ class SparseEmbeddingsTest {
       assertThat(changed).as("the step moved some rows").isPositive();
     }
   }
+
+  @Test
+  void refusesTablesWhoseIdsFloatInputsCannotCarry() {
+    InputGroup huge = new InputGroup("user", List.of("user_id"), new int[] {0}, SparseEmbeddings.MAX_IDS + 1, List.of(), new int[0], 0,
+        List.of(), new int[] {0}, List.of(), new int[0], 0);
+    ModelConfig c = ModelConfig.of(ModelConfig.Type.TWO_TOWER, 4, List.of(8), 8, null, null, null, null, null, null, null, null, null, null,
+        EmbeddingsConfig.of(EmbeddingsConfig.Store.IN_PROCESS, null, null, null, null, null, null));
+    ModelSpec spec = new ModelSpec(c, huge, huge, ModelSpec.Targets.LABEL);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SparseEmbeddings.tables(spec, dev.tandem.trainer.train.TrainConfig.DEFAULT, 1))
+        .isInstanceOf(dev.tandem.config.ConfigException.class).hasMessageContaining("16777217 ids");
+  }
 }
