@@ -10,8 +10,8 @@ package dev.tandem.trainer.embedding;
  * @param idealBytesPerRow what a row needs at the least: {@code dim * 4} bytes of floats plus its optimizer state
  * @param admitted     ids given a row so far
  * @param evicted      rows evicted so far (capacity or age)
- * @param refused      sightings of ids that were not (yet) admitted, plus admissions refused because the table was full
- *                     of rows the same step uses
+ * @param refused      training pulls of an id the table did not give a row (once per id and step): not seen often enough
+ *                     yet, or the table was full of rows the same step uses
  * @param droppedGradients gradients pushed for rows the table does not hold
  */
 public record TableStats(String name, long rows, long allocatedRows, long bytes, long idealBytesPerRow, long admitted, long evicted,
