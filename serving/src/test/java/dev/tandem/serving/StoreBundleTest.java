@@ -39,8 +39,8 @@ class StoreBundleTest {
   @Test
   void aRunWithItsTablesBesideTheNetworkExportsTheUsualBundle() {
     String beside = "model.embeddings.store=in_process";
-    RunDirectory tt = train(Fixtures.TWO_TOWER, beside);
-    RunDirectory rk = train(Fixtures.RANKING, beside);
+    RunDirectory tt = train(Fixtures.TWO_TOWER, beside, "train.epochs=1");
+    RunDirectory rk = train(Fixtures.RANKING, beside, "train.epochs=1");
     FsModelRegistry registry = FsModelRegistry.at(dir.resolve("registry").toString());
     BundleExporter.export(registry, "recs", new BundleExporter.Request(tt.root().toString(), "best", rk.root().toString(), "best", null, null));
     ServingBundle bundle = ServingBundle.load(registry, "recs", "v1");
