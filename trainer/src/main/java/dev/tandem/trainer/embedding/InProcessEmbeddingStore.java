@@ -125,6 +125,11 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     long dropped;
     long lastSweep;
     final float[] scratch;
+    /** The last training pull: its ids array, step and the slots it found (-1: none), for the push that follows. */
+    long[] pulledIds;
+    long pulledStep = -1;
+    int pulledCount;
+    int[] pulledSlots = new int[0];
 
     Table(TableSpec spec) {
       this.spec = spec;
@@ -147,7 +152,10 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
         sweep(step);
       }
       // first mark every held row as used by this step, so admissions below never evict a row this batch reads
-      int[] slots = new int[n];
+      if (pulledSlots.length < n) {
+        pulledSlots = new int[n];
+      }
+      int[] slots = pulledSlots;
       for (int i = 0; i < n; i++) {
         checkId(ids[i]);
         int slot = map.get(ids[i]);
@@ -162,12 +170,16 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
         if (slot < 0) {
           slot = admit(step, ids[i], counts[i]);
         }
+        slots[i] = slot;
         if (slot >= 0) {
           System.arraycopy(w, slot * dim, out, i * dim, dim);
         } else {
           Arrays.fill(out, i * dim, (i + 1) * dim, 0f);
         }
       }
+      pulledIds = ids;
+      pulledStep = step;
+      pulledCount = n;
     }
 
     void lookup(long[] ids, int n, float[] out) {
@@ -184,8 +196,10 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
 
     void push(long step, long[] ids, int n, float[] g, double lr) {
       float decay = (float) spec.weightDecay();
+      // the push of the step that pulled these very ids reuses the slots the pull found (one map probe less per row)
+      boolean same = ids == pulledIds && step == pulledStep && n <= pulledCount;
       for (int i = 0; i < n; i++) {
-        int slot = map.get(ids[i]);
+        int slot = same && pulledSlots[i] >= 0 && slotId[pulledSlots[i]] == ids[i] ? pulledSlots[i] : map.get(ids[i]);
         if (slot < 0) {
           dropped++;
           continue;
