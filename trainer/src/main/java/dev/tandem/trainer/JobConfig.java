@@ -66,6 +66,10 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
     Check.required(cluster, "cluster");
     if (model != null) {
       checkEarlyStoppingMetric(model, train, eval);
+      if (model.embeddings().beside() && (train.workers() > 1 || cluster.mode() != ClusterSection.Mode.LOCAL)) {
+        throw new ConfigException("model.embeddings.store", "the in-process store serves one training thread on one machine: use it with "
+            + "train.workers: 1 and cluster.mode: local (this job has " + train.workers() + " workers, cluster.mode " + cluster.mode().key() + ")");
+      }
       if (dataset != null) {
         // every reference of the model to the dataset is checked on load, before any data is read
         checkModel(model, Feature.of(dataset), "dataset.features");

@@ -8,6 +8,8 @@ import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
 import dev.tandem.trainer.model.ModelSpec;
+import dev.tandem.trainer.model.RecommenderModel;
+import dev.tandem.trainer.model.SparseEmbeddings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
@@ -81,6 +83,11 @@ public final class FsCheckpointStore implements CheckpointStore {
       write(tmp, "transform.json", c.transform().toJson().getBytes(StandardCharsets.UTF_8), files);
       write(tmp, "job.yaml", c.jobYaml().getBytes(StandardCharsets.UTF_8), files);
       write(tmp, "provenance.json", Persisted.write(c.provenance(), Provenance.FORMAT), files);
+      if (c.sparse() != null) {
+        EmbeddingsFiles.Written e = EmbeddingsFiles.write(c.sparse().embeddings());
+        write(tmp, EmbeddingsFiles.TABLES, e.tables(), files);
+        write(tmp, EmbeddingsFiles.ROWS, e.rows(), files);
+      }
       write(tmp, MANIFEST, Persisted.write(new Manifest(FORMAT, id, Instant.now().toString(), files), FORMAT), null);
       if (Fs.exists(target)) {
         Fs.delete(target); // same step saved again (e.g. a resumed run repeating its last checkpoint)
@@ -173,12 +180,27 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
     try {
       ComputationGraph g = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(content.get("model.zip")), true);
+      ModelSpec spec = Persisted.read(content.get("spec.json"), ModelSpec.class, ModelSpec.FORMAT, new Path(cp, "spec.json").toString());
+      Checkpoint.Sparse sparse = null;
+      if (spec.config().embeddings().beside()) {
+        if (!content.containsKey(EmbeddingsFiles.TABLES) || !content.containsKey(EmbeddingsFiles.ROWS)) {
+          throw new CorruptDataException(cp.toString(), "the model keeps its tables beside the network but the checkpoint has no "
+              + EmbeddingsFiles.ROWS);
+        }
+        SparseEmbeddings e = EmbeddingsFiles.read(spec, content.get(EmbeddingsFiles.TABLES), content.get(EmbeddingsFiles.ROWS),
+            new Path(cp, EmbeddingsFiles.ROWS).toString());
+        sparse = new Checkpoint.Sparse(g, spec, e);
+        RecommenderModel plain = e.inNetwork(RecommenderModel.wrap(spec, g, null, e));
+        g = plain.graph();
+        spec = plain.spec();
+      }
       return new Checkpoint(id, g,
           Persisted.read(content.get("state.json"), TrainingState.class, TrainingState.FORMAT, new Path(cp, "state.json").toString()),
-          Persisted.read(content.get("spec.json"), ModelSpec.class, ModelSpec.FORMAT, new Path(cp, "spec.json").toString()),
+          spec,
           FeatureTransform.fromJson(new String(content.get("transform.json"), StandardCharsets.UTF_8), new Path(cp, "transform.json").toString()),
           new String(content.get("job.yaml"), StandardCharsets.UTF_8),
-          Persisted.read(content.get("provenance.json"), Provenance.class, Provenance.FORMAT, new Path(cp, "provenance.json").toString()));
+          Persisted.read(content.get("provenance.json"), Provenance.class, Provenance.FORMAT, new Path(cp, "provenance.json").toString()),
+          sparse);
     } catch (IOException | RuntimeException e) {
       throw new CorruptDataException(cp.toString(), "checksums match but the content does not load: " + e.getMessage(), e);
     }

@@ -60,15 +60,20 @@ final class GraphBuilder {
 
   /**
    * Embeds an input group: one shared embedding table for all indexed features (flattened to {@code [mb, F*dim]}),
-   * one bag-of-embeddings matrix for the multi-hot block, and the dense block as is; concatenated.
+   * one bag-of-embeddings matrix for the multi-hot block, and the dense block as is; concatenated. With the table
+   * {@code beside} the network, the group's looked-up rows come in as input {@code PREFIX_rows} instead of indices.
    */
-  static Front front(ComputationGraphConfiguration.GraphBuilder g, InputGroup grp, int dim) {
+  static Front front(ComputationGraphConfiguration.GraphBuilder g, InputGroup grp, int dim, boolean beside) {
     List<String> parts = new ArrayList<>();
     int width = 0;
     String p = grp.name();
     if (grp.hasCategorical()) {
       int f = grp.categorical().size();
-      g.addLayer(p + "_emb", embeddings(grp.tableSize(), dim, f, true), p + "_cat");
+      if (beside) {
+        g.addLayer(p + "_emb", new EmbeddingRows(f * dim), p + "_rows");
+      } else {
+        g.addLayer(p + "_emb", embeddings(grp.tableSize(), dim, f, true), p + "_cat");
+      }
       parts.add(p + "_emb");
       width += f * dim;
     }
@@ -105,6 +110,14 @@ final class GraphBuilder {
     }
     g.addVertex(p + "_x", new MergeVertex(), parts.toArray(new String[0]));
     return new Front(p + "_x", width);
+  }
+
+  /**
+   * The graph inputs of a group, in the order {@link InputGroup#arrays} makes them: with its table beside the network,
+   * {@code PREFIX_rows} (the looked-up rows) takes the place of {@code PREFIX_cat} (the indices).
+   */
+  static List<String> inputs(InputGroup grp, boolean beside) {
+    return grp.inputNames().stream().map(n -> beside && n.equals(grp.name() + "_cat") ? grp.name() + "_rows" : n).toList();
   }
 
   /** One table for {@code length} features: output {@code [mb, length*dim]} if flattened, else {@code [mb, length, dim]}. */

@@ -35,6 +35,7 @@ import java.util.Map;
  *                      the model learns to serve users whose history begins after training (default 0)
  * @param featureDropout per feature, the probability of replacing its value by "unknown" during training (e.g.
  *                      {@code user_id: 0.2}) so the model learns to serve users and items it has not seen
+ * @param embeddings    where the embedding tables live (inside the network by default, or in a store beside it)
  */
 public record ModelConfig(
     Type type,
@@ -52,7 +53,8 @@ public record ModelConfig(
     Map<String, Double> featureDropout,
     boolean ordinal,
     HistoryPooling historyPooling,
-    double historyDropout) {
+    double historyDropout,
+    EmbeddingsConfig embeddings) {
 
   /**
    * The model section as a job writes it, with every key it leaves out (null) at its default: the one place the defaults
@@ -77,7 +79,8 @@ public record ModelConfig(
       @JsonProperty("feature_dropout") Map<String, Double> featureDropout,
       @JsonProperty("ordinal") Boolean ordinal,
       @JsonProperty("history_pooling") HistoryPooling historyPooling,
-      @JsonProperty("history_dropout") Double historyDropout) {
+      @JsonProperty("history_dropout") Double historyDropout,
+      @JsonProperty("embeddings") EmbeddingsConfig embeddings) {
     if (type == Type.TWO_TOWER) {
       outputDim = orDefault(outputDim, 32);
       temperature = orDefault(temperature, 0.2);
@@ -89,7 +92,8 @@ public record ModelConfig(
     }
     return new ModelConfig(type, orDefault(embeddingDim, 16), orDefault(hidden, List.of(64)), outputDim, temperature, logqCorrection,
         removeAccidentalHits, architecture, crossLayers, orDefault(dropout, 0.0), userFeatures, itemFeatures, orDefault(featureDropout, Map.of()),
-        orDefault(ordinal, false), orDefault(historyPooling, HistoryPooling.MEAN), orDefault(historyDropout, 0.0));
+        orDefault(ordinal, false), orDefault(historyPooling, HistoryPooling.MEAN), orDefault(historyDropout, 0.0),
+        orDefault(embeddings, EmbeddingsConfig.IN_NETWORK));
   }
 
   public ModelConfig {
@@ -127,6 +131,11 @@ public record ModelConfig(
     for (Map.Entry<String, Double> e : featureDropout.entrySet()) {
       Check.that(e.getValue() != null && e.getValue() >= 0 && e.getValue() < 1, "feature_dropout." + e.getKey(), "must be in [0, 1)");
     }
+    Check.required(embeddings, "embeddings");
+    if (embeddings.beside()) {
+      Check.that(type == Type.TWO_TOWER || architecture == Architecture.DCN, "embeddings.store",
+          "tables beside the network serve two_tower and ranking dcn models (the others embed the same ids twice or as a sequence)");
+    }
     userFeatures = userFeatures == null ? null : List.copyOf(userFeatures);
     itemFeatures = itemFeatures == null ? null : List.copyOf(itemFeatures);
   }
@@ -146,8 +155,14 @@ public record ModelConfig(
     DCN, DLRM, WIDE_DEEP, LOGISTIC
   }
 
+  /** The same model with its tables at {@code embeddings}. */
+  public ModelConfig withEmbeddings(EmbeddingsConfig embeddings) {
+    return new ModelConfig(type, embeddingDim, hidden, outputDim, temperature, logqCorrection, removeAccidentalHits, architecture,
+        crossLayers, dropout, userFeatures, itemFeatures, featureDropout, ordinal, embeddings);
+  }
+
   /** The logistic-regression baseline on the same encoded features. */
   public static ModelConfig logisticBaseline() {
-    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null, null, null);
+    return of(Type.RANKING, 1, List.of(), null, null, null, null, Architecture.LOGISTIC, 0, null, null, null, null, null, null, null, null);
   }
 }

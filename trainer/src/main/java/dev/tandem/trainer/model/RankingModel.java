@@ -30,23 +30,34 @@ public final class RankingModel implements RecommenderModel {
 
   private final ModelSpec spec;
   private final ComputationGraph graph;
+  private final SparseEmbeddings sparse;
 
   public RankingModel(ModelSpec spec, ComputationGraph graph) {
+    this(spec, graph, null);
+  }
+
+  /** A model whose tables live beside the graph in {@code sparse} (null: inside it), which it then owns. */
+  public RankingModel(ModelSpec spec, ComputationGraph graph, SparseEmbeddings sparse) {
+    if (spec.config().embeddings().beside() != (sparse != null)) {
+      throw new IllegalArgumentException("the spec keeps its tables " + (sparse == null ? "beside the network, but no store was given"
+          : "inside the network, but a store was given"));
+    }
     this.spec = spec;
     this.graph = graph;
+    this.sparse = sparse;
   }
 
   public static RankingModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps) {
     ComputationGraph g = new ComputationGraph(configuration(spec, train, seed, plannedSteps));
     g.init();
-    return new RankingModel(spec, g);
+    return new RankingModel(spec, g, spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
   }
 
   public static ComputationGraphConfiguration configuration(ModelSpec spec, TrainConfig train, long seed, int plannedSteps) {
     ModelConfig c = spec.config();
     InputGroup x = spec.query();
     ComputationGraphConfiguration.GraphBuilder g = GraphBuilder.start(seed, train, plannedSteps);
-    g.addInputs(x.inputNames().toArray(new String[0]));
+    g.addInputs(GraphBuilder.inputs(x, c.embeddings().beside()).toArray(new String[0]));
     String last;
     int width;
     switch (c.architecture()) {
@@ -57,13 +68,13 @@ public final class RankingModel implements RecommenderModel {
       }
       case WIDE_DEEP -> {
         GraphBuilder.Front wide = wide(g, x);
-        GraphBuilder.Front deep = GraphBuilder.mlp(g, GraphBuilder.front(g, x, c.embeddingDim()), c.hidden(), c.dropout(), "deep");
+        GraphBuilder.Front deep = GraphBuilder.mlp(g, GraphBuilder.front(g, x, c.embeddingDim(), c.embeddings().beside()), c.hidden(), c.dropout(), "deep");
         g.addVertex("wide_deep", new MergeVertex(), wide.vertex(), deep.vertex());
         last = "wide_deep";
         width = wide.width() + deep.width();
       }
       case DCN -> {
-        GraphBuilder.Front x0 = GraphBuilder.front(g, x, c.embeddingDim());
+        GraphBuilder.Front x0 = GraphBuilder.front(g, x, c.embeddingDim(), c.embeddings().beside());
         String xl = x0.vertex();
         for (int l = 0; l < c.crossLayers(); l++) {
           g.addLayer("cross" + l + "_lin", new Dense.Builder().nIn(x0.width()).nOut(x0.width()).activation(Activation.IDENTITY).build(), xl);
@@ -172,6 +183,11 @@ public final class RankingModel implements RecommenderModel {
   @Override
   public ComputationGraph graph() {
     return graph;
+  }
+
+  @Override
+  public SparseEmbeddings sparse() {
+    return sparse;
   }
 
   @Override

@@ -21,6 +21,12 @@ public sealed interface RecommenderModel permits TwoTowerModel, RankingModel {
    */
   MultiDataSet batch(Examples data, int[] idx, long stepSeed);
 
+  /**
+   * The model's embedding tables when they live beside the graph (owned by the model), or null when they are part of
+   * the graph.
+   */
+  SparseEmbeddings sparse();
+
   /** The examples this model trains on, from a split's events (retrieval keeps positives only). */
   Examples trainingExamples(Examples split);
 
@@ -31,6 +37,11 @@ public sealed interface RecommenderModel permits TwoTowerModel, RankingModel {
    *                 inference
    */
   static RecommenderModel wrap(ModelSpec spec, ComputationGraph graph, float[] itemLogq) {
-    return spec.isTwoTower() ? new TwoTowerModel(spec, graph, itemLogq) : new RankingModel(spec, graph);
+    return wrap(spec, graph, itemLogq, null);
+  }
+
+  /** As {@link #wrap(ModelSpec, ComputationGraph, float[])}, with the tables beside the graph ({@code sparse}, owned from now on). */
+  static RecommenderModel wrap(ModelSpec spec, ComputationGraph graph, float[] itemLogq, SparseEmbeddings sparse) {
+    return spec.isTwoTower() ? new TwoTowerModel(spec, graph, itemLogq, sparse) : new RankingModel(spec, graph, sparse);
   }
 }

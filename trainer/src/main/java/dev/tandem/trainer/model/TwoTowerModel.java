@@ -30,18 +30,29 @@ public final class TwoTowerModel implements RecommenderModel {
   private final ModelSpec spec;
   private final ComputationGraph graph;
   private final float[] itemLogq;
+  private final SparseEmbeddings sparse;
 
   public TwoTowerModel(ModelSpec spec, ComputationGraph graph, float[] itemLogq) {
+    this(spec, graph, itemLogq, null);
+  }
+
+  /** A model whose tables live beside the graph in {@code sparse} (null: inside it), which it then owns. */
+  public TwoTowerModel(ModelSpec spec, ComputationGraph graph, float[] itemLogq, SparseEmbeddings sparse) {
+    if (spec.config().embeddings().beside() != (sparse != null)) {
+      throw new IllegalArgumentException("the spec keeps its tables " + (sparse == null ? "beside the network, but no store was given"
+          : "inside the network, but a store was given"));
+    }
     this.spec = spec;
     this.graph = graph;
     this.itemLogq = itemLogq;
+    this.sparse = sparse;
   }
 
   /** A freshly initialised model. {@code itemLogq}: log of each item's share of the training positives. */
   public static TwoTowerModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, float[] itemLogq) {
     ComputationGraph g = new ComputationGraph(configuration(spec, train, seed, plannedSteps, Part.FULL));
     g.init();
-    return new TwoTowerModel(spec, g, itemLogq);
+    return new TwoTowerModel(spec, g, itemLogq, spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
   }
 
   public static ComputationGraphConfiguration configuration(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, Part part) {
@@ -49,10 +60,10 @@ public final class TwoTowerModel implements RecommenderModel {
     ComputationGraphConfiguration.GraphBuilder g = GraphBuilder.start(seed, train, plannedSteps);
     List<String> inputs = new ArrayList<>();
     if (part != Part.ITEM) {
-      inputs.addAll(spec.query().inputNames());
+      inputs.addAll(GraphBuilder.inputs(spec.query(), c.embeddings().beside()));
     }
     if (part != Part.USER) {
-      inputs.addAll(spec.item().inputNames());
+      inputs.addAll(GraphBuilder.inputs(spec.item(), c.embeddings().beside()));
     }
     g.addInputs(inputs.toArray(new String[0]));
     if (part != Part.ITEM) {
@@ -74,7 +85,7 @@ public final class TwoTowerModel implements RecommenderModel {
   }
 
   private static void tower(ComputationGraphConfiguration.GraphBuilder g, InputGroup grp, ModelConfig c, String out) {
-    GraphBuilder.Front x = GraphBuilder.front(g, grp, c.embeddingDim());
+    GraphBuilder.Front x = GraphBuilder.front(g, grp, c.embeddingDim(), c.embeddings().beside());
     GraphBuilder.Front h = GraphBuilder.mlp(g, x, c.hidden(), c.dropout(), grp.name());
     g.addLayer(grp.name() + "_out", new Dense.Builder().nIn(h.width()).nOut(c.outputDim()).activation(Activation.IDENTITY).build(), h.vertex());
     g.addVertex(out, new L2NormalizeVertex(new int[] {1}, 1e-8), grp.name() + "_out");
@@ -88,6 +99,11 @@ public final class TwoTowerModel implements RecommenderModel {
   @Override
   public ComputationGraph graph() {
     return graph;
+  }
+
+  @Override
+  public SparseEmbeddings sparse() {
+    return sparse;
   }
 
   public float[] itemLogq() {

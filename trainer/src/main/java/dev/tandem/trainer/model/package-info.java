@@ -4,6 +4,9 @@
  * {@link dev.tandem.trainer.model.InputGroup}), the two families behind {@link dev.tandem.trainer.model.RecommenderModel}
  * (the two-tower retrieval model with its in-batch softmax, and the ranking models), their custom layers and vertices,
  * the learning-rate schedule, and the training examples a split becomes ({@link dev.tandem.trainer.model.Examples}).
+ * A model whose tables live beside its graph ({@code model.embeddings}, {@link dev.tandem.trainer.model.EmbeddingsConfig})
+ * has {@link dev.tandem.trainer.model.SparseEmbeddings}: the graph takes looked-up rows
+ * ({@link dev.tandem.trainer.model.EmbeddingRows}) and the rows live in a {@code dev.tandem.trainer.embedding} store.
  *
  * <p>Must not import: {@code dev.tandem.trainer.checkpoint}, {@code dev.tandem.trainer.eval},
  * {@code dev.tandem.trainer.metrics}, {@code dev.tandem.trainer.tune}, {@code dev.tandem.ps}, {@code dev.tandem.serving},

@@ -4,6 +4,7 @@ import dev.tandem.progress.Progress;
 import dev.tandem.trainer.checkpoint.TrainingState;
 import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.RecommenderModel;
+import dev.tandem.trainer.model.SparseEmbeddings;
 import java.util.Arrays;
 import java.util.function.LongConsumer;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,7 +31,15 @@ public final class SerialEpochs implements EpochRunner {
   public static double step(RecommenderModel model, Examples data, int[] idx, long globalStep, long seed) {
     long stepSeed = seed * 1_000_003L + globalStep;
     Nd4j.getRandom().setSeed(stepSeed);
-    model.graph().fit(model.batch(data, idx, stepSeed));
+    org.nd4j.linalg.dataset.api.MultiDataSet batch = model.batch(data, idx, stepSeed);
+    SparseEmbeddings sparse = model.sparse();
+    if (sparse == null) {
+      model.graph().fit(batch);
+    } else {
+      // the tables beside the network: pull the batch's rows, fit, push their gradients back
+      model.graph().fit(sparse.pull(batch, globalStep));
+      sparse.push(model.graph(), globalStep);
+    }
     return model.graph().score();
   }
 

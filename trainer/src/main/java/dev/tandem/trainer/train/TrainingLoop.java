@@ -101,10 +101,12 @@ public final class TrainingLoop {
     TrainingState state;
     Checkpoint from = resume ? resumePoint(fresh) : null;
     if (from != null) {
-      model = RecommenderModel.wrap(from.spec(), from.graph(), logq);
+      Checkpoint.Sparse sparse = from.sparse();
+      model = sparse == null ? RecommenderModel.wrap(from.spec(), from.graph(), logq)
+          : RecommenderModel.wrap(sparse.trainingSpec(), sparse.trainingGraph(), logq, sparse.embeddings());
       state = from.state();
       LOG.info("{}: resuming from {} (epoch {}, step {} of {})", s.title(), from.id(), state.epoch() + 1, state.stepInEpoch(), stepsPerEpoch);
-      if (!from.spec().equals(s.spec())) {
+      if (!model.spec().equals(s.spec())) {
         throw new IllegalStateException("checkpoint " + from.id() + " was made for another model spec; refusing to resume");
       }
     } else {
@@ -143,13 +145,14 @@ public final class TrainingLoop {
         double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
         model.graph().incrementEpochCount();
 
-        Scores val = ModelEvaluator.evaluate(model, s.dataset(), SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
+        Scores val = ModelEvaluator.evaluate(model.sparse() == null ? model : model.sparse().inNetwork(model), s.dataset(),
+            SplitName.VALIDATION, s.eval(), s.train().evalBatchUsers());
         double value = val.value(metric);
         TrainConfig.EarlyStopping es = s.train().earlyStopping();
         boolean watched = es.watches(epoch + 1);
         boolean improved = watched && metric.improves(value, state.bestMetric(), es.minDelta());
         EpochMetrics line = new EpochMetrics(epoch + 1, globalStep, lossSteps == 0 ? Double.NaN : lossSum / lossSteps, val.values(),
-            learningRate(model, globalStep, epoch), done.examples() / Math.max(epochSeconds, 1e-9), epochSeconds, improved, extraMetrics(epoch));
+            learningRate(model, globalStep, epoch), done.examples() / Math.max(epochSeconds, 1e-9), epochSeconds, improved, extraMetrics(model, epoch));
         history.add(line);
         int without = improved || !watched ? 0 : state.epochsWithoutImprovement() + 1;
         String id = FsCheckpointStore.idFor(globalStep);
@@ -179,6 +182,14 @@ public final class TrainingLoop {
         }
         LOG.info("{}: epoch {} loss {} val {} {} ({}{} ex/s)", s.title(), epoch + 1, String.format("%.4f", line.trainLoss()),
             metric, String.format("%.4f", value), improved ? "best, " : "", String.format("%,.0f", line.examplesPerSecond()));
+        if (model.sparse() != null) {
+          for (int t = 0; t < model.sparse().store().tables().size(); t++) {
+            dev.tandem.trainer.embedding.TableStats st = model.sparse().store().stats(t);
+            LOG.info("{}: embedding table {}: {} rows, {} MB ({} bytes/row, ideal {}); admitted {}, evicted {}, refused {}, dropped gradients {}",
+                s.title(), st.name(), st.rows(), String.format("%.1f", st.bytes() / 1048576.0), String.format("%.0f", st.bytesPerRow()),
+                st.idealBytesPerRow(), st.admitted(), st.evicted(), st.refused(), st.droppedGradients());
+          }
+        }
         if (stop) {
           break;
         }
@@ -222,8 +233,34 @@ public final class TrainingLoop {
   }
 
   /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */
-  private Map<String, Number> extraMetrics(int epoch) {
-    return s.epochs() instanceof MetricsSource src ? src.epochMetrics(epoch) : Map.of();
+  private Map<String, Number> extraMetrics(RecommenderModel model, int epoch) {
+    Map<String, Number> out = new LinkedHashMap<>(s.epochs() instanceof MetricsSource src ? src.epochMetrics(epoch) : Map.of());
+    if (model.sparse() != null) {
+      out.putAll(embeddingMetrics(model.sparse().store()));
+    }
+    return out;
+  }
+
+  /**
+   * What the tables beside the network hold, for metrics.jsonl: per table {@code embeddings_TABLE_rows}, {@code _bytes}
+   * (all its arrays), {@code _bytes_per_row}, {@code _ideal_bytes_per_row} (floats plus optimizer state), and the
+   * counts so far of {@code _admitted}, {@code _evicted} and {@code _refused} ids and {@code _dropped_gradients}.
+   */
+  public static Map<String, Number> embeddingMetrics(dev.tandem.trainer.embedding.EmbeddingStore store) {
+    Map<String, Number> out = new LinkedHashMap<>();
+    for (int i = 0; i < store.tables().size(); i++) {
+      dev.tandem.trainer.embedding.TableStats t = store.stats(i);
+      String p = "embeddings_" + t.name() + "_";
+      out.put(p + "rows", t.rows());
+      out.put(p + "bytes", t.bytes());
+      out.put(p + "bytes_per_row", t.rows() == 0 ? 0 : Math.round(t.bytesPerRow() * 10) / 10.0);
+      out.put(p + "ideal_bytes_per_row", t.idealBytesPerRow());
+      out.put(p + "admitted", t.admitted());
+      out.put(p + "evicted", t.evicted());
+      out.put(p + "refused", t.refused());
+      out.put(p + "dropped_gradients", t.droppedGradients());
+    }
+    return out;
   }
 
   /** An epoch runner that reports metrics of its own for metrics.jsonl. */
@@ -254,8 +291,9 @@ public final class TrainingLoop {
         : state.history().isEmpty() ? Map.of() : state.history().get(state.history().size() - 1).toJson();
     Provenance provenance = Provenance.ofTraining(s.configSha256(), s.dataset().fingerprint(), s.dataset().dir().toString(),
         s.dataset().manifest().cacheKey(), s.dataset().manifest().inputs(), CodeVersion.get(), Instant.now().toString(), latest, null);
-    store.save(new Checkpoint(FsCheckpointStore.idFor(state.globalStep()), model.graph(), state, s.spec(), s.dataset().transform(),
-        s.jobYaml(), provenance), s.train().keepCheckpoints());
+    Checkpoint.Sparse sparse = model.sparse() == null ? null : new Checkpoint.Sparse(model.graph(), model.spec(), model.sparse());
+    store.save(new Checkpoint(FsCheckpointStore.idFor(state.globalStep()), model.graph(), state, model.spec(), s.dataset().transform(),
+        s.jobYaml(), provenance, sparse), s.train().keepCheckpoints());
   }
 
   /** The data order of an epoch: a function of (seed, epoch) only. */
