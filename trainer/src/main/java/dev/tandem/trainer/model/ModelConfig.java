@@ -158,7 +158,7 @@ public record ModelConfig(
   /** The same model with its tables at {@code embeddings}. */
   public ModelConfig withEmbeddings(EmbeddingsConfig embeddings) {
     return new ModelConfig(type, embeddingDim, hidden, outputDim, temperature, logqCorrection, removeAccidentalHits, architecture,
-        crossLayers, dropout, userFeatures, itemFeatures, featureDropout, ordinal, embeddings);
+        crossLayers, dropout, userFeatures, itemFeatures, featureDropout, ordinal, historyPooling, historyDropout, embeddings);
   }
 
   /** The logistic-regression baseline on the same encoded features. */
