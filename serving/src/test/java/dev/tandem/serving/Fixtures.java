@@ -105,31 +105,28 @@ public final class Fixtures {
 
   public static synchronized Runs runs() {
     if (runs == null) {
-      try {
-        Path root = Files.createTempDirectory("tandem-serving-fixtures");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
-        RunDirectory tt = train(TWO_TOWER, root);
-        RunDirectory rk = train(RANKING, root);
-        runs = new Runs(root, PreparedDataset.open(tt.readInfo().datasetPath()), tt, rk);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      runs = trainPair("tandem-serving-fixtures", TWO_TOWER, RANKING);
     }
     return runs;
+  }
+
+  /** A two-tower and a ranking run in a temporary directory removed when the JVM exits. */
+  private static Runs trainPair(String prefix, String twoTower, String ranking) {
+    try {
+      Path root = Files.createTempDirectory(prefix);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
+      RunDirectory tt = train(twoTower, root);
+      RunDirectory rk = train(ranking, root);
+      return new Runs(root, PreparedDataset.open(tt.readInfo().datasetPath()), tt, rk);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The two runs with history features, trained once per JVM. */
   public static synchronized Runs historyRuns() {
     if (historyRuns == null) {
-      try {
-        Path root = Files.createTempDirectory("tandem-serving-history-fixtures");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root)));
-        RunDirectory tt = train(HISTORY_TWO_TOWER, root);
-        RunDirectory rk = train(HISTORY_RANKING, root);
-        historyRuns = new Runs(root, PreparedDataset.open(tt.readInfo().datasetPath()), tt, rk);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      historyRuns = trainPair("tandem-serving-history-fixtures", HISTORY_TWO_TOWER, HISTORY_RANKING);
     }
     return historyRuns;
   }

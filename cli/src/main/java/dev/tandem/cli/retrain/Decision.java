@@ -1,5 +1,6 @@
 package dev.tandem.cli.retrain;
 
+import dev.tandem.trainer.eval.Bootstrap;
 import dev.tandem.datasets.drift.DriftStatus;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.tandem.cli.retrain;
 
+import dev.tandem.trainer.eval.Bootstrap;
 import dev.tandem.datasets.drift.DriftReport;
 import dev.tandem.format.Persisted;
 import dev.tandem.fs.Fs;

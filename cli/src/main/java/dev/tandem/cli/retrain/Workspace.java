@@ -1,5 +1,6 @@
 package dev.tandem.cli.retrain;
 
+import dev.tandem.trainer.eval.Bootstrap;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.config.ConfigException;
 import dev.tandem.config.ConfigLoader;

@@ -1,7 +1,6 @@
 package dev.tandem.trainer.model;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -33,14 +32,7 @@ public class EmbeddingRows extends NoParamLayer {
   @Override
   public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView,
       boolean initializeParams, DataType dataType) {
-    EmbeddingRowsLayer ret = new EmbeddingRowsLayer(conf, dataType);
-    ret.setListeners(listeners);
-    ret.setIndex(layerIndex);
-    ret.setParamsViewArray(paramsView);
-    Map<String, INDArray> paramTable = initializer().init(conf, paramsView, initializeParams);
-    ret.setParamTable(paramTable);
-    ret.setConf(conf);
-    return ret;
+    return LayerWiring.wire(new EmbeddingRowsLayer(conf, dataType), conf, listeners, layerIndex, paramsView, initializeParams, initializer());
   }
 
   @Override

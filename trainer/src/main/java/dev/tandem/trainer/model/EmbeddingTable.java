@@ -1,7 +1,6 @@
 package dev.tandem.trainer.model;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -40,14 +39,7 @@ public class EmbeddingTable extends FeedForwardLayer {
   @Override
   public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex, INDArray paramsView,
       boolean initializeParams, DataType dataType) {
-    EmbeddingTableLayer ret = new EmbeddingTableLayer(conf, dataType);
-    ret.setListeners(listeners);
-    ret.setIndex(layerIndex);
-    ret.setParamsViewArray(paramsView);
-    Map<String, INDArray> paramTable = initializer().init(conf, paramsView, initializeParams);
-    ret.setParamTable(paramTable);
-    ret.setConf(conf);
-    return ret;
+    return LayerWiring.wire(new EmbeddingTableLayer(conf, dataType), conf, listeners, layerIndex, paramsView, initializeParams, initializer());
   }
 
   @Override

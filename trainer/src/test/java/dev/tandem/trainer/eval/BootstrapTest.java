@@ -1,9 +1,8 @@
-package dev.tandem.cli.retrain;
+package dev.tandem.trainer.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.tandem.trainer.eval.RankingMetrics;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

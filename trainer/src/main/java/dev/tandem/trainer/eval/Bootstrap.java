@@ -1,6 +1,5 @@
-package dev.tandem.cli.retrain;
+package dev.tandem.trainer.eval;
 
-import dev.tandem.trainer.eval.RankingMetrics;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -141,7 +140,7 @@ public final class Bootstrap {
   }
 
   /** Linear interpolation between order statistics (numpy's default). */
-  static double quantile(double[] sorted, double q) {
+  public static double quantile(double[] sorted, double q) {
     double pos = q * (sorted.length - 1);
     int lo = (int) Math.floor(pos);
     int hi = Math.min(sorted.length - 1, lo + 1);
