@@ -116,6 +116,8 @@ class ModelsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("candidate");
     assertThatThrownBy(() -> SmallJobs.load(SmallJobs.ranking("wide_deep", 1), dir, "model.history_pooling=attention"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("dcn");
+    assertThatThrownBy(() -> SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "model.history_dropout=1.5"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_dropout").hasMessageContaining("[0, 1)");
     ConfigLoader.Loaded<JobConfig> noHistory = SmallJobs.load(SmallJobs.ranking("dcn", 1), dir, "model.history_pooling=attention");
     assertThatThrownBy(() -> LocalTrainer.spec(noHistory.value(), ds))
         .isInstanceOf(ConfigException.class).hasMessageContaining("model.history_pooling").hasMessageContaining("history_items");
