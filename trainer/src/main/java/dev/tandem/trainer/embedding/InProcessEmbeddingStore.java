@@ -3,6 +3,7 @@ package dev.tandem.trainer.embedding;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +16,13 @@ import java.util.SplittableRandom;
  * table evicts a sampled least-recently- or least-frequently-used row to admit a new id. Everything a training run
  * needs to continue bit-for-bit (rows, state, slots, recency, frequency, sketch, counters) is written by
  * {@link #write} and read back by {@link #read}.
+ *
+ * <p>One shard of a sharded store (a parameter-server process) is one such store holding the rows
+ * {@link ShardRouting#shardOf} sends to it, created with {@link #InProcessEmbeddingStore(List, int, int)} so its
+ * checkpoint parts ({@link #writePart}) say which shard wrote them. Between two full parts the store tracks, per table,
+ * the rows that changed (a bit per slot) and the ids it removed, so a delta part holds only those: rows admitted,
+ * pushed, assigned, and rows merely read by a training pull (their recency and frequency changed, and eviction depends
+ * on both), so a restore from a full and a delta part is exact, recency and frequency included.
  */
 public final class InProcessEmbeddingStore implements EmbeddingStore {
   /** The version of the binary snapshot {@link #write} produces. */
@@ -23,9 +31,31 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
   private static final int EVICTION_SAMPLE = 16;
 
   private final List<TableSpec> specs;
-  private final Table[] tables;
+  final Table[] tables;
+  private final int shard;
+  private final int shards;
+  /** The id of the last full part written (0: none since this store was created or restored): what deltas refer to. */
+  long base;
 
+  /** A store that is not a shard of a larger one (shard 0 of 1). */
   public InProcessEmbeddingStore(List<TableSpec> specs) {
+    this(specs, 0, 1);
+  }
+
+  /**
+   * Shard {@code shard} of a store sharded {@code shards} ways by {@link ShardRouting#shardOf}: it holds the rows of the
+   * ids routed to it (the caller routes; the store does not refuse other ids) and its {@link #writePart parts} carry
+   * {@code (shard, shards)}, which is how a restore with the same shard count recognises each shard's own parts and
+   * continues it exactly.
+   *
+   * @throws IllegalArgumentException when {@code shard} is outside {@code [0, shards)}
+   */
+  public InProcessEmbeddingStore(List<TableSpec> specs, int shard, int shards) {
+    if (shards < 1 || shard < 0 || shard >= shards) {
+      throw new IllegalArgumentException("shard " + shard + " of " + shards + ": need 0 <= shard < shards");
+    }
+    this.shard = shard;
+    this.shards = shards;
     this.specs = List.copyOf(specs);
     this.tables = new Table[specs.size()];
     for (int i = 0; i < tables.length; i++) {
@@ -36,6 +66,16 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
   @Override
   public List<TableSpec> tables() {
     return specs;
+  }
+
+  /** This store's shard index, in {@code [0, shards())}. */
+  public int shard() {
+    return shard;
+  }
+
+  /** How many shards the store this one is a shard of has (1: not sharded). */
+  public int shards() {
+    return shards;
   }
 
   @Override
@@ -80,11 +120,40 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
       }
     }
     System.arraycopy(row, 0, t.w, slot * t.dim, t.dim);
+    t.touch(slot);
   }
 
   /** Whether a table holds a row for {@code id}. */
   public boolean holds(int table, long id) {
     return tables[table].map.get(id) >= 0;
+  }
+
+  /** A held row with its recency, frequency and optimizer state (copies), or null: what a checkpoint keeps of a row. */
+  Row row(int table, long id) {
+    Table t = tables[table];
+    int slot = t.map.get(id);
+    if (slot < 0) {
+      return null;
+    }
+    return new Row(id, t.lastUsed[slot], t.freq[slot], Arrays.copyOfRange(t.w, slot * t.dim, (slot + 1) * t.dim),
+        Arrays.copyOfRange(t.s, slot * t.stateFloats, (slot + 1) * t.stateFloats));
+  }
+
+  record Row(long id, long lastUsed, int freq, float[] w, float[] s) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Row r && r.id == id && r.lastUsed == lastUsed && r.freq == freq && Arrays.equals(r.w, w) && Arrays.equals(r.s, s);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(id) * 31 + Arrays.hashCode(w);
+    }
+
+    @Override
+    public String toString() {
+      return "Row[id=" + id + ", lastUsed=" + lastUsed + ", freq=" + freq + ", w=" + Arrays.toString(w) + ", s=" + Arrays.toString(s) + "]";
+    }
   }
 
   /** The ids a table holds, in slot order. */
@@ -101,7 +170,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
   }
 
   /** One table's memory and state. */
-  private static final class Table {
+  static final class Table {
     final TableSpec spec;
     final RowOptimizer opt;
     final int dim;
@@ -130,6 +199,10 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     long pulledStep = -1;
     int pulledCount;
     int[] pulledSlots = new int[0];
+    /** Slots whose row changed since the last full part (a bit per slot), and the ids removed since then. */
+    long[] dirty = new long[0];
+    long[] removed = new long[16];
+    int removedCount;
 
     Table(TableSpec spec) {
       this.spec = spec;
@@ -163,6 +236,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
         if (slot >= 0) {
           lastUsed[slot] = step;
           freq[slot] = saturatingAdd(freq[slot], counts[i]);
+          touch(slot);
         }
       }
       for (int i = 0; i < n; i++) {
@@ -215,6 +289,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
           gOff = 0;
         }
         opt.apply(w, wOff, s, slot * stateFloats, grad, gOff, dim, step, lr);
+        touch(slot);
       }
     }
 
@@ -238,6 +313,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
           refused++;
           return -1;
         }
+        removedId(slotId[slot]);
         map.remove(slotId[slot]);
         rows--;
         evicted++;
@@ -247,6 +323,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
       lastUsed[slot] = step;
       freq[slot] = count;
       initRow(slot, id);
+      touch(slot);
       rows++;
       admitted++;
       return slot;
@@ -287,7 +364,8 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
       }
     }
 
-    private void release(int slot) {
+    void release(int slot) {
+      removedId(slotId[slot]);
       map.remove(slotId[slot]);
       slotId[slot] = -1;
       rows--;
@@ -313,12 +391,49 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
         throw new IllegalStateException("embedding table " + spec.name() + " cannot grow beyond " + allocated + " rows of " + dim
             + " floats in one slab; set model.embeddings.capacity");
       }
-      allocated = (int) next;
-      w = Arrays.copyOf(w, allocated * dim);
-      s = Arrays.copyOf(s, allocated * stateFloats);
-      slotId = Arrays.copyOf(slotId, allocated);
-      lastUsed = Arrays.copyOf(lastUsed, allocated);
-      freq = Arrays.copyOf(freq, allocated);
+      resize((int) next);
+    }
+
+    /** Sizes the slot arrays for {@code n} slots (new slots hold no id). */
+    void resize(int n) {
+      if ((long) n * Math.max(dim, stateFloats) > Integer.MAX_VALUE - 8) {
+        throw new IllegalStateException("embedding table " + spec.name() + " cannot hold " + n + " rows of " + dim + " floats in one slab");
+      }
+      w = Arrays.copyOf(w, n * dim);
+      s = Arrays.copyOf(s, n * stateFloats);
+      slotId = Arrays.copyOf(slotId, n);
+      lastUsed = Arrays.copyOf(lastUsed, n);
+      freq = Arrays.copyOf(freq, n);
+      dirty = Arrays.copyOf(dirty, (n + 63) >>> 6);
+      if (n > allocated) {
+        Arrays.fill(slotId, allocated, n, -1);
+      }
+      allocated = n;
+    }
+
+    /** Marks a slot's row as changed since the last full part. */
+    void touch(int slot) {
+      dirty[slot >>> 6] |= 1L << slot;
+    }
+
+    boolean dirty(int slot) {
+      return (dirty[slot >>> 6] & (1L << slot)) != 0;
+    }
+
+    void removedId(long id) {
+      if (removedCount == removed.length) {
+        removed = Arrays.copyOf(removed, removed.length * 2);
+      }
+      removed[removedCount++] = id;
+    }
+
+    /** Forgets what changed: a full part was written. */
+    void clean() {
+      Arrays.fill(dirty, 0L);
+      removedCount = 0;
+      if (removed.length > 1024) {
+        removed = new long[16];
+      }
     }
 
     long bytes() {
@@ -422,6 +537,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
       t.slotId = new long[t.allocated];
       t.lastUsed = new long[t.allocated];
       t.freq = new int[t.allocated];
+      t.dirty = new long[(t.allocated + 63) >>> 6];
       Arrays.fill(t.slotId, t.used, t.allocated, -1);
       for (int i = 0; i < t.used; i++) {
         t.slotId[i] = b.getLong();
@@ -465,6 +581,65 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     float[] out = new float[n];
     ByteBuffer.wrap(bytes).asFloatBuffer().get(out);
     return out;
+  }
+
+  /**
+   * One part of a checkpoint of a (possibly sharded) store: the {@link #writePart} output of one shard.
+   *
+   * @param name what error messages call the part (its file, say)
+   * @param in   the part's bytes; {@link #restoreShard} reads it but does not close it
+   */
+  public record Part(String name, InputStream in) {}
+
+  /**
+   * Writes a checkpoint part of this store: a full part (every held row) or, with {@code delta}, the rows changed and
+   * the ids removed since the last full part this store wrote. Rows are written as records (id, recency, frequency,
+   * row, optimizer state), so a restore can re-hash them onto any number of shards. Every part also carries each
+   * table's counters, admission sketch and slot layout (the last, a hint that only a restore onto the same shard
+   * uses), and a CRC32 per 64 KiB chunk plus one over the whole body, so a truncated or altered part is refused.
+   *
+   * <p>Writing a full part resets the change tracking; a delta does not: deltas are cumulative since the last full part,
+   * so a restore needs one full part and at most one (the latest) delta per shard. A delta must name the full part it
+   * extends, so a store that has not written a full part since it was created or restored cannot write one.
+   * Does not close {@code out}; flushes what it wrote.
+   *
+   * @throws IllegalStateException when {@code delta} is asked for before this store wrote a full part
+   */
+  public void writePart(DataOutputStream out, boolean delta) throws IOException {
+    StoreParts.write(this, out, delta);
+  }
+
+  /**
+   * The store of shard {@code shard} of {@code shards} restored from the parts of a checkpoint written by any number
+   * of old shards (each one full part and at most one delta; {@code parts} lists the full parts first, then the deltas;
+   * a delta is matched to its full part by an id both carry). It keeps exactly the rows with
+   * {@code ShardRouting.shardOf(table, id, shards) == shard} ({@code shards == 1}: every row, which is how one
+   * in-process store reads a sharded checkpoint), with their recency, frequency and optimizer state, a delta's rows
+   * replacing its full part's and its removed ids removed.
+   *
+   * <p>Same shard count ({@code shards} full parts written by shards {@code 0..shards-1} of {@code shards}): the shard
+   * reads only its own parts (those its index wrote) and continues exactly as the old shard would have: rows in the same
+   * slots, same counters, admission sketch and age-sweep clock, so the same pulls and pushes give the same rows,
+   * admissions and evictions bit for bit.
+   *
+   * <p>Another shard count (or parts that do not say which shard of how many wrote them): rows are re-hashed and packed
+   * densely. Every new shard gets the element-wise sum of the old shards' admission sketches (the count-min sketch of
+   * the union of their disjoint id streams: with this sketch's conservative update the sum is not bit-equal to the
+   * sketch one store would have built, but like it never under-counts an id, and it is at most the plain count-min
+   * sketch of the union); the counters (admitted, evicted, refused, dropped) of all old shards are summed into shard 0
+   * (the others start at 0), so totals over the shards are kept; the sweep clock is the latest of the old shards'. A
+   * table restored onto fewer shards may hold more rows than its capacity: it then admits new ids only by evicting.
+   *
+   * <p>The restored store has written no full part: its first part must be a full one.
+   *
+   * @throws IOException naming the part when one is not an embedding store part, of a newer format, truncated, fails its
+   *     checksum, does not fit {@code specs} (table count, names, widths, optimizer state, sketch), holds a row its shard
+   *     does not own, or is a delta whose full part is missing or that has another delta
+   * @throws IllegalArgumentException when {@code shard} is outside {@code [0, shards)} or {@code parts} is empty
+   */
+  public static InProcessEmbeddingStore restoreShard(List<TableSpec> specs, List<Part> parts, int shard, int shards)
+      throws IOException {
+    return StoreParts.restore(specs, parts, shard, shards);
   }
 
   /** The tables' statistics, in table order. */
