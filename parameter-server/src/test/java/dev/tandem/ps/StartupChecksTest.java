@@ -75,9 +75,9 @@ class StartupChecksTest {
 
   @Test
   void clusterSectionValidation() {
-    assertThatThrownBy(() -> ClusterSection.of(null, null, 0, null, null, null, null, null))
+    assertThatThrownBy(() -> ClusterSection.of(null, null, 0, null, null, null, null, null, null))
         .hasMessageContaining("workers");
-    assertThatThrownBy(() -> ClusterSection.of(null, null, null, null, 0.2, 0.1, null, null))
+    assertThatThrownBy(() -> ClusterSection.of(null, null, null, null, 0.2, 0.1, null, null, null))
         .hasMessageContaining("max_sparsity");
   }
 }

@@ -21,11 +21,13 @@ import dev.tandem.config.ConfigEnum;
  *                       default 5 bounds staleness); 0 keeps the whole residual
  * @param maxEpochFailures how many times an epoch that failed (e.g. an executor died) is retried from the last
  *                       checkpoint before the run fails
+ * @param parameterServer the parameter-server shards holding the embedding tables of a model with
+ *                       {@code model.embeddings.store: sharded}; null when there are none
  */
 public record ClusterSection(Mode mode, String config, Integer workers, double threshold, double minSparsity, double maxSparsity,
-    double residualClip, int maxEpochFailures) {
+    double residualClip, int maxEpochFailures, ParameterServerSection parameterServer) {
   /** Every key at its default: training in this JVM. */
-  public static final ClusterSection LOCAL = of(null, null, null, null, null, null, null, null);
+  public static final ClusterSection LOCAL = of(null, null, null, null, null, null, null, null, null);
 
   /**
    * The cluster section as a job writes it, with every key it leaves out (null) at its default (README lists them);
@@ -35,9 +37,10 @@ public record ClusterSection(Mode mode, String config, Integer workers, double t
   public static ClusterSection of(@JsonProperty("mode") Mode mode, @JsonProperty("config") String config,
       @JsonProperty("workers") Integer workers, @JsonProperty("threshold") Double threshold,
       @JsonProperty("min_sparsity") Double minSparsity, @JsonProperty("max_sparsity") Double maxSparsity,
-      @JsonProperty("residual_clip") Double residualClip, @JsonProperty("max_epoch_failures") Integer maxEpochFailures) {
+      @JsonProperty("residual_clip") Double residualClip, @JsonProperty("max_epoch_failures") Integer maxEpochFailures,
+      @JsonProperty("parameter_server") ParameterServerSection parameterServer) {
     return new ClusterSection(orDefault(mode, Mode.LOCAL), config, workers, orDefault(threshold, 1e-3), orDefault(minSparsity, 1e-4),
-        orDefault(maxSparsity, 1e-2), orDefault(residualClip, 5.0), orDefault(maxEpochFailures, 2));
+        orDefault(maxSparsity, 1e-2), orDefault(residualClip, 5.0), orDefault(maxEpochFailures, 2), parameterServer);
   }
 
   public ClusterSection {

@@ -67,8 +67,18 @@ public record JobConfig(String name, long seed, DatasetConfig dataset, String pr
     if (model != null) {
       checkEarlyStoppingMetric(model, train, eval);
       if (model.embeddings().beside() && (train.workers() > 1 || cluster.mode() != ClusterSection.Mode.LOCAL)) {
-        throw new ConfigException("model.embeddings.store", "the in-process store serves one training thread on one machine: use it with "
-            + "train.workers: 1 and cluster.mode: local (this job has " + train.workers() + " workers, cluster.mode " + cluster.mode().key() + ")");
+        throw new ConfigException("model.embeddings.store", "tables beside the network are trained by one training thread (the in-process "
+            + "store on its machine, or one worker of the parameter-server shards): use train.workers: 1 and cluster.mode: local (this job has "
+            + train.workers() + " workers, cluster.mode " + cluster.mode().key() + ")");
+      }
+      boolean sharded = model.embeddings().store() == dev.tandem.trainer.model.EmbeddingsConfig.Store.SHARDED;
+      if (sharded && cluster.parameterServer() == null) {
+        throw new ConfigException("model.embeddings.store", "sharded tables need their shards: add cluster.parameter_server.shards "
+            + "(host:port of each; scripts/local-cluster.sh start --shards N starts them on this machine)");
+      }
+      if (!sharded && cluster.parameterServer() != null) {
+        throw new ConfigException("cluster.parameter_server", "is used by model.embeddings.store: sharded only (this model's store is "
+            + model.embeddings().store().key() + ")");
       }
       if (dataset != null) {
         // every reference of the model to the dataset is checked on load, before any data is read

@@ -42,7 +42,7 @@ class JobConfigDefaultsTest {
     assertThat(t.earlyStopping()).isEqualTo(new TrainConfig.EarlyStopping(null, 3, 0.0, 0));
     assertThat(t).isEqualTo(TrainConfig.DEFAULT);
     assertThat(job.eval()).isEqualTo(new EvalConfig(List.of(10, 50, 100), 10)).isEqualTo(EvalConfig.DEFAULT);
-    assertThat(job.cluster()).isEqualTo(new ClusterSection(ClusterSection.Mode.LOCAL, null, null, 1e-3, 1e-4, 1e-2, 5.0, 2))
+    assertThat(job.cluster()).isEqualTo(new ClusterSection(ClusterSection.Mode.LOCAL, null, null, 1e-3, 1e-4, 1e-2, 5.0, 2, null))
         .isEqualTo(ClusterSection.LOCAL);
     ModelConfig m = job.model();
     assertThat(List.of(m.embeddingDim(), m.outputDim())).containsExactly(16, 32);

@@ -82,4 +82,29 @@ class JobConfigValidationTest {
     assertThatThrownBy(() -> job.checkModelAgainst(features, "the prepared dataset at /somewhere"))
         .hasMessage("model.user_features[1]: no feature 'income' in the prepared dataset at /somewhere (known: user_id, item_id)");
   }
+
+  @Test
+  void shardedTablesNeedTheirShardsAndEachAddressIsCheckedByIndex() {
+    assertThatThrownBy(() -> load("{type: two_tower, embeddings: {store: sharded}}"))
+        .hasMessageStartingWith("model.embeddings.store: test-job.yaml: ")
+        .hasMessageContaining("add cluster.parameter_server.shards");
+    assertThatThrownBy(() -> load("{type: two_tower, embeddings: {store: sharded}}", "cluster.parameter_server.shards=[127.0.0.1:40300, nohost]"))
+        .hasMessageStartingWith("cluster.parameter_server.shards[1]: test-job.yaml: ")
+        .hasMessageContaining("'nohost' is not host:port");
+    assertThatThrownBy(() -> load("{type: two_tower, embeddings: {store: sharded}}",
+        "cluster.parameter_server.shards=[127.0.0.1:40300, 127.0.0.1:40300]"))
+        .hasMessageStartingWith("cluster.parameter_server.shards[1]: test-job.yaml: ")
+        .hasMessageContaining("listed twice");
+    assertThatThrownBy(() -> load("{type: two_tower, embeddings: {store: sharded}}", "cluster.parameter_server.shards=[127.0.0.1:40300]",
+        "cluster.parameter_server.full_checkpoint_every=0"))
+        .hasMessageStartingWith("cluster.parameter_server.full_checkpoint_every: test-job.yaml: ");
+    assertThatThrownBy(() -> load("{type: two_tower}", "cluster.parameter_server.shards=[127.0.0.1:40300]"))
+        .hasMessageStartingWith("cluster.parameter_server: test-job.yaml: ")
+        .hasMessageContaining("model.embeddings.store: sharded only");
+    JobConfig ok = load("{type: two_tower, embeddings: {store: sharded}}", "cluster.parameter_server.shards=[127.0.0.1:40300, localhost:40301]",
+        "cluster.parameter_server.staleness=2").value();
+    assertThat(ok.cluster().parameterServer().settings().shards()).containsExactly("127.0.0.1:40300", "localhost:40301");
+    assertThat(ok.cluster().parameterServer().settings().staleness()).isEqualTo(2);
+    assertThat(ok.cluster().parameterServer().fullCheckpointEvery()).isEqualTo(1);
+  }
 }

@@ -11,6 +11,42 @@ import java.util.List;
  */
 public interface ShardedStore extends EmbeddingStore {
 
+  /**
+   * How a worker reaches the shards.
+   *
+   * @param shards       the shards' addresses {@code host:port}, in shard order
+   * @param staleness    how many steps' pushes may be unacknowledged (0: synchronous)
+   * @param timeoutMs    how long a request may go unanswered before its shard is taken as gone
+   * @param replyHost    the address shards answer this worker on
+   * @param termBufferMb Aeron term buffer of the worker's streams
+   */
+  record Settings(List<String> shards, int staleness, long timeoutMs, String replyHost, int termBufferMb) {
+    public Settings {
+      shards = List.copyOf(shards);
+    }
+  }
+
+  /**
+   * Opens sharded stores; found through {@link java.util.ServiceLoader} (the parameter-server module provides the
+   * Aeron one), so that the trainer does not depend on a transport.
+   */
+  interface Provider {
+    /**
+     * Connects to every shard and opens {@code tables} there (a shard that already holds tables of the same specs keeps
+     * their rows).
+     *
+     * @throws ShardUnavailableException when a shard does not answer
+     */
+    ShardedStore connect(Settings settings, List<TableSpec> tables);
+  }
+
+  /** Connects through the provider on the class path. */
+  static ShardedStore connect(Settings settings, List<TableSpec> tables) {
+    Provider p = java.util.ServiceLoader.load(Provider.class).findFirst().orElseThrow(() -> new IllegalStateException(
+        "model.embeddings.store: sharded needs a parameter-server client on the class path (module tandem-parameter-server)"));
+    return p.connect(settings, tables);
+  }
+
   /** How many shards hold the tables. */
   int shards();
 

@@ -16,7 +16,8 @@ import dev.tandem.trainer.embedding.TableSpec;
  *
  * @param store       {@code in_network} (default: the tables are part of DL4J's parameters, every row is updated at
  *                    every step) or {@code in_process} (one table per input group in an embedding store beside the
- *                    network: only a batch's rows are read and updated)
+ *                    network: only a batch's rows are read and updated) or {@code sharded} (the same tables split over
+ *                    parameter-server shards, {@code cluster.parameter_server})
  * @param optimizer   the store's row-wise optimizer: {@code sgd}, {@code adagrad}, {@code rowwise_adagrad} or
  *                    {@code lazy_adam}; default: the one {@code train.optimizer} names (adam: lazy_adam)
  * @param admitAfter  an id gets a row once seen this many times in training (1: at once); before that it reads as
@@ -31,7 +32,7 @@ public record EmbeddingsConfig(Store store, RowOptimizer.Kind optimizer, int adm
 
   /** Where the tables live. */
   public enum Store implements ConfigEnum {
-    IN_NETWORK, IN_PROCESS
+    IN_NETWORK, IN_PROCESS, SHARDED
   }
 
   /** Tables inside the network, as before there was a choice. */
