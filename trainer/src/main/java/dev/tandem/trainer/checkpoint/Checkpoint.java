@@ -1,8 +1,10 @@
 package dev.tandem.trainer.checkpoint;
 
 import dev.tandem.datasets.features.FeatureTransform;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.SparseEmbeddings;
+import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -30,7 +32,17 @@ public record Checkpoint(String id, ComputationGraph graph, TrainingState state,
    *
    * @param trainingGraph the graph that takes looked-up rows as inputs, with its updater state
    * @param trainingSpec  its spec
-   * @param embeddings    the tables with their optimizer state (owned by whoever holds the checkpoint)
+   * @param embeddings    the tables with their optimizer state (owned by whoever holds the checkpoint); loaded from a
+   *                      sharded store's checkpoint, every shard's rows in one in-process store
+   * @param parts         a sharded store's parts (full parts, then delta parts), for shards to restore from; null for
+   *                      an in-process store
    */
-  public record Sparse(ComputationGraph trainingGraph, ModelSpec trainingSpec, SparseEmbeddings embeddings) {}
+  public record Sparse(ComputationGraph trainingGraph, ModelSpec trainingSpec, SparseEmbeddings embeddings,
+      List<ShardedStore.PartFile> parts) {
+
+    /** What training continues from when the tables live in this process. */
+    public Sparse(ComputationGraph trainingGraph, ModelSpec trainingSpec, SparseEmbeddings embeddings) {
+      this(trainingGraph, trainingSpec, embeddings, null);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import dev.tandem.format.UnsupportedFormatException;
 import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.RecommenderModel;
 import dev.tandem.trainer.model.SparseEmbeddings;
@@ -41,14 +42,34 @@ public final class FsCheckpointStore implements CheckpointStore {
   private static final Logger LOG = LogManager.getLogger(FsCheckpointStore.class);
   static final String MANIFEST = "checkpoint.json";
   static final String PREFIX = "ckpt-";
+  /** How a sharded store's part files begin (see {@link ShardedStore#checkpoint}). */
+  static final String PART_PREFIX = "embeddings-part-";
   /** The version of {@code checkpoint.json}'s format (see {@link Persisted}). */
   static final int FORMAT = 1;
 
   private final Path dir;
+  private final int fullEvery;
+  /** The last checkpoint of a sharded store's rows that holds every row, and its parts; null: none yet in this process. */
+  private String lastFull;
+  private List<EmbeddingsFiles.PartEntry> lastFullParts;
+  private int sinceFull;
 
   /** The store of a run's {@code checkpoints/} directory (created by the first save). */
   public FsCheckpointStore(Path dir) {
+    this(dir, 1);
+  }
+
+  /**
+   * The store of a run's {@code checkpoints/} directory, where a sharded store's rows are written in full every
+   * {@code fullEvery}-th checkpoint and, between, only the rows changed since the last full one. The first checkpoint
+   * this object writes is always full (the shards' change tracking starts there).
+   */
+  public FsCheckpointStore(Path dir, int fullEvery) {
+    if (fullEvery < 1) {
+      throw new IllegalArgumentException("fullEvery must be >= 1");
+    }
     this.dir = dir;
+    this.fullEvery = fullEvery;
   }
 
   /** The directory holding the checkpoints. */
@@ -61,8 +82,12 @@ public final class FsCheckpointStore implements CheckpointStore {
     return String.format("%s%010d", PREFIX, globalStep);
   }
 
-  /** The manifest of one checkpoint. */
-  record Manifest(int format, String id, String created, Map<String, FileEntry> files) {}
+  /**
+   * The manifest of one checkpoint.
+   *
+   * @param requires other checkpoints this one reads files of (an incremental checkpoint's full one); null: none
+   */
+  record Manifest(int format, String id, String created, Map<String, FileEntry> files, List<String> requires) {}
 
   record FileEntry(long bytes, String sha256) {}
 
@@ -83,17 +108,41 @@ public final class FsCheckpointStore implements CheckpointStore {
       write(tmp, "transform.json", c.transform().toJson().getBytes(StandardCharsets.UTF_8), files);
       write(tmp, "job.yaml", c.jobYaml().getBytes(StandardCharsets.UTF_8), files);
       write(tmp, "provenance.json", Persisted.write(c.provenance(), Provenance.FORMAT), files);
-      if (c.sparse() != null) {
+      List<String> requires = null;
+      EmbeddingsFiles.WrittenParts parts = null;
+      if (c.sparse() != null && c.sparse().embeddings().store() instanceof ShardedStore sharded) {
+        boolean delta = lastFull != null && sinceFull + 1 < fullEvery && Fs.exists(new Path(dir, lastFull));
+        parts = EmbeddingsFiles.writeSharded(c.sparse().embeddings(), sharded, tmp, id, c.state().globalStep(), delta ? lastFull : null,
+            delta ? lastFullParts : null);
+        for (EmbeddingsFiles.PartEntry p : parts.here()) {
+          files.put(p.name(), new FileEntry(p.bytes(), p.sha256()));
+        }
+        write(tmp, EmbeddingsFiles.TABLES, parts.tables(), files);
+        requires = delta ? List.of(lastFull) : null;
+        LOG.info("checkpoint {}: {} embedding part{} from {} shard{} ({} MB{})", id, parts.here().size(), parts.here().size() == 1 ? "" : "s",
+            sharded.shards(), sharded.shards() == 1 ? "" : "s",
+            String.format("%.1f", parts.here().stream().mapToLong(EmbeddingsFiles.PartEntry::bytes).sum() / 1048576.0),
+            delta ? ", rows changed since " + lastFull : ", every row");
+      } else if (c.sparse() != null) {
         EmbeddingsFiles.Written e = EmbeddingsFiles.write(c.sparse().embeddings());
         write(tmp, EmbeddingsFiles.TABLES, e.tables(), files);
         write(tmp, EmbeddingsFiles.ROWS, e.rows(), files);
       }
-      write(tmp, MANIFEST, Persisted.write(new Manifest(FORMAT, id, Instant.now().toString(), files), FORMAT), null);
+      write(tmp, MANIFEST, Persisted.write(new Manifest(FORMAT, id, Instant.now().toString(), files, requires), FORMAT), null);
       if (Fs.exists(target)) {
         Fs.delete(target); // same step saved again (e.g. a resumed run repeating its last checkpoint)
       }
       if (!Fs.renameNoOverwrite(tmp, target)) {
         throw new IOException("checkpoint " + target + " appeared while writing it");
+      }
+      if (parts != null) {
+        if (requires == null) {
+          lastFull = id;
+          lastFullParts = parts.here();
+          sinceFull = 0;
+        } else {
+          sinceFull++;
+        }
       }
     } catch (IOException e) {
       try {
@@ -176,20 +225,38 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
     Map<String, byte[]> content = new LinkedHashMap<>();
     for (Map.Entry<String, FileEntry> f : m.files().entrySet()) {
-      content.put(f.getKey(), Checksums.readVerified(new Path(cp, f.getKey()), f.getValue().bytes(), f.getValue().sha256()));
+      if (!f.getKey().startsWith(PART_PREFIX)) { // a sharded store's parts are verified as they are read
+        content.put(f.getKey(), Checksums.readVerified(new Path(cp, f.getKey()), f.getValue().bytes(), f.getValue().sha256()));
+      }
+    }
+    if (m.requires() != null) {
+      for (String r : m.requires()) {
+        if (!Fs.exists(new Path(new Path(dir, r), MANIFEST))) {
+          throw new CorruptDataException(cp.toString(), "holds the rows changed since checkpoint " + r + ", which is gone");
+        }
+      }
     }
     try {
       ComputationGraph g = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(content.get("model.zip")), true);
       ModelSpec spec = Persisted.read(content.get("spec.json"), ModelSpec.class, ModelSpec.FORMAT, new Path(cp, "spec.json").toString());
       Checkpoint.Sparse sparse = null;
       if (spec.config().embeddings().beside()) {
-        if (!content.containsKey(EmbeddingsFiles.TABLES) || !content.containsKey(EmbeddingsFiles.ROWS)) {
+        if (!content.containsKey(EmbeddingsFiles.TABLES)) {
           throw new CorruptDataException(cp.toString(), "the model keeps its tables beside the network but the checkpoint has no "
-              + EmbeddingsFiles.ROWS);
+              + EmbeddingsFiles.TABLES);
         }
-        SparseEmbeddings e = EmbeddingsFiles.read(spec, content.get(EmbeddingsFiles.TABLES), content.get(EmbeddingsFiles.ROWS),
-            new Path(cp, EmbeddingsFiles.ROWS).toString());
-        sparse = new Checkpoint.Sparse(g, spec, e);
+        EmbeddingsFiles.Tables tables = EmbeddingsFiles.tables(content.get(EmbeddingsFiles.TABLES), new Path(cp, EmbeddingsFiles.TABLES).toString());
+        if (tables.parts() != null) {
+          sparse = EmbeddingsFiles.readSharded(spec, g, tables, dir);
+        } else {
+          if (!content.containsKey(EmbeddingsFiles.ROWS)) {
+            throw new CorruptDataException(cp.toString(), "the model keeps its tables beside the network but the checkpoint has no "
+                + EmbeddingsFiles.ROWS);
+          }
+          sparse = new Checkpoint.Sparse(g, spec, EmbeddingsFiles.read(spec, tables, content.get(EmbeddingsFiles.ROWS),
+              new Path(cp, EmbeddingsFiles.ROWS).toString()));
+        }
+        SparseEmbeddings e = sparse.embeddings();
         RecommenderModel plain = e.inNetwork(RecommenderModel.wrap(spec, g, null, e));
         g = plain.graph();
         spec = plain.spec();
@@ -316,6 +383,17 @@ public final class FsCheckpointStore implements CheckpointStore {
     }
   }
 
+  /** The checkpoints a checkpoint reads files of (an incremental one's full one); empty when unreadable. */
+  private List<String> requires(String id) {
+    Path mf = new Path(new Path(dir, id), MANIFEST);
+    try {
+      Manifest m = Persisted.read(Fs.readAll(mf), Manifest.class, FORMAT, mf.toString());
+      return m.requires() == null ? List.of() : m.requires();
+    } catch (IOException | CorruptDataException e) {
+      return List.of();
+    }
+  }
+
   private static String printable(String s) {
     String p = s.replaceAll("\\p{Cntrl}", "?");
     return p.length() > 60 ? p.substring(0, 60) + "..." : p;
@@ -324,8 +402,15 @@ public final class FsCheckpointStore implements CheckpointStore {
   private void prune(int keep) {
     List<String> ids = list();
     String best = best().orElse(null);
+    java.util.Set<String> required = new java.util.HashSet<>();
+    for (int i = Math.max(0, ids.size() - keep); i < ids.size(); i++) {
+      required.addAll(requires(ids.get(i)));
+    }
+    if (best != null) {
+      required.addAll(requires(best));
+    }
     for (int i = 0; i < ids.size() - keep; i++) {
-      if (!ids.get(i).equals(best)) {
+      if (!ids.get(i).equals(best) && !required.contains(ids.get(i))) {
         try {
           Fs.delete(new Path(dir, ids.get(i)));
         } catch (IOException e) {

@@ -48,9 +48,14 @@ public final class RankingModel implements RecommenderModel {
   }
 
   public static RankingModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps) {
+    return create(spec, train, seed, plannedSteps, spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
+  }
+
+  /** A freshly initialised network around the given tables (null when they are inside the network). */
+  public static RankingModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, SparseEmbeddings sparse) {
     ComputationGraph g = new ComputationGraph(configuration(spec, train, seed, plannedSteps));
     g.init();
-    return new RankingModel(spec, g, spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
+    return new RankingModel(spec, g, sparse);
   }
 
   public static ComputationGraphConfiguration configuration(ModelSpec spec, TrainConfig train, long seed, int plannedSteps) {

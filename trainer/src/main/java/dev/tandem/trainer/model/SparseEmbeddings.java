@@ -3,6 +3,7 @@ package dev.tandem.trainer.model;
 import dev.tandem.trainer.embedding.EmbeddingStore;
 import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
 import dev.tandem.trainer.embedding.RowOptimizer;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
 import dev.tandem.trainer.train.TrainConfig;
 import java.util.ArrayList;
@@ -110,6 +111,22 @@ public final class SparseEmbeddings implements AutoCloseable {
   /** A new in-process store for a spec's tables. */
   public static SparseEmbeddings inProcess(ModelSpec spec, TrainConfig train, long seed) {
     return new SparseEmbeddings(spec, new InProcessEmbeddingStore(tables(spec, train, seed)), train.gradientClip());
+  }
+
+  /**
+   * The tables of a spec in the store its {@code model.embeddings.store} names: a new in-process store, or the
+   * parameter-server shards {@code shards} reaches (connected, with the tables opened there).
+   *
+   * @param shards required for a sharded store, ignored otherwise
+   */
+  public static SparseEmbeddings open(ModelSpec spec, TrainConfig train, long seed, ShardedStore.Settings shards) {
+    if (spec.config().embeddings().store() != EmbeddingsConfig.Store.SHARDED) {
+      return inProcess(spec, train, seed);
+    }
+    if (shards == null) {
+      throw new IllegalArgumentException("model.embeddings.store: sharded needs cluster.parameter_server");
+    }
+    return new SparseEmbeddings(spec, ShardedStore.connect(shards, tables(spec, train, seed)), train.gradientClip());
   }
 
   /** The clipping threshold of each table's gradient per step (0: none). */

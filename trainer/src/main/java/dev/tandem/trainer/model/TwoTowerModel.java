@@ -50,9 +50,16 @@ public final class TwoTowerModel implements RecommenderModel {
 
   /** A freshly initialised model. {@code itemLogq}: log of each item's share of the training positives. */
   public static TwoTowerModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, float[] itemLogq) {
+    return create(spec, train, seed, plannedSteps, itemLogq,
+        spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
+  }
+
+  /** A freshly initialised network around the given tables (null when they are inside the network). */
+  public static TwoTowerModel create(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, float[] itemLogq,
+      SparseEmbeddings sparse) {
     ComputationGraph g = new ComputationGraph(configuration(spec, train, seed, plannedSteps, Part.FULL));
     g.init();
-    return new TwoTowerModel(spec, g, itemLogq, spec.config().embeddings().beside() ? SparseEmbeddings.inProcess(spec, train, seed) : null);
+    return new TwoTowerModel(spec, g, itemLogq, sparse);
   }
 
   public static ComputationGraphConfiguration configuration(ModelSpec spec, TrainConfig train, long seed, int plannedSteps, Part part) {

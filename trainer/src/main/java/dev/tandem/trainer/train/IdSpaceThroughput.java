@@ -1,6 +1,7 @@
 package dev.tandem.trainer.train;
 
 import dev.tandem.trainer.embedding.RowOptimizer;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableStats;
 import dev.tandem.trainer.model.EmbeddingsConfig;
 import dev.tandem.trainer.model.InputGroup;
@@ -76,6 +77,52 @@ public final class IdSpaceThroughput {
     }
   }
 
+  /**
+   * One id space with the tables on parameter-server shards: the model is built, the shards filled with every id, then
+   * {@code rounds} rounds of {@code steps / rounds} timed steps; the result is the median round. {@code shards} says
+   * how to reach the shards; what they hold afterwards is in {@link ShardedResult#shards}.
+   */
+  public static ShardedResult measureSharded(long ids, ShardedStore.Settings shards, RowOptimizer.Kind optimizer, int dim, int batch,
+      int warmup, int steps, int rounds, long seed) {
+    Setup s = new Setup(ids, true, optimizer, dim, batch, warmup + steps, seed, shards);
+    try {
+      ShardedStore store = (ShardedStore) s.sparse.store();
+      s.run(warmup);
+      List<ShardedStore.ShardStats> before = store.shardStats();
+      int per = Math.max(1, steps / rounds);
+      for (int r = 0; r < rounds; r++) {
+        long t0 = System.nanoTime();
+        s.run(per);
+        s.seconds.add((System.nanoTime() - t0) / 1e9);
+      }
+      List<ShardedStore.ShardStats> after = store.shardStats();
+      long in = 0;
+      long out = 0;
+      for (int i = 0; i < after.size(); i++) {
+        in += after.get(i).bytesIn() - before.get(i).bytesIn();
+        out += after.get(i).bytesOut() - before.get(i).bytesOut();
+      }
+      int timed = per * rounds;
+      long denseParams = s.model.graph().numParams();
+      return new ShardedResult(s.result(per), store.shards(), shards.staleness(), (double) in / timed, (double) out / timed,
+          4L * (2 * ids * dim + denseParams), after);
+    } finally {
+      s.sparse.close();
+    }
+  }
+
+  /**
+   * A measurement with the tables on shards.
+   *
+   * @param bytesToShardsPerStep   what the worker sent the shards per timed step (ids, counts, row gradients)
+   * @param bytesFromShardsPerStep what the shards sent back per timed step (rows, acknowledgements)
+   * @param denseBytesPerStep      what one step's gradient of the same model with its tables inside the network takes
+   *                               as dense floats: what gradient sharing would have to encode every step
+   * @param shards                 each shard's state after the run
+   */
+  public record ShardedResult(Result result, int shardCount, int staleness, double bytesToShardsPerStep, double bytesFromShardsPerStep,
+      long denseBytesPerStep, List<ShardedStore.ShardStats> shards) {}
+
   /** One model, its store filled with every id, and the batches it trains on. */
   private static final class Setup {
     final long ids;
@@ -93,6 +140,10 @@ public final class IdSpaceThroughput {
     long step = 1;
 
     Setup(long ids, boolean beside, RowOptimizer.Kind optimizer, int dim, int batch, int plannedSteps, long seed) {
+      this(ids, beside, optimizer, dim, batch, plannedSteps, seed, null);
+    }
+
+    Setup(long ids, boolean beside, RowOptimizer.Kind optimizer, int dim, int batch, int plannedSteps, long seed, ShardedStore.Settings shards) {
       if (ids > SparseEmbeddings.MAX_IDS) {
         throw new IllegalArgumentException("at most " + SparseEmbeddings.MAX_IDS + " ids per table");
       }
@@ -102,15 +153,17 @@ public final class IdSpaceThroughput {
       this.dim = dim;
       this.batch = batch;
       this.n = (int) ids;
-      EmbeddingsConfig e = beside ? EmbeddingsConfig.of(EmbeddingsConfig.Store.IN_PROCESS, optimizer, null, ids, null, null, null)
-          : EmbeddingsConfig.IN_NETWORK;
+      EmbeddingsConfig e = !beside ? EmbeddingsConfig.IN_NETWORK
+          : EmbeddingsConfig.of(shards == null ? EmbeddingsConfig.Store.IN_PROCESS : EmbeddingsConfig.Store.SHARDED, optimizer, null,
+              shards == null ? ids : 0L, null, null, null);
       ModelConfig c = ModelConfig.of(ModelConfig.Type.TWO_TOWER, dim, List.of(64), 32, null, null, null, null, null, null, null, null, null,
           null, null, null, e);
       ModelSpec spec = new ModelSpec(c, group("user", n), group("item", n), ModelSpec.Targets.LABEL);
       float[] logqs = new float[n];
       this.logq = (float) Math.log(1.0 / n);
       Arrays.fill(logqs, logq);
-      this.model = TwoTowerModel.create(spec, TrainConfig.DEFAULT, seed, plannedSteps, logqs);
+      this.model = TwoTowerModel.create(spec, TrainConfig.DEFAULT, seed, plannedSteps, logqs,
+          beside ? SparseEmbeddings.open(spec, TrainConfig.DEFAULT, seed, shards) : null);
       this.sparse = model.sparse();
       this.random = new SplittableRandom(seed);
       long t0 = System.nanoTime();

@@ -107,7 +107,7 @@ public class LocalTrainer implements Trainer {
     String sha = Datasets.configSha(req.job());
     EpochRunner steps = epochRunner(req, spec);
     TrainingLoop main = new TrainingLoop(new TrainingLoop.Setup(job.name(), spec, job.train(), job.eval(), job.seed(), req.dataset(),
-        run, yaml, sha, req.progress(), steps));
+        run, yaml, sha, req.progress(), steps, job.cluster().parameterServer()));
     TrainingState state = main.run(req.resume(), req.fresh());
 
     List<EpochMetrics> baselineHistory = null;

@@ -11,6 +11,8 @@ import dev.tandem.trainer.checkpoint.CheckpointStore;
 import dev.tandem.trainer.checkpoint.FsCheckpointStore;
 import dev.tandem.trainer.checkpoint.Provenance;
 import dev.tandem.trainer.checkpoint.TrainingState;
+import dev.tandem.trainer.ParameterServerSection;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.eval.EvalConfig;
 import dev.tandem.trainer.eval.ModelEvaluator;
 import dev.tandem.trainer.metrics.EpochMetrics;
@@ -20,6 +22,7 @@ import dev.tandem.trainer.model.Examples;
 import dev.tandem.trainer.model.ModelSpec;
 import dev.tandem.trainer.model.RankingModel;
 import dev.tandem.trainer.model.RecommenderModel;
+import dev.tandem.trainer.model.SparseEmbeddings;
 import dev.tandem.trainer.model.TwoTowerModel;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +41,19 @@ import org.apache.logging.log4j.Logger;
 public final class TrainingLoop {
   private static final Logger LOG = LogManager.getLogger(TrainingLoop.class);
 
-  /** What the loop needs. {@code title} names the model in progress and logs. */
+  /**
+   * What the loop needs. {@code title} names the model in progress and logs; {@code shards} names the
+   * parameter-server shards of a model with {@code model.embeddings.store: sharded} (null otherwise).
+   */
   public record Setup(String title, ModelSpec spec, TrainConfig train, EvalConfig eval, long seed, PreparedDataset dataset,
-      RunDirectory run, String jobYaml, String configSha256, Progress progress, EpochRunner epochs) {}
+      RunDirectory run, String jobYaml, String configSha256, Progress progress, EpochRunner epochs, ParameterServerSection shards) {
+
+    /** A loop whose model keeps its tables in the network or in this process. */
+    public Setup(String title, ModelSpec spec, TrainConfig train, EvalConfig eval, long seed, PreparedDataset dataset, RunDirectory run,
+        String jobYaml, String configSha256, Progress progress, EpochRunner epochs) {
+      this(title, spec, train, eval, seed, dataset, run, jobYaml, configSha256, progress, epochs, null);
+    }
+  }
 
   /** Fails fast, with advice, when training diverges. */
   public static void checkFinite(double loss, int epoch, int step) {
@@ -55,7 +68,7 @@ public final class TrainingLoop {
 
   public TrainingLoop(Setup setup) {
     this.s = setup;
-    this.store = new FsCheckpointStore(setup.run().checkpoints());
+    this.store = new FsCheckpointStore(setup.run().checkpoints(), setup.shards() == null ? 1 : setup.shards().fullCheckpointEvery());
   }
 
   public CheckpointStore store() {
@@ -103,7 +116,7 @@ public final class TrainingLoop {
     if (from != null) {
       Checkpoint.Sparse sparse = from.sparse();
       model = sparse == null ? RecommenderModel.wrap(from.spec(), from.graph(), logq)
-          : RecommenderModel.wrap(sparse.trainingSpec(), sparse.trainingGraph(), logq, sparse.embeddings());
+          : RecommenderModel.wrap(sparse.trainingSpec(), sparse.trainingGraph(), logq, onShards(sparse, from.id()));
       state = from.state();
       LOG.info("{}: resuming from {} (epoch {}, step {} of {})", s.title(), from.id(), state.epoch() + 1, state.stepInEpoch(), stepsPerEpoch);
       if (!model.spec().equals(s.spec())) {
@@ -113,8 +126,10 @@ public final class TrainingLoop {
       if (resume) {
         LOG.info("{}: no checkpoint to resume from: starting from scratch", s.title());
       }
-      model = s.spec().isTwoTower() ? TwoTowerModel.create(s.spec(), s.train(), s.seed(), planned, logq)
-          : RankingModel.create(s.spec(), s.train(), s.seed(), planned);
+      SparseEmbeddings tables = s.spec().config().embeddings().beside()
+          ? SparseEmbeddings.open(s.spec(), s.train(), s.seed(), s.shards() == null ? null : s.shards().settings()) : null;
+      model = s.spec().isTwoTower() ? TwoTowerModel.create(s.spec(), s.train(), s.seed(), planned, logq, tables)
+          : RankingModel.create(s.spec(), s.train(), s.seed(), planned, tables);
       state = TrainingState.start(s.seed());
     }
     if (state.finished()) {
@@ -196,6 +211,9 @@ public final class TrainingLoop {
       }
     } finally {
       runner.close();
+      if (model.sparse() != null) {
+        model.sparse().close(); // a sharded store's connections; the shards keep their rows
+      }
     }
     LOG.info("{}: {} in {} s", s.title(), state.stopReason(), String.format("%.1f", (System.nanoTime() - wallStart) / 1e9));
     return state;
@@ -232,11 +250,106 @@ public final class TrainingLoop {
     return null;
   }
 
+  /**
+   * The tables a resumed run continues from: for a sharded store, the shards (connected, their rows replaced by the
+   * checkpoint's, re-hashed if the number of shards changed); else the checkpoint's in-process store.
+   */
+  private SparseEmbeddings onShards(Checkpoint.Sparse sparse, String id) {
+    if (sparse.parts() == null && s.shards() == null) {
+      return sparse.embeddings();
+    }
+    if (sparse.parts() == null || s.shards() == null) {
+      throw new IllegalStateException("checkpoint " + id + " holds " + (sparse.parts() == null ? "an in-process" : "a sharded")
+          + " store's tables, but this job's model.embeddings.store is " + s.spec().config().embeddings().store().key());
+    }
+    SparseEmbeddings shards = SparseEmbeddings.open(sparse.trainingSpec(), s.train(), s.seed(), s.shards().settings());
+    try {
+      ShardedStore store = (ShardedStore) shards.store();
+      int written = sparse.parts().stream().mapToInt(ShardedStore.PartFile::shards).max().orElse(0);
+      store.restore(sparse.parts());
+      LOG.info("{}: {} shard{} restored from checkpoint {} (written by {} shard{})", s.title(), store.shards(), store.shards() == 1 ? "" : "s",
+          id, written, written == 1 ? "" : "s");
+    } catch (RuntimeException e) {
+      shards.close();
+      throw e;
+    } finally {
+      sparse.embeddings().close();
+    }
+    return shards;
+  }
+
   /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */
   private Map<String, Number> extraMetrics(RecommenderModel model, int epoch) {
     Map<String, Number> out = new LinkedHashMap<>(s.epochs() instanceof MetricsSource src ? src.epochMetrics(epoch) : Map.of());
     if (model.sparse() != null) {
       out.putAll(embeddingMetrics(model.sparse().store()));
+      if (model.sparse().store() instanceof ShardedStore sharded) {
+        out.putAll(shardMetrics(sharded, epoch));
+      }
+    }
+    return out;
+  }
+
+  /** Each shard's counters at the end of the previous epoch, for rates per epoch. */
+  private List<ShardedStore.ShardStats> lastShardStats;
+  private long lastShardStatsNanos;
+
+  /**
+   * Each parameter-server shard's load for metrics.jsonl ({@code ps_shardN_rows}, {@code _bytes}, {@code _requests},
+   * {@code _requests_per_s} and {@code _bytes_in_per_s} / {@code _bytes_out_per_s} over the epoch, {@code _bytes_in},
+   * {@code _bytes_out} so far), and the same per shard with totals in the run's {@code traffic.json}.
+   */
+  private Map<String, Number> shardMetrics(ShardedStore store, int epoch) {
+    List<ShardedStore.ShardStats> now = store.shardStats();
+    long t = System.nanoTime();
+    double seconds = lastShardStats == null ? Double.NaN : (t - lastShardStatsNanos) / 1e9;
+    Map<String, Number> out = new LinkedHashMap<>();
+    List<Map<String, Object>> shards = new ArrayList<>();
+    long in = 0;
+    long outBytes = 0;
+    long requests = 0;
+    for (ShardedStore.ShardStats st : now) {
+      ShardedStore.ShardStats before = lastShardStats == null || lastShardStats.size() != now.size() ? null : lastShardStats.get(st.shard());
+      String p = "ps_shard" + st.shard() + "_";
+      out.put(p + "rows", st.rows());
+      out.put(p + "bytes", st.bytes());
+      out.put(p + "requests", st.requests());
+      out.put(p + "bytes_in", st.bytesIn());
+      out.put(p + "bytes_out", st.bytesOut());
+      if (before != null && seconds > 0) {
+        out.put(p + "requests_per_s", Math.round((st.requests() - before.requests()) / seconds * 10) / 10.0);
+        out.put(p + "bytes_in_per_s", Math.round((st.bytesIn() - before.bytesIn()) / seconds));
+        out.put(p + "bytes_out_per_s", Math.round((st.bytesOut() - before.bytesOut()) / seconds));
+      }
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("shard", st.shard());
+      row.put("address", st.address());
+      row.put("rows", st.rows());
+      row.put("bytes", st.bytes());
+      row.put("requests", st.requests());
+      row.put("rows_pulled", st.rowsPulled());
+      row.put("rows_pushed", st.rowsPushed());
+      row.put("bytes_in", st.bytesIn());
+      row.put("bytes_out", st.bytesOut());
+      row.put("uptime_ms", st.uptimeMs());
+      row.put("requests_per_s_over_uptime", st.uptimeMs() == 0 ? 0 : Math.round(st.requests() * 1000.0 / st.uptimeMs() * 10) / 10.0);
+      shards.add(row);
+      in += st.bytesIn();
+      outBytes += st.bytesOut();
+      requests += st.requests();
+    }
+    lastShardStats = now;
+    lastShardStatsNanos = t;
+    Map<String, Object> ps = new LinkedHashMap<>();
+    ps.put("epoch", epoch + 1);
+    ps.put("shards", shards);
+    ps.put("totals", Map.of("requests", requests, "bytes_to_shards", in, "bytes_from_shards", outBytes));
+    ps.put("note", "counters of each shard since it started (a shard serving several runs counts them all): bytes_in are the pull, "
+        + "lookup and push requests it received (ids and row gradients), bytes_out the rows and acknowledgements it sent");
+    try {
+      s.run().writeJson(new org.apache.hadoop.fs.Path(s.run().root(), "traffic.json"), Map.of("parameter_server", ps));
+    } catch (RuntimeException e) {
+      LOG.warn("could not write traffic.json: {}", e.toString());
     }
     return out;
   }
