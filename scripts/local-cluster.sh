@@ -3,11 +3,15 @@
 # JVMs, bound to 127.0.0.1) and an HDFS mini-cluster (NameNode + 2 DataNodes). No Spark download: the class path is
 # the project's own build (cli/target/lib), linked into $SPARK_HOME/jars, where workers launch executors from.
 #
-#   scripts/local-cluster.sh start|stop|status
+#   scripts/local-cluster.sh start [--shards N]   HDFS, Spark master and workers (and N parameter-server shards)
+#   scripts/local-cluster.sh shards N             only N parameter-server shards (`tandem ps`), for a local-mode job
+#   scripts/local-cluster.sh stop|status
 #
 # Environment: TANDEM_HOME (default ./tandem-work; the cluster lives in $TANDEM_HOME/cluster), TANDEM_WORKERS (2),
-# TANDEM_WORKER_MEMORY (3g), TANDEM_SPARK_PORT (7077), TANDEM_SPARK_UI_PORT (8081), TANDEM_HDFS_PORT (9000).
-# Use it with cluster-config/local-cluster.yaml: scripts/submit.sh --cluster cluster-config/local-cluster.yaml --job JOB.yaml
+# TANDEM_WORKER_MEMORY (3g), TANDEM_SPARK_PORT (7077), TANDEM_SPARK_UI_PORT (8081), TANDEM_HDFS_PORT (9000),
+# TANDEM_PS_PORT (40300: shard i listens on UDP port TANDEM_PS_PORT + i), TANDEM_PS_MEMORY (1g, heap of each shard).
+# Use it with cluster-config/local-cluster.yaml: scripts/submit.sh --cluster cluster-config/local-cluster.yaml --job JOB.yaml;
+# a job with model.embeddings.store: sharded lists the shards in cluster.parameter_server.shards (127.0.0.1:40300, ...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOME_DIR="${TANDEM_HOME:-$ROOT/tandem-work}"
@@ -17,6 +21,8 @@ WORKER_MEMORY="${TANDEM_WORKER_MEMORY:-3g}"
 SPARK_PORT="${TANDEM_SPARK_PORT:-7077}"
 UI_PORT="${TANDEM_SPARK_UI_PORT:-8081}"
 HDFS_PORT="${TANDEM_HDFS_PORT:-9000}"
+PS_PORT="${TANDEM_PS_PORT:-40300}"
+PS_MEMORY="${TANDEM_PS_MEMORY:-1g}"
 # shellcheck source=scripts/jvm-flags
 . "$ROOT/scripts/jvm-flags"
 
@@ -38,7 +44,38 @@ workers_alive() {
   curl -s --max-time 2 "http://127.0.0.1:$UI_PORT/json/" 2>/dev/null | tr ',' '\n' | grep -c '"state" *: *"ALIVE"' || true
 }
 
+# N parameter-server shards, each its own JVM with its own Aeron media driver, on UDP ports PS_PORT .. PS_PORT+N-1
+start_shards() {
+  local n="$1"
+  case "$n" in ''|*[!0-9]*) log "shards: give a number of shards (got '$n')"; exit 2 ;; esac
+  mkdir -p "$CL/logs"
+  "$ROOT/scripts/tandem" --version >/dev/null
+  for i in $(seq 0 $(( n - 1 ))); do
+    local port=$(( PS_PORT + i ))
+    if alive "$CL/ps-$i.pid"; then log "shard $i already running (pid $(cat "$CL/ps-$i.pid"))"; continue; fi
+    log "starting parameter-server shard $i on 127.0.0.1:$port ($PS_MEMORY heap)"
+    # shellcheck disable=SC2086
+    nohup java $TANDEM_JVM_FLAGS -Xmx"$PS_MEMORY" -jar "$ROOT/cli/target/tandem.jar" ps --host 127.0.0.1 --port "$port" \
+      > "$CL/logs/ps-$i.log" 2>&1 &
+    echo $! > "$CL/ps-$i.pid"
+  done
+  for i in $(seq 0 $(( n - 1 ))); do
+    for _ in $(seq 1 240); do
+      grep -q "listening on" "$CL/logs/ps-$i.log" 2>/dev/null && break
+      alive "$CL/ps-$i.pid" || break
+      sleep 0.25
+    done
+    grep -q "listening on" "$CL/logs/ps-$i.log" 2>/dev/null \
+      || { log "shard $i did not start; last lines of $CL/logs/ps-$i.log:"; tail -20 "$CL/logs/ps-$i.log" >&2; exit 1; }
+  done
+  local list=""
+  for i in $(seq 0 $(( n - 1 ))); do list="$list${list:+, }127.0.0.1:$(( PS_PORT + i ))"; done
+  echo "parameter-server shards: [$list]  (cluster.parameter_server.shards)"
+}
+
 start() {
+  local shards=0
+  if [ "${1:-}" = "--shards" ]; then shards="${2:-}"; fi
   if alive "$CL/master.pid"; then log "already running (scripts/local-cluster.sh status)"; return 0; fi
   mkdir -p "$CL/logs"
   "$ROOT/scripts/tandem" --version >/dev/null        # builds cli/target/tandem.jar and lib/ if missing or stale
@@ -89,11 +126,12 @@ start() {
     sleep 0.25
   done
   [ "$(workers_alive)" -ge "$WORKERS" ] || { log "workers did not register; see $CL/logs"; exit 1; }
+  if [ "$shards" != 0 ]; then start_shards "$shards"; fi
   status
 }
 
 stop() {
-  for f in "$CL"/worker-*.pid "$CL/master.pid" "$CL/hdfs.pid"; do
+  for f in "$CL"/ps-*.pid "$CL"/worker-*.pid "$CL/master.pid" "$CL/hdfs.pid"; do
     [ -f "$f" ] || continue
     if alive "$f"; then
       pid=$(cat "$f")
@@ -113,12 +151,15 @@ stop() {
 
 status() {
   local ok=0
-  for f in "$CL/hdfs.pid" "$CL/master.pid" "$CL"/worker-*.pid; do
+  for f in "$CL/hdfs.pid" "$CL/master.pid" "$CL"/worker-*.pid "$CL"/ps-*.pid; do
     [ -f "$f" ] || continue
     name=$(basename "$f" .pid)
     if alive "$f"; then echo "$name: running (pid $(cat "$f"))"; else echo "$name: not running"; ok=1; fi
   done
-  [ -f "$CL/master.pid" ] || { echo "cluster: not started"; return 1; }
+  if [ ! -f "$CL/master.pid" ]; then
+    ls "$CL"/ps-*.pid >/dev/null 2>&1 && return $ok
+    echo "cluster: not started"; return 1
+  fi
   echo "spark master: spark://127.0.0.1:$SPARK_PORT (workers alive: $(workers_alive); UI http://127.0.0.1:$UI_PORT)"
   echo "hdfs: hdfs://127.0.0.1:$HDFS_PORT"
   echo "logs: $CL/logs"
@@ -126,8 +167,9 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) shift; start "$@" ;;
+  shards) start_shards "${2:-}" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: scripts/local-cluster.sh start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: scripts/local-cluster.sh start [--shards N] | shards N | stop | status" >&2; exit 2 ;;
 esac

@@ -43,12 +43,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--refit", paramLabel = "RUN", description = "Refit the finished run in RUN on train + validation for the epochs its"
       + " validation chose, into RUN/refit (what train.refit: true does after training; e.g. for the best trial of a sweep).")
   String refitOf;
-  @Option(names = "--set", description = "Override a config key, e.g. --set seed=7 --set train.epochs=5 (repeatable).")
+  @Option(names = "--set", description = "Override a config key, e.g. --set seed=7 --set train.epochs=5 (repeatable). With --resume only"
+      + " cluster.parameter_server.* (e.g. the shards' addresses, or another number of shards).")
   List<String> overrides = new ArrayList<>();
   @Option(names = "--cache", description = "Where prepared datasets are cached (default: the cluster's hdfs.cache, else $TANDEM_HOME/cache).")
   String cache;
   @Option(names = "--cluster", description = "Cluster config (cluster-config/*.yaml) for jobs with cluster.mode: spark.")
   String cluster;
+
+  private static final String PS_KEYS = "cluster.parameter_server.";
 
   @Override
   public Integer call() {
@@ -62,14 +65,22 @@ final class TrainCommand implements Callable<Integer> {
       throw new ConfigException("", "--fresh goes with --resume RUN: it lets a run whose checkpoints are all damaged start over");
     }
     if (resuming) {
-      if (config != null || !overrides.isEmpty() || data != null) {
-        throw new ConfigException("", "--resume continues a run with its own job.yaml: --config, --set and --data are not allowed with it");
+      if (config != null || data != null) {
+        throw new ConfigException("", "--resume continues a run with its own job.yaml: --config and --data are not allowed with it");
+      }
+      for (String o : overrides) {
+        // where the parameter-server shards run is deployment, not the model: a resumed run may find them elsewhere, or
+        // more or fewer of them (the checkpoint's rows are re-hashed onto the shards listed)
+        if (!o.startsWith(PS_KEYS)) {
+          throw new ConfigException(o.contains("=") ? o.substring(0, o.indexOf('=')) : o, "--resume continues a run with its own job.yaml: "
+              + "only " + PS_KEYS + "* may be changed with --set (the shards' addresses)");
+        }
       }
       dir = RunDirectory.at(resume);
       if (!dir.exists()) {
         throw new IllegalArgumentException("no run to resume at " + dir.root() + " (job.yaml is missing)");
       }
-      job = JobConfig.load(dir.job().toString(), List.of());
+      job = JobConfig.load(dir.job().toString(), overrides);
     } else {
       if (config == null) {
         throw new ConfigException("", "give --config JOB.yaml (or --resume RUN)");
