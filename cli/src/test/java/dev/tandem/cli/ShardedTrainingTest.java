@@ -9,7 +9,6 @@ import dev.tandem.trainer.checkpoint.FsCheckpointStore;
 import dev.tandem.trainer.train.RunDirectory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ class ShardedTrainingTest {
   @TempDir
   Path dir;
 
-  private final List<Process> shards = new ArrayList<>();
+  private final List<ShardProcesses> shards = new ArrayList<>();
 
   static final String JOB = """
       name: %s
@@ -51,7 +50,7 @@ class ShardedTrainingTest {
 
   @AfterEach
   void stopShards() {
-    shards.forEach(Process::destroyForcibly);
+    shards.forEach(ShardProcesses::close);
   }
 
   private Path job(String name, String store, String cluster) throws IOException {
@@ -72,36 +71,6 @@ class ShardedTrainingTest {
     return cmd;
   }
 
-  private static int freePort() throws IOException {
-    try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  /** Starts {@code n} shards ({@code tandem ps}, each its own JVM) and returns their addresses once they listen. */
-  private List<String> startShards(int n, String tag) throws Exception {
-    List<String> addresses = new ArrayList<>();
-    List<Path> logs = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      int port = freePort();
-      List<String> cmd = java();
-      cmd.add("-Xmx256m");
-      cmd.addAll(List.of("dev.tandem.cli.Tandem", "ps", "--host", "127.0.0.1", "--port", String.valueOf(port)));
-      Path log = dir.resolve("ps-" + tag + "-" + i + ".log");
-      shards.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start());
-      addresses.add("127.0.0.1:" + port);
-      logs.add(log);
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    for (Path log : logs) {
-      while (!(Files.exists(log) && Files.readString(log).contains("listening on"))) {
-        assertThat(System.nanoTime()).as("shard did not start: %s", Files.exists(log) ? Files.readString(log) : "(no log)").isLessThan(deadline);
-        Thread.sleep(50);
-      }
-    }
-    return addresses;
-  }
-
   private static String shardsYaml(List<String> addresses, int fullEvery) {
     return "cluster: {mode: local, parameter_server: {shards: [" + String.join(", ", addresses) + "], timeout_seconds: 10, full_checkpoint_every: "
         + fullEvery + "}}";
@@ -115,7 +84,9 @@ class ShardedTrainingTest {
     CliRunner.Result a = CliRunner.run("train", "--config", job("straight", "in_process", "").toString(), "--run", straight, "--cache", cache);
     assertThat(a.exit()).as(a.err()).isZero();
 
-    List<String> two = startShards(2, "a");
+    ShardProcesses first = ShardProcesses.start(2, "256m", dir.resolve("ps-a"));
+    shards.add(first);
+    List<String> two = first.addresses();
     Path sharded = job("sharded", "sharded", shardsYaml(two, 2));
     String killed = dir.resolve("runs/killed").toString();
     List<String> cmd = java();
@@ -140,7 +111,7 @@ class ShardedTrainingTest {
         Thread.sleep(10);
       }
       assertThat(trainer.isAlive()).as("training should still run (log: %s)", Files.readString(trainLog)).isTrue();
-      shards.get(1).destroyForcibly(); // SIGKILL: the shard's rows are gone with it
+      first.process(1).destroyForcibly(); // SIGKILL: the shard's rows are gone with it
       assertThat(trainer.waitFor(60, TimeUnit.SECONDS)).as("training should stop once a shard is gone").isTrue();
     } finally {
       trainer.destroyForcibly();
@@ -175,8 +146,10 @@ class ShardedTrainingTest {
     assertThat(sawDelta).as("full_checkpoint_every: 2 writes incremental checkpoints between full ones").isTrue();
 
     // the run goes on from its last checkpoint on three fresh shards: the rows are re-hashed onto them
-    shards.forEach(Process::destroyForcibly);
-    List<String> three = startShards(3, "b");
+    first.close();
+    ShardProcesses second = ShardProcesses.start(3, "256m", dir.resolve("ps-b"));
+    shards.add(second);
+    List<String> three = second.addresses();
     CliRunner.Result b = CliRunner.run("train", "--resume", killed, "--set",
         "cluster.parameter_server.shards=[" + String.join(", ", three) + "]");
     assertThat(b.exit()).as(b.err()).isZero();
