@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     description = "Train two-tower retrieval and ranking models on DL4J, on one machine or a Spark cluster, and serve them.",
     subcommands = {DataCommand.class, TrainCommand.class, DriftCommand.class, RetrainCommand.class, BacktestCommand.class, SubmitCommand.class,
         EvaluateCommand.class, ExportCommand.class, RegistryCommand.class, SweepCommand.class, RecommendCommand.class, ServeCommand.class,
-        AbCommand.class, QuickstartCommand.class, BenchCommand.class,
+        AbCommand.class, QuickstartCommand.class, BenchCommand.class, PsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Tandem implements Runnable {
   private static final Logger LOG = LogManager.getLogger(Tandem.class);

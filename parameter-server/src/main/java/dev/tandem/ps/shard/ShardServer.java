@@ -1,0 +1,666 @@
+package dev.tandem.ps.shard;
+
+import dev.tandem.ps.shard.ShardWire.Message;
+import dev.tandem.ps.shard.ShardWire.Type;
+import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
+import dev.tandem.trainer.embedding.TableSpec;
+import dev.tandem.trainer.embedding.TableStats;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One parameter-server shard: an embedded Aeron media driver of its own, a subscription on
+ * {@code aeron:udp?endpoint=HOST:PORT}, and an {@link InProcessEmbeddingStore} holding the rows routed to this shard.
+ * Requests are served in arrival order on one thread; each client is answered on a publication to the reply address it
+ * named in its OPEN. The first OPEN creates the tables; a later OPEN (another worker) must name the same tables, shard
+ * index and shard count, or it is refused with an ERROR naming the difference.
+ *
+ * <p>A table's {@code capacity} (and its admission sketch) is per shard: a table of capacity C over S shards holds up
+ * to S x C rows in all, and ids are admitted by the sightings each shard sees of its own ids.
+ *
+ * <p>Launch with {@link #launch(Context)}; {@link #close()} (idempotent) stops the thread, the driver, and deletes the
+ * driver's directory.
+ */
+public final class ShardServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ShardServer.class);
+  /** Stream of requests (clients to shards). */
+  static final int REQUEST_STREAM = 0x7350;
+  /** Stream of replies (shards to clients). */
+  static final int REPLY_STREAM = 0x7351;
+  static final String DIR_PREFIX = "tandem-aeron-ps-";
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** A shard's settings, checked together by {@link #conclude()}. */
+  public static final class Context {
+    private String host = "127.0.0.1";
+    private int port = -1;
+    private String aeronDirectory = "/dev/shm";
+    private int termBufferLength = 4 << 20;
+    private IdleStrategy idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private Clock clock = Clock.systemUTC();
+    private Duration replyTimeout = Duration.ofSeconds(10);
+
+    /** The address to listen on (default 127.0.0.1). */
+    public Context host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** The UDP port to listen on (required). */
+    public Context port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** Where the driver's directory goes (default /dev/shm); the shard uses its own subdirectory and deletes it. */
+    public Context aeronDirectory(String parent) {
+      this.aeronDirectory = parent;
+      return this;
+    }
+
+    /** Term length of the reply publications, a power of two from 64 KB to 1 GB (default 4 MB; replies are chunked to length / 8). */
+    public Context termBufferLength(int bytes) {
+      this.termBufferLength = bytes;
+      return this;
+    }
+
+    /** How the request thread waits when there is nothing to do. */
+    public Context idleStrategy(IdleStrategy idle) {
+      this.idleStrategy = idle;
+      return this;
+    }
+
+    /** The clock of uptime. */
+    public Context clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** How long a reply may wait for a client to make room (back pressure) or connect before the client is dropped. */
+    public Context replyTimeout(Duration d) {
+      this.replyTimeout = d;
+      return this;
+    }
+
+    public String host() {
+      return host;
+    }
+
+    public int port() {
+      return port;
+    }
+
+    public String aeronDirectory() {
+      return aeronDirectory;
+    }
+
+    public int termBufferLength() {
+      return termBufferLength;
+    }
+
+    /**
+     * Checks every setting, naming the first that is wrong.
+     *
+     * @throws IllegalArgumentException naming the setting
+     */
+    public Context conclude() {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " is not a UDP port (1..65535)");
+      }
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("host: empty");
+      }
+      try {
+        InetAddress.getByName(host);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException("host: '" + host + "' does not resolve");
+      }
+      checkDirectory(aeronDirectory);
+      checkTermLength(termBufferLength);
+      if (idleStrategy == null || clock == null) {
+        throw new IllegalArgumentException("idleStrategy and clock must be set");
+      }
+      if (replyTimeout == null || replyTimeout.isNegative() || replyTimeout.isZero()) {
+        throw new IllegalArgumentException("replyTimeout: must be positive, was " + replyTimeout);
+      }
+      return this;
+    }
+  }
+
+  static void checkDirectory(String dir) {
+    if (dir == null || !Files.isDirectory(Path.of(dir))) {
+      throw new IllegalArgumentException("aeron directory: " + dir + " is not a directory (Aeron keeps its buffers there; /dev/shm on Linux)");
+    }
+  }
+
+  static void checkTermLength(int bytes) {
+    if (bytes < 64 * 1024 || bytes > 1 << 30 || Integer.bitCount(bytes) != 1) {
+      throw new IllegalArgumentException("term buffer length: " + bytes + " bytes is not a power of two from 64 KB to 1 GB");
+    }
+  }
+
+  /** One connected client. */
+  private static final class Client {
+    final int session;
+    final String reply;
+    final ExclusivePublication publication;
+
+    Client(int session, String reply, ExclusivePublication publication) {
+      this.session = session;
+      this.reply = reply;
+      this.publication = publication;
+    }
+  }
+
+  private final Context ctx;
+  private final String address;
+  private final String dir;
+  private final MediaDriver driver;
+  private final Aeron aeron;
+  private final Subscription subscription;
+  private final FragmentAssembler fragments;
+  private final ShardWire.Assembler assembler = new ShardWire.Assembler();
+  private final Map<Integer, Client> clients = new HashMap<>();
+  private final ConcurrentLinkedQueue<Integer> goneSessions = new ConcurrentLinkedQueue<>();
+  private final UnsafeBuffer sendBuffer;
+  private final int maxMessage;
+  private final long startMs;
+  private final Thread thread;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private InProcessEmbeddingStore store;
+  private List<TableSpec> specs;
+  private int shard = -1;
+  private int shards;
+  private float[] rows = new float[0];
+  private volatile long requests;
+  private volatile long rowsPulled;
+  private volatile long rowsPushed;
+  private volatile long bytesIn;
+  private volatile long bytesOut;
+  private volatile List<TableStats> tableStats = List.of();
+  private long statsAt;
+  private volatile Throwable crash;
+
+  private ShardServer(Context ctx) {
+    this.ctx = ctx;
+    this.address = ctx.host + ":" + ctx.port;
+    this.maxMessage = ctx.termBufferLength / 8;
+    this.sendBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(maxMessage));
+    this.startMs = ctx.clock.millis();
+    removeStale(Path.of(ctx.aeronDirectory));
+    this.dir = Path.of(ctx.aeronDirectory)
+        .resolve(DIR_PREFIX + "shard" + ctx.port + "_" + INSTANCES.incrementAndGet() + "-" + ProcessHandle.current().pid()).toString();
+    MediaDriver d = null;
+    Aeron a = null;
+    try {
+      d = MediaDriver.launch(driverContext(dir, ctx.termBufferLength));
+      a = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
+      String channel = "aeron:udp?endpoint=" + address;
+      this.subscription = a.addSubscription(channel, REQUEST_STREAM, image -> { }, image -> goneSessions.add(image.sessionId()));
+    } catch (RuntimeException e) {
+      CloseHelper.quietCloseAll(a, d);
+      deleteTree(Path.of(dir));
+      throw e;
+    }
+    this.driver = d;
+    this.aeron = a;
+    this.fragments = new FragmentAssembler(this::onFragment);
+    this.thread = new Thread(this::run, "ps-shard-" + ctx.port);
+  }
+
+  /**
+   * Starts a shard: its media driver, its subscription and its request thread.
+   *
+   * @throws IllegalArgumentException naming a setting that is wrong
+   * @throws io.aeron.exceptions.AeronException when the driver cannot start (e.g. the port is taken)
+   */
+  public static ShardServer launch(Context ctx) {
+    ctx.conclude();
+    ShardServer s = new ShardServer(ctx);
+    s.thread.start();
+    LOG.info("parameter-server shard listening on {} (Aeron directory {})", s.address, s.dir);
+    return s;
+  }
+
+  static MediaDriver.Context driverContext(String dir, int termLength) {
+    return new MediaDriver.Context()
+        .aeronDirectoryName(dir)
+        .dirDeleteOnStart(true)
+        .dirDeleteOnShutdown(true)
+        .threadingMode(ThreadingMode.SHARED)
+        .termBufferSparseFile(true)
+        .publicationTermBufferLength(termLength)
+        .ipcTermBufferLength(64 * 1024);
+  }
+
+  /** Where the shard listens, host:port. */
+  public String address() {
+    return address;
+  }
+
+  /** The shard's Aeron directory (deleted on close). */
+  public String aeronDirectory() {
+    return dir;
+  }
+
+  /** Whether the request thread runs. */
+  public boolean running() {
+    return running.get() && thread.isAlive();
+  }
+
+  /** Waits until the shard stops (closed, or its request thread died). */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * The shard's load so far (tables as of at most 200 ms ago; shard -1 until a client opened it). Safe from any thread.
+   */
+  public ShardControl.Stats stats() {
+    return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs);
+  }
+
+  /** One line of stats for logs and the console. */
+  public String statsLine() {
+    ShardControl.Stats s = stats();
+    long rowsHeld = s.tables().stream().mapToLong(TableStats::rows).sum();
+    long bytes = s.tables().stream().mapToLong(TableStats::bytes).sum();
+    return String.format("shard %s at %s: %d rows (%.1f MB), %d requests, %d rows pulled, %d pushed, %.1f MB in, %.1f MB out, up %d s",
+        s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, rowsHeld, bytes / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
+        s.bytesIn() / 1e6, s.bytesOut() / 1e6, s.uptimeMs() / 1000);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    running.set(false);
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    CloseHelper.quietCloseAll(aeron, driver);
+    deleteTree(Path.of(dir));
+    LOG.info("parameter-server shard at {} stopped", address);
+  }
+
+  private void run() {
+    IdleStrategy idle = ctx.idleStrategy;
+    try {
+      while (running.get()) {
+        int work = subscription.poll(fragments, 64);
+        Integer gone;
+        while ((gone = goneSessions.poll()) != null) {
+          drop(gone, "its connection closed");
+        }
+        long now = ctx.clock.millis();
+        if (store != null && now - statsAt >= 200) {
+          tableStats = store.stats();
+          statsAt = now;
+        }
+        idle.idle(work);
+      }
+    } catch (Throwable t) {
+      crash = t;
+      LOG.error("parameter-server shard at {} stopped on an error", address, t);
+    } finally {
+      running.set(false);
+      stopped.countDown();
+    }
+  }
+
+  private void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+    bytesIn += length;
+    int session = header.sessionId();
+    Message m;
+    try {
+      m = assembler.onChunk(session, buffer, offset, length);
+    } catch (IllegalArgumentException e) {
+      long requestId = length >= 16 ? ShardWire.requestId(buffer, offset) : -1;
+      LOG.warn("bad message from session {}: {}", session, e.getMessage());
+      reply(session, error(requestId, e.getMessage()));
+      return;
+    }
+    if (m == null) {
+      return;
+    }
+    requests++;
+    if (m.type == Type.OPEN) {
+      open(session, m);
+      return;
+    }
+    if (!clients.containsKey(session)) {
+      LOG.warn("{} request {} from session {} that did not OPEN: ignored", m.type, m.requestId, session);
+      return;
+    }
+    Message r;
+    try {
+      r = handle(session, m);
+    } catch (RuntimeException e) {
+      LOG.warn("{} request {} failed: {}", m.type, m.requestId, e.toString());
+      r = error(m.requestId, e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    if (r != null) {
+      reply(session, r);
+    }
+    if (m.type == Type.CLOSE) {
+      drop(session, "it closed");
+    }
+  }
+
+  private Message handle(int session, Message m) {
+    switch (m.type) {
+      case PULL, LOOKUP -> {
+        int dim = table(m).dim();
+        ensureRows(m.n * dim);
+        if (m.type == Type.PULL) {
+          store.pull(m.table, m.step, m.ids, m.counts, m.n, rows);
+        } else {
+          store.lookup(m.table, m.ids, m.n, rows);
+        }
+        rowsPulled += m.n;
+        Message r = Message.of(Type.ROWS, m.requestId).table(m.table).step(m.step);
+        r.width = dim;
+        r.n = m.n;
+        r.floats = rows;
+        return r;
+      }
+      case PUSH -> {
+        int dim = table(m).dim();
+        if (m.width != dim) {
+          throw new IllegalArgumentException("table " + m.table + " (" + specs.get(m.table).name() + "): gradients of width " + m.width
+              + ", rows are " + dim + " wide");
+        }
+        store.push(m.table, m.step, m.ids, m.n, m.floats, m.learningRate);
+        rowsPushed += m.n;
+        return Message.of(Type.ACK, m.requestId).step(m.step);
+      }
+      case STATS -> {
+        tableStats = store.stats();
+        statsAt = ctx.clock.millis();
+        return Message.of(Type.STATS_REPLY, m.requestId).bytes(ShardControl.write(stats()));
+      }
+      case CLOSE -> {
+        return Message.of(Type.ACK, m.requestId);
+      }
+      case CHECKPOINT, RESTORE -> throw new UnsupportedOperationException(m.type + " is not served by this shard yet");
+      default -> throw new IllegalArgumentException("a shard does not serve " + m.type + " messages");
+    }
+  }
+
+  private TableSpec table(Message m) {
+    if (m.table < 0 || m.table >= specs.size()) {
+      throw new IllegalArgumentException("no table " + m.table + ": the shard holds " + specs.size());
+    }
+    return specs.get(m.table);
+  }
+
+  private void ensureRows(int floats) {
+    if (rows.length < floats) {
+      rows = new float[Math.max(floats, rows.length * 2)];
+    }
+  }
+
+  private void open(int session, Message m) {
+    ShardControl.Open open;
+    List<TableSpec> asked;
+    try {
+      open = ShardControl.read(m.bytes, m.n, ShardControl.Open.class);
+      asked = open.tables().stream().map(ShardControl.Table::spec).toList();
+    } catch (RuntimeException e) {
+      LOG.warn("malformed OPEN from session {}: {}", session, e.getMessage());
+      return; // nowhere to answer
+    }
+    Client c = clients.get(session);
+    if (c == null) {
+      ExclusivePublication pub = aeron.addExclusivePublication(
+          "aeron:udp?endpoint=" + open.reply() + "|term-length=" + ctx.termBufferLength, REPLY_STREAM);
+      long deadline = System.nanoTime() + ctx.replyTimeout.toNanos();
+      IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+      while (!pub.isConnected()) {
+        if (System.nanoTime() > deadline) {
+          LOG.warn("client at {} (session {}) did not connect its reply channel within {}: OPEN ignored", open.reply(), session,
+              ctx.replyTimeout);
+          pub.close();
+          return;
+        }
+        idle.idle();
+      }
+      c = new Client(session, open.reply(), pub);
+      clients.put(session, c);
+    }
+    String problem = null;
+    if (store == null) {
+      if (open.shards() < 1 || open.shard() < 0 || open.shard() >= open.shards()) {
+        problem = "shard " + open.shard() + " of " + open.shards() + " is not a shard index";
+      } else {
+        specs = List.copyOf(asked);
+        store = new InProcessEmbeddingStore(specs);
+        shard = open.shard();
+        shards = open.shards();
+        tableStats = store.stats();
+        LOG.info("shard {} of {} at {} opened by {} with tables {}", shard, shards, address, open.reply(),
+            specs.stream().map(TableSpec::name).toList());
+      }
+    } else if (open.shard() != shard || open.shards() != shards) {
+      problem = "this is shard " + shard + " of " + shards + ", the client takes it for shard " + open.shard() + " of " + open.shards()
+          + " (do the workers list the shards in different orders?)";
+    } else {
+      String diff = ShardControl.difference(specs, asked);
+      if (diff != null) {
+        problem = "tables differ from those the shard was opened with: " + diff;
+      }
+    }
+    if (problem != null) {
+      LOG.warn("OPEN from {} refused: {}", open.reply(), problem);
+      reply(session, error(m.requestId, problem));
+      drop(session, "its OPEN was refused");
+      return;
+    }
+    reply(session, Message.of(Type.ACK, m.requestId));
+  }
+
+  private static Message error(long requestId, String text) {
+    return Message.of(Type.ERROR, requestId).bytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void drop(int session, String why) {
+    Client c = clients.remove(session);
+    assembler.forget(session);
+    if (c != null) {
+      LOG.info("client at {} gone from shard at {}: {}", c.reply, address, why);
+      // closing lingers: what was offered is still delivered
+      c.publication.close();
+    }
+  }
+
+  /** Sends a reply in chunks; a client that does not take it within the reply timeout is dropped. */
+  private void reply(int session, Message r) {
+    Client c = clients.get(session);
+    if (c == null) {
+      LOG.warn("no reply channel for session {}: {} reply dropped", session, r.type);
+      return;
+    }
+    try {
+      ShardWire.encode(r, sendBuffer, maxMessage, (buf, len) -> offer(c, buf, len));
+    } catch (ClientGone e) {
+      drop(session, e.getMessage());
+    }
+  }
+
+  private static final class ClientGone extends RuntimeException {
+    ClientGone(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private void offer(Client c, DirectBuffer buf, int len) {
+    long deadline = 0;
+    IdleStrategy idle = null;
+    while (true) {
+      long r = c.publication.offer(buf, 0, len);
+      if (r > 0) {
+        bytesOut += len;
+        return;
+      }
+      if (r == Publication.NOT_CONNECTED || r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {
+        throw new ClientGone("its reply channel is " + (r == Publication.NOT_CONNECTED ? "not connected" : "closed"));
+      }
+      if (idle == null) {
+        idle = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+        deadline = System.nanoTime() + ctx.replyTimeout.toNanos();
+      } else if (System.nanoTime() > deadline) {
+        throw new ClientGone("it took no reply for " + ctx.replyTimeout);
+      }
+      idle.idle();
+    }
+  }
+
+  /** Removes shard directories whose JVM no longer runs (a shard killed with SIGKILL cannot delete its own). */
+  static void removeStale(Path parent) {
+    try (Stream<Path> s = Files.list(parent)) {
+      s.filter(p -> p.getFileName().toString().startsWith(DIR_PREFIX)).forEach(p -> {
+        String name = p.getFileName().toString();
+        try {
+          long pid = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return;
+          }
+        } catch (NumberFormatException e) {
+          return;
+        }
+        LOG.info("removing stale Aeron directory {} (its JVM is gone)", p);
+        deleteTree(p);
+      });
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", parent, e.toString());
+    }
+  }
+
+  static void deleteTree(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", p, e.toString());
+    }
+  }
+
+  /**
+   * Runs a shard in the foreground until the JVM is told to stop (SIGTERM, Ctrl-C): prints one line when listening
+   * and the shard's stats every {@code reportEvery} (none when null or zero) to {@code out}.
+   *
+   * @return 0 when stopped by a signal, 1 when the request thread died
+   */
+  public static int serve(Context ctx, Duration reportEvery, PrintWriter out) throws InterruptedException {
+    ShardServer s = launch(ctx);
+    Thread hook = new Thread(s::close, "ps-shard-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println("parameter-server shard listening on " + s.address());
+    out.flush();
+    long every = reportEvery == null ? 0 : reportEvery.toMillis();
+    while (true) {
+      if (every > 0) {
+        if (s.stopped.await(every, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          break;
+        }
+        out.println(s.statsLine());
+        out.flush();
+      } else {
+        s.awaitStop();
+        break;
+      }
+    }
+    if (s.crash != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // shutting down anyway
+      }
+      s.close();
+      out.println("parameter-server shard at " + s.address() + " failed: " + s.crash);
+      out.flush();
+      return 1;
+    }
+    return 0;
+  }
+
+  /**
+   * {@code ShardServer --port N [--host H] [--aeron-dir D] [--term-buffer-mb M] [--report-every SECONDS]}: one shard in
+   * the foreground (what {@code tandem ps} runs; this entry point needs only the parameter-server class path).
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Context ctx = new Context();
+    Duration every = Duration.ZERO;
+    List<String> a = new ArrayList<>(List.of(args));
+    try {
+      for (int i = 0; i < a.size(); i += 2) {
+        String k = a.get(i);
+        if (i + 1 >= a.size()) {
+          throw new IllegalArgumentException(k + " needs a value");
+        }
+        String v = a.get(i + 1);
+        switch (k) {
+          case "--port" -> ctx.port(Integer.parseInt(v));
+          case "--host" -> ctx.host(v);
+          case "--aeron-dir" -> ctx.aeronDirectory(v);
+          case "--term-buffer-mb" -> ctx.termBufferLength(Math.toIntExact(Long.parseLong(v) << 20));
+          case "--report-every" -> every = Duration.ofSeconds(Long.parseLong(v));
+          default -> throw new IllegalArgumentException("unknown option " + k);
+        }
+      }
+      ctx.conclude();
+    } catch (RuntimeException e) {
+      System.err.println("ShardServer: " + e.getMessage());
+      System.exit(2);
+    }
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    int code = serve(ctx, every, out);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+}

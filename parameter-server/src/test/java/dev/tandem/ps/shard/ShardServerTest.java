@@ -1,0 +1,162 @@
+package dev.tandem.ps.shard;
+
+import static dev.tandem.ps.shard.ShardFixtures.client;
+import static dev.tandem.ps.shard.ShardFixtures.freePort;
+import static dev.tandem.ps.shard.ShardFixtures.server;
+import static dev.tandem.ps.shard.ShardFixtures.specs;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
+import dev.tandem.trainer.embedding.RowOptimizer;
+import dev.tandem.trainer.embedding.ShardFailedException;
+import dev.tandem.trainer.embedding.ShardUnavailableException;
+import dev.tandem.trainer.embedding.ShardedStore;
+import dev.tandem.trainer.embedding.TableSpec;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two shards on real Aeron (127.0.0.1) in this JVM, and clients of them. */
+class ShardServerTest {
+  private ShardServer a;
+  private ShardServer b;
+  private List<String> addresses;
+
+  @BeforeEach
+  void start() throws Exception {
+    a = ShardServer.launch(server(freePort()));
+    b = ShardServer.launch(server(freePort()));
+    addresses = List.of(a.address(), b.address());
+  }
+
+  @AfterEach
+  void stop() {
+    a.close();
+    b.close();
+  }
+
+  @Test
+  void shardsGiveTheRowsOfOneInProcessStoreBitForBit() {
+    try (InProcessEmbeddingStore local = new InProcessEmbeddingStore(specs());
+        AeronShardedStore remote = AeronShardedStore.connect(client(addresses), specs())) {
+      assertThat(remote.shards()).isEqualTo(2);
+      ShardFixtures.sameRows(local, remote, 6, 150, 1);
+      List<ShardedStore.ShardStats> stats = remote.shardStats();
+      assertThat(stats).extracting(ShardedStore.ShardStats::address).containsExactly(a.address(), b.address());
+      // both shards hold some of the rows, together all of them
+      assertThat(stats).allSatisfy(s -> assertThat(s.rows()).isPositive());
+      assertThat(stats.get(0).rows() + stats.get(1).rows()).isEqualTo(local.stats(0).rows() + local.stats(1).rows());
+      assertThat(stats).allSatisfy(s -> {
+        assertThat(s.requests()).isPositive();
+        assertThat(s.rowsPulled()).isPositive();
+        assertThat(s.rowsPushed()).isPositive();
+        assertThat(s.bytesIn()).isPositive();
+        assertThat(s.bytesOut()).isPositive();
+        assertThat(s.bytes()).isPositive();
+        assertThat(s.uptimeMs()).isNotNegative();
+      });
+      assertThat(stats.get(0).rowsPushed() + stats.get(1).rowsPushed()).isEqualTo(6 * 150 * 2);
+    }
+  }
+
+  @Test
+  void aBatchLargerThanOneChunkComesBackWhole() {
+    int n = 2_000;
+    int perChunk = ShardWire.itemsPerChunk(ShardWire.Body.IDS_FLOATS, 16, ShardFixtures.TERM / 8);
+    assertThat(n / 2).as("ids per shard exceed one chunk").isGreaterThan(2 * perChunk);
+    try (InProcessEmbeddingStore local = new InProcessEmbeddingStore(specs());
+        AeronShardedStore remote = AeronShardedStore.connect(client(addresses), specs())) {
+      ShardFixtures.sameRows(local, remote, 2, n, 2);
+    }
+  }
+
+  @Test
+  void stalenessTwoGivesTheRowsOfSynchronousPushes() {
+    try (InProcessEmbeddingStore local = new InProcessEmbeddingStore(specs());
+        AeronShardedStore remote = AeronShardedStore.connect(client(addresses).staleness(2), specs())) {
+      ShardFixtures.sameRows(local, remote, 6, 100, 3);
+    }
+  }
+
+  @Test
+  void anOpenWithOtherTablesIsRefusedNamingTheDifference() {
+    try (AeronShardedStore first = AeronShardedStore.connect(client(addresses), specs())) {
+      List<TableSpec> other = List.of(specs().get(0), TableSpec.unbounded("item", 4, 5_000, RowOptimizer.of(RowOptimizer.Kind.ADAGRAD), 12));
+      assertThatThrownBy(() -> AeronShardedStore.connect(client(addresses), other))
+          .isInstanceOf(ShardFailedException.class)
+          .hasMessageContaining("tables differ")
+          .hasMessageContaining("table 1 (item): dim 16 held, 4 asked");
+      // shards in another order: each shard names the mix-up
+      assertThatThrownBy(() -> AeronShardedStore.connect(client(List.of(b.address(), a.address())), specs()))
+          .isInstanceOf(ShardFailedException.class)
+          .hasMessageContaining("takes it for shard");
+      // the first client is unaffected
+      float[] out = new float[8];
+      first.pull(0, 0, new long[] {3}, new int[] {1}, 1, out);
+      assertThat(out).isNotEqualTo(new float[8]);
+    }
+  }
+
+  @Test
+  void aClosedShardIsReportedWithinTheTimeoutAndTheStoreRefusesLaterCalls() {
+    Duration timeout = Duration.ofSeconds(2);
+    AeronShardedStore remote = AeronShardedStore.connect(client(addresses).requestTimeout(timeout), specs());
+    try {
+      long[] ids = new long[200];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = i;
+      }
+      int[] counts = new int[ids.length];
+      java.util.Arrays.fill(counts, 1);
+      float[] out = new float[ids.length * 8];
+      remote.pull(0, 0, ids, counts, ids.length, out);
+      b.close();
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> remote.pull(0, 1, ids, counts, ids.length, out))
+          .isInstanceOf(ShardUnavailableException.class)
+          .hasMessageContaining("shard 1 at " + b.address())
+          .satisfies(e -> assertThat(((ShardUnavailableException) e).shard()).isEqualTo(1));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(ms).isLessThan(timeout.toMillis() + 1_500);
+      assertThatThrownBy(() -> remote.lookup(0, ids, ids.length, out)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("unusable").hasMessageContaining("shard 1");
+    } finally {
+      remote.close();
+      remote.close();
+    }
+  }
+
+  @Test
+  void badIdsAndTablesAreRefusedBeforeAnythingIsSent() {
+    try (AeronShardedStore remote = AeronShardedStore.connect(client(addresses), specs())) {
+      float[] out = new float[16];
+      assertThatThrownBy(() -> remote.pull(0, 0, new long[] {1, 2_000}, new int[] {1, 1}, 2, out))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id 2000 outside [0, 2000)");
+      assertThatThrownBy(() -> remote.lookup(2, new long[] {1}, 1, out)).isInstanceOf(IndexOutOfBoundsException.class);
+      // still usable
+      remote.lookup(0, new long[] {1}, 1, out);
+    }
+  }
+
+  @Test
+  void settingsAreCheckedNamingTheSetting() {
+    assertThatThrownBy(() -> ShardServer.launch(new ShardServer.Context())).hasMessageContaining("port");
+    assertThatThrownBy(() -> ShardServer.launch(server(4000).termBufferLength(100_000))).hasMessageContaining("term buffer length");
+    assertThatThrownBy(() -> ShardServer.launch(server(4000).aeronDirectory("/no/such/dir"))).hasMessageContaining("aeron directory");
+    assertThatThrownBy(() -> AeronShardedStore.connect(client(List.of("localhost")), specs())).hasMessageContaining("shards[0]");
+    assertThatThrownBy(() -> AeronShardedStore.connect(client(addresses).staleness(-1), specs())).hasMessageContaining("staleness");
+    a.close();
+    a.close(); // idempotent
+  }
+
+  @Test
+  void aShardNobodyListensOnIsUnavailable() throws Exception {
+    String nowhere = "127.0.0.1:" + freePort();
+    assertThatThrownBy(() -> AeronShardedStore.connect(client(List.of(a.address(), nowhere)).requestTimeout(Duration.ofSeconds(1)), specs()))
+        .isInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("shard 1 at " + nowhere);
+  }
+}
