@@ -47,6 +47,9 @@ final class PsBench implements Callable<Integer> {
   int staleness;
   @Option(names = "--shard-heap", defaultValue = "1g", description = "Heap of each shard JVM (default: ${DEFAULT-VALUE}).")
   String shardHeap;
+  @Option(names = "--in-process", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also measure the same model with its tables in this process (--no-in-process for tables larger than this worker).")
+  boolean inProcess;
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
 
@@ -58,6 +61,17 @@ final class PsBench implements Callable<Integer> {
         "rows held", "shard MB (sum)", "shard peak RSS MB (max)");
     List<Map<String, Object>> rows = new ArrayList<>();
     Path logs = Files.createTempDirectory("tandem-bench-ps");
+    if (inProcess) {
+      IdSpaceThroughput.Result r = IdSpaceThroughput.measure(List.of(ids), 0, kind, dim, batch, 30, steps, rounds, 42).get(0);
+      t.row("in process", r.examplesPerSecond(), String.format("%.1f", r.msPerStep()), String.format("%.1f", r.fillSeconds()), "", "", "",
+          String.format("%,d", 2 * r.rows()), "", "");
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("shards", 0);
+      row.put("examples_per_s", r.examplesPerSecond());
+      row.put("ms_per_step", r.msPerStep());
+      row.put("fill_seconds", r.fillSeconds());
+      rows.add(row);
+    }
     for (int n : shards) {
       try (ShardProcesses ps = ShardProcesses.start(n, shardHeap, logs.resolve("shards-" + n))) {
         ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", 16);
@@ -65,7 +79,7 @@ final class PsBench implements Callable<Integer> {
         long shardBytes = r.shards().stream().mapToLong(ShardedStore.ShardStats::bytes).sum();
         long shardRows = r.shards().stream().mapToLong(ShardedStore.ShardStats::rows).sum();
         long peak = ps.peakRss().stream().mapToLong(Long::longValue).max().orElse(-1);
-        t.row(n, r.result().examplesPerSecond(), r.result().msPerStep(), String.format("%.1f", r.result().fillSeconds()),
+        t.row(n, r.result().examplesPerSecond(), String.format("%.1f", r.result().msPerStep()), String.format("%.1f", r.result().fillSeconds()),
             String.format("%.1f", r.bytesToShardsPerStep() / 1024), String.format("%.1f", r.bytesFromShardsPerStep() / 1024),
             String.format("%,.0f", r.denseBytesPerStep() / 1024.0), String.format("%,d", shardRows), String.format("%,.0f", shardBytes / 1048576.0),
             String.format("%,.0f", peak / 1048576.0));
