@@ -3,6 +3,7 @@ package dev.tandem.ps.shard;
 import dev.tandem.ps.shard.ShardWire.Message;
 import dev.tandem.ps.shard.ShardWire.Type;
 import dev.tandem.trainer.embedding.ShardFailedException;
+import dev.tandem.trainer.embedding.ShardRouting;
 import dev.tandem.trainer.embedding.ShardUnavailableException;
 import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
@@ -490,14 +491,56 @@ public final class AeronShardedStore implements ShardedStore {
     return out;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each shard writes {@code <dirUri>/embeddings-part-<shard>-of-<shards>[.delta].bin} itself (so every shard must
+   * reach {@code dirUri}: a shared file system such as HDFS when shards run on other machines). Writing may take up to
+   * ten request timeouts; a shard whose connection is lost meanwhile is reported at once.
+   */
   @Override
   public List<PartFile> checkpoint(String dirUri, long step, boolean delta) {
-    throw new UnsupportedOperationException("checkpoints of Aeron shards are not implemented yet");
+    usable();
+    awaitPushes(Long.MAX_VALUE); // the barrier: every push issued so far is applied (a shard serves requests in order)
+    byte[] body = ShardControl.write(new ShardControl.Checkpoint(dirUri, step, delta));
+    List<BodyPending> ps = new ArrayList<>();
+    for (int s = 0; s < publications.length; s++) {
+      ps.add((BodyPending) send(s, Message.of(Type.CHECKPOINT, 0).step(step).bytes(body),
+          new BodyPending(s, Type.PART, "CHECKPOINT at step " + step + " into " + dirUri, slowDeadline())));
+    }
+    await(new ArrayList<>(ps));
+    List<PartFile> out = new ArrayList<>();
+    for (BodyPending p : ps) {
+      ShardControl.Part part = ShardControl.read(p.reply.bytes, p.reply.n, ShardControl.Part.class);
+      out.add(new PartFile(part.uri(), p.shard, publications.length, delta, part.bytes(), part.sha256()));
+    }
+    return out;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every shard reads every part (so every shard must reach them); may take up to ten request timeouts.
+   */
   @Override
   public void restore(List<PartFile> parts) {
-    throw new UnsupportedOperationException("restores of Aeron shards are not implemented yet");
+    usable();
+    if (parts.isEmpty()) {
+      throw new IllegalArgumentException("a restore needs the parts of a checkpoint, none given");
+    }
+    awaitPushes(Long.MAX_VALUE);
+    byte[] body = ShardControl.write(new ShardControl.Restore(List.copyOf(parts)));
+    List<Pending> ps = new ArrayList<>();
+    for (int s = 0; s < publications.length; s++) {
+      ps.add(send(s, Message.of(Type.RESTORE, 0).bytes(body), new BodyPending(s, Type.ACK, "RESTORE of " + parts.size() + " parts",
+          slowDeadline())));
+    }
+    await(ps);
+  }
+
+  /** The deadline of checkpoints and restores, which read or write every row. */
+  private long slowDeadline() {
+    return System.nanoTime() + 10 * timeoutNs;
   }
 
   /**
@@ -556,7 +599,7 @@ public final class AeronShardedStore implements ShardedStore {
       if (id < 0 || id >= spec.idSpace()) {
         throw new IllegalArgumentException("table " + spec.name() + ": id " + id + " outside [0, " + spec.idSpace() + ")");
       }
-      int s = shardOf(table, id, shards);
+      int s = ShardRouting.shardOf(table, id, shards);
       shardOf[i] = s;
       sizes[s]++;
     }
@@ -570,13 +613,6 @@ public final class AeronShardedStore implements ShardedStore {
       out[s][sizes[s]++] = i;
     }
     return out;
-  }
-
-  static int shardOf(int table, long id, int shards) {
-    // placeholder until ShardRouting is on main: a mix of table and id
-    long h = (id + 0x9E3779B97F4A7C15L * (table + 1)) * 0xBF58476D1CE4E5B9L;
-    h ^= h >>> 31;
-    return (int) Math.floorMod(h, (long) shards);
   }
 
   private long deadline() {

@@ -110,6 +110,9 @@ final class ShardControl {
   /** A CHECKPOINT request: write this shard's part into {@code dir}. */
   record Checkpoint(String dir, long step, boolean delta) {}
 
+  /** A PART reply: the part a shard wrote. */
+  record Part(String uri, long bytes, String sha256) {}
+
   /** A RESTORE request: the parts of a checkpoint, full parts first. */
   record Restore(List<PartFile> parts) {}
 

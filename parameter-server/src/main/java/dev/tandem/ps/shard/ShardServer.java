@@ -2,10 +2,24 @@ package dev.tandem.ps.shard;
 
 import dev.tandem.ps.shard.ShardWire.Message;
 import dev.tandem.ps.shard.ShardWire.Type;
+import dev.tandem.fs.Checksums;
+import dev.tandem.fs.CorruptDataException;
+import dev.tandem.fs.Fs;
 import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
+import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
 import dev.tandem.trainer.embedding.TableStats;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataOutputStream;
 import java.io.File;
+import java.io.FilterOutputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -424,9 +438,85 @@ public final class ShardServer implements AutoCloseable {
       case CLOSE -> {
         return Message.of(Type.ACK, m.requestId);
       }
-      case CHECKPOINT, RESTORE -> throw new UnsupportedOperationException(m.type + " is not served by this shard yet");
+      case CHECKPOINT -> {
+        ShardControl.Part part = checkpoint(ShardControl.read(m.bytes, m.n, ShardControl.Checkpoint.class));
+        return Message.of(Type.PART, m.requestId).bytes(ShardControl.write(part));
+      }
+      case RESTORE -> {
+        restore(ShardControl.read(m.bytes, m.n, ShardControl.Restore.class).parts());
+        return Message.of(Type.ACK, m.requestId);
+      }
       default -> throw new IllegalArgumentException("a shard does not serve " + m.type + " messages");
     }
+  }
+
+  /** The name of shard {@code shard}'s part of a checkpoint written by {@code shards} shards. */
+  static String partName(int shard, int shards, boolean delta) {
+    return "embeddings-part-" + shard + "-of-" + shards + (delta ? ".delta" : "") + ".bin";
+  }
+
+  /** Writes this shard's part under a temporary name, syncs and renames it into place; its size and SHA-256 as written. */
+  private ShardControl.Part checkpoint(ShardControl.Checkpoint c) {
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(Fs.path(c.dir()), partName(shard, shards, c.delta()));
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+    long[] bytes = new long[1];
+    try {
+      Fs.writeAtomically(target, file -> {
+        // hashes and counts what goes to the file (the inherited 'out' is the digesting stream)
+        OutputStream counted = new FilterOutputStream(new DigestOutputStream(file, sha)) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            bytes[0] += len;
+          }
+
+          @Override
+          public void write(int b) throws IOException {
+            out.write(b);
+            bytes[0]++;
+          }
+        };
+        DataOutputStream d = new DataOutputStream(new BufferedOutputStream(counted, 1 << 16));
+        store.writePart(d, c.delta());
+        d.flush();
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing " + target + ": " + e.getMessage(), e);
+    }
+    String hex = HexFormat.of().formatHex(sha.digest());
+    LOG.info("shard {} of {} wrote {} part {} ({} bytes) at step {}", shard, shards, c.delta() ? "delta" : "full", target, bytes[0], c.step());
+    return new ShardControl.Part(target.toString(), bytes[0], hex);
+  }
+
+  /** Replaces this shard's rows with those of a checkpoint's parts, each verified against its size and SHA-256 first. */
+  private void restore(List<ShardedStore.PartFile> files) {
+    if (files == null || files.isEmpty()) {
+      throw new IllegalArgumentException("a restore needs the parts of a checkpoint, none given");
+    }
+    List<InProcessEmbeddingStore.Part> parts = new ArrayList<>();
+    for (ShardedStore.PartFile f : files) {
+      byte[] b = Checksums.readVerified(Fs.path(f.uri()), f.bytes(), f.sha256());
+      parts.add(new InProcessEmbeddingStore.Part(f.uri(), new ByteArrayInputStream(b)));
+    }
+    InProcessEmbeddingStore restored;
+    try {
+      restored = InProcessEmbeddingStore.restoreShard(specs, parts, shard, shards);
+    } catch (IOException e) {
+      // the loader's message names the part; the exception names it as its file too, when it is one of ours
+      String msg = String.valueOf(e.getMessage());
+      String file = files.stream().map(ShardedStore.PartFile::uri).filter(msg::contains).findFirst().orElse(files.get(0).uri());
+      throw new CorruptDataException(file, "does not load: " + msg, e);
+    }
+    store.close();
+    store = restored;
+    tableStats = store.stats();
+    LOG.info("shard {} of {} restored from {} parts: {} rows", shard, shards, files.size(),
+        tableStats.stream().mapToLong(TableStats::rows).sum());
   }
 
   private TableSpec table(Message m) {
@@ -476,9 +566,9 @@ public final class ShardServer implements AutoCloseable {
         problem = "shard " + open.shard() + " of " + open.shards() + " is not a shard index";
       } else {
         specs = List.copyOf(asked);
-        store = new InProcessEmbeddingStore(specs);
         shard = open.shard();
         shards = open.shards();
+        store = new InProcessEmbeddingStore(specs, shard, shards);
         tableStats = store.stats();
         LOG.info("shard {} of {} at {} opened by {} with tables {}", shard, shards, address, open.reply(),
             specs.stream().map(TableSpec::name).toList());
