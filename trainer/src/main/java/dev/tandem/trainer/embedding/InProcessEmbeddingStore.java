@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * checkpoint parts ({@link #writePart}) say which shard wrote them. Between two full parts the store tracks, per table,
  * the rows that changed (a bit per slot) and the ids it removed, so a delta part holds only those: rows admitted,
  * pushed, assigned, and rows merely read by a training pull (their recency and frequency changed, and eviction depends
- * on both), so a restore from a full and a delta part is exact, recency and frequency included.
+ * on both), so a restore from a full and a delta part is exact, recency and frequency included. The cost: a bit set per
+ * row a step touches, 8 bytes per id removed between two full parts, a bit per slot.
  */
 public final class InProcessEmbeddingStore implements EmbeddingStore {
   /** The version of the binary snapshot {@link #write} produces. */
@@ -422,7 +423,20 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
 
     void removedId(long id) {
       if (removedCount == removed.length) {
-        removed = Arrays.copyOf(removed, removed.length * 2);
+        if (removedCount >= 1 << 20) {
+          // the same ids churning in and out between two full parts: keep each once
+          Arrays.sort(removed, 0, removedCount);
+          int n = 0;
+          for (int i = 0; i < removedCount; i++) {
+            if (n == 0 || removed[i] != removed[n - 1]) {
+              removed[n++] = removed[i];
+            }
+          }
+          removedCount = n;
+        }
+        if (removedCount > removed.length / 2) { // amortised: half the list at least is new when it is sorted again
+          removed = Arrays.copyOf(removed, removed.length * 2);
+        }
       }
       removed[removedCount++] = id;
     }
@@ -601,7 +615,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * <p>Writing a full part resets the change tracking; a delta does not: deltas are cumulative since the last full part,
    * so a restore needs one full part and at most one (the latest) delta per shard. A delta must name the full part it
    * extends, so a store that has not written a full part since it was created or restored cannot write one.
-   * Does not close {@code out}; flushes what it wrote.
+   * Not concurrently with pulls and pushes (one thread drives a store). Does not close {@code out}; flushes what it wrote.
    *
    * @throws IllegalStateException when {@code delta} is asked for before this store wrote a full part
    */
@@ -611,8 +625,8 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
 
   /**
    * The store of shard {@code shard} of {@code shards} restored from the parts of a checkpoint written by any number
-   * of old shards (each one full part and at most one delta; {@code parts} lists the full parts first, then the deltas;
-   * a delta is matched to its full part by an id both carry). It keeps exactly the rows with
+   * of old shards (each one full part and at most one delta, the latest it wrote; the checkpoint lists the full parts
+   * first, then the deltas, but any order is accepted: a delta is matched to its full part by an id both carry). It keeps exactly the rows with
    * {@code ShardRouting.shardOf(table, id, shards) == shard} ({@code shards == 1}: every row, which is how one
    * in-process store reads a sharded checkpoint), with their recency, frequency and optimizer state, a delta's rows
    * replacing its full part's and its removed ids removed.

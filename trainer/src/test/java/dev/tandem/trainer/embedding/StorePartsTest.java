@@ -134,7 +134,14 @@ class StorePartsTest {
     InProcessEmbeddingStore[] a = cluster(1);
     train(a, 0, 40, new SplittableRandom(1));
     assertTrue(a[0].stats(0).evicted() > 0 && a[0].stats(0).refused() > 0, a[0].stats(0).toString());
+    for (long id = 0; id < 5000; id++) { // a part of several 64 KiB chunks
+      a[0].assign(1, id, new float[] {id, -id});
+    }
     byte[] full = part(a[0], false);
+    assertTrue(full.length > 3 * StoreParts.CHUNK, full.length + " bytes");
+    byte[] damaged = full.clone();
+    damaged[2 * StoreParts.CHUNK + 100] ^= 4;
+    assertMessage(() -> restore(SPECS, List.of(damaged), 1), "part-0 fails its checksum (the chunk at body byte " + 2 * StoreParts.CHUNK + ")");
     InProcessEmbeddingStore b = restore(SPECS, List.of(full), 1)[0];
     assertSameStore(a[0], b);
     // the restored store's own full part restores to the same store again
@@ -297,6 +304,27 @@ class StorePartsTest {
     }
     assertFalse(viaDelta.holds(0, 1));
     assertEquals(counters(s.stats(0)), counters(viaDelta.stats(0)));
+  }
+
+  @Test
+  void idsChurningBetweenTwoFullPartsAreRememberedOnceEach() throws IOException {
+    TableSpec spec = new TableSpec("t", 1, 100, new RowOptimizer.Sgd(), 0, 0.05, 1, 1, 1, TableSpec.Eviction.LRU, 0, 1 << 4);
+    InProcessEmbeddingStore s = new InProcessEmbeddingStore(List.of(spec));
+    float[] out = new float[1];
+    s.pull(0, 0, new long[] {7}, new int[] {1}, 1, out);
+    byte[] full = part(s, false);
+    long[] one = new long[1];
+    int[] count = {1};
+    for (int step = 1; step <= 1_200_000; step++) { // every pull evicts the other of ids 0 and 1
+      one[0] = step % 2;
+      s.pull(0, step, one, count, 1, out);
+    }
+    assertEquals(1_200_000, s.stats(0).evicted());
+    assertEquals(1 << 20, s.tables[0].removed.length, "the removed-id list was compacted, not doubled");
+    assertTrue(s.tables[0].removedCount < 200_000, s.tables[0].removedCount + " removed ids kept");
+    InProcessEmbeddingStore back = InProcessEmbeddingStore.restoreShard(List.of(spec), parts(List.of(full, part(s, true))), 0, 1);
+    assertArrayEquals(new long[] {0}, back.ids(0));
+    assertEquals(s.row(0, 0), back.row(0, 0));
   }
 
   @Test
