@@ -129,7 +129,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     return tables[table].map.get(id) >= 0;
   }
 
-  /** A held row with its recency, frequency and optimizer state (copies), or null: what a checkpoint keeps of a row. */
+  /** A held row with its recency, frequency and optimizer state (copies), or null: what a checkpoint keeps of a row (tests compare stores by it). */
   Row row(int table, long id) {
     Table t = tables[table];
     int slot = t.map.get(id);
@@ -601,7 +601,8 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * One part of a checkpoint of a (possibly sharded) store: the {@link #writePart} output of one shard.
    *
    * @param name what error messages call the part (its file, say)
-   * @param in   the part's bytes; {@link #restoreShard} reads it but does not close it
+   * @param in   the part's bytes, this one part and nothing after it; {@link #restoreShard} reads it (or, restoring onto
+   *             the same shard count, only the header of another shard's part) and does not close it
    */
   public record Part(String name, InputStream in) {}
 
@@ -647,8 +648,9 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * <p>The restored store has written no full part: its first part must be a full one.
    *
    * @throws IOException naming the part when one is not an embedding store part, of a newer format, truncated, fails its
-   *     checksum, does not fit {@code specs} (table count, names, widths, optimizer state, sketch), holds a row its shard
-   *     does not own, or is a delta whose full part is missing or that has another delta
+   *     checksum, has bytes after its end, does not fit {@code specs} (table count, names, widths, optimizer state,
+   *     sketch), holds a row its shard does not own, is a delta whose full part is missing or that has another delta, or
+   *     when the full parts are not one sharding (different shard counts, a shard twice, a shard missing)
    * @throws IllegalArgumentException when {@code shard} is outside {@code [0, shards)} or {@code parts} is empty
    */
   public static InProcessEmbeddingStore restoreShard(List<TableSpec> specs, List<Part> parts, int shard, int shards)
