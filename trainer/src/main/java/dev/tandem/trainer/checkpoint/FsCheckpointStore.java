@@ -156,7 +156,7 @@ public final class FsCheckpointStore implements CheckpointStore {
       if (e instanceof RuntimeException r) {
         throw r;
       }
-      throw new UncheckedIOException("cannot write checkpoint " + target, e);
+      throw new UncheckedIOException("cannot write checkpoint " + target, (IOException) e);
     }
     prune(keep);
     return id;
