@@ -268,7 +268,12 @@ public final class AeronShardedStore implements ShardedStore {
     try {
       d = MediaDriver.launch(ShardServer.driverContext(dir, ctx.termBufferLength));
       a = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
-      Subscription sub = a.addSubscription("aeron:udp?endpoint=" + ctx.replyHost + ":" + ctx.replyPort, ShardServer.REPLY_STREAM);
+      // Every shard answers on this one socket at once: each one's flow-control window must fit the socket's buffer
+      // together with the others', or UDP drops replies faster than NAKs recover them (a 4-shard fill of 16 MB pulls
+      // stalled for good with Aeron's 128 KB windows over Linux's default 208 KB buffer).
+      int window = receiverWindow(addresses.size());
+      Subscription sub = a.addSubscription("aeron:udp?endpoint=" + ctx.replyHost + ":" + ctx.replyPort + "|so-rcvbuf=" + REPLY_SOCKET_BUFFER
+          + "|rcv-wnd=" + window, ShardServer.REPLY_STREAM);
       this.replyAddress = resolvedReplyAddress(sub);
       this.replies = sub;
       this.publications = new ExclusivePublication[addresses.size()];
@@ -565,6 +570,15 @@ public final class AeronShardedStore implements ShardedStore {
       }
     }
     closeQuietly();
+  }
+
+  /** The reply socket's receive buffer asked of the OS (capped by net.core.rmem_max; 4 MB on common Linux set-ups). */
+  static final int REPLY_SOCKET_BUFFER = 4 << 20;
+
+  /** Each shard's share of the reply socket's buffer, with room to spare: a power of two from 32 KB to 1 MB. */
+  static int receiverWindow(int shards) {
+    int w = Integer.highestOneBit(Math.max(1, REPLY_SOCKET_BUFFER / (2 * Math.max(1, shards))));
+    return Math.max(32 << 10, Math.min(1 << 20, w));
   }
 
   private void closeQuietly() {
