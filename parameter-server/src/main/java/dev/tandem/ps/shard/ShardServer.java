@@ -220,8 +220,8 @@ public final class ShardServer implements AutoCloseable {
 
   private InProcessEmbeddingStore store;
   private List<TableSpec> specs;
-  private int shard = -1;
-  private int shards;
+  private volatile int shard = -1;
+  private volatile int shards;
   private float[] rows = new float[0];
   private volatile long requests;
   private volatile long rowsPulled;
@@ -307,19 +307,24 @@ public final class ShardServer implements AutoCloseable {
   }
 
   /**
-   * The shard's load so far (tables as of at most 200 ms ago; shard -1 until a client opened it). Safe from any thread.
+   * The shard's load so far (its tables as of at most 200 ms ago; shard index -1 until a client opened it). Safe from
+   * any thread.
    */
-  public ShardControl.Stats stats() {
+  public ShardedStore.ShardStats stats() {
+    return new ShardedStore.ShardStats(shard, address, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut,
+        ctx.clock.millis() - startMs);
+  }
+
+  /** What a STATS request answers. */
+  private ShardControl.Stats wireStats() {
     return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs);
   }
 
   /** One line of stats for logs and the console. */
   public String statsLine() {
-    ShardControl.Stats s = stats();
-    long rowsHeld = s.tables().stream().mapToLong(TableStats::rows).sum();
-    long bytes = s.tables().stream().mapToLong(TableStats::bytes).sum();
+    ShardedStore.ShardStats s = stats();
     return String.format("shard %s at %s: %d rows (%.1f MB), %d requests, %d rows pulled, %d pushed, %.1f MB in, %.1f MB out, up %d s",
-        s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, rowsHeld, bytes / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
+        s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, s.rows(), s.bytes() / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
         s.bytesIn() / 1e6, s.bytesOut() / 1e6, s.uptimeMs() / 1000);
   }
 
@@ -435,7 +440,7 @@ public final class ShardServer implements AutoCloseable {
       case STATS -> {
         tableStats = store.stats();
         statsAt = ctx.clock.millis();
-        return Message.of(Type.STATS_REPLY, m.requestId).bytes(ShardControl.write(stats()));
+        return Message.of(Type.STATS_REPLY, m.requestId).bytes(ShardControl.write(wireStats()));
       }
       case CLOSE -> {
         return Message.of(Type.ACK, m.requestId);
@@ -577,7 +582,8 @@ public final class ShardServer implements AutoCloseable {
       }
     } else if (open.shard() != shard || open.shards() != shards) {
       problem = "this is shard " + shard + " of " + shards + ", the client takes it for shard " + open.shard() + " of " + open.shards()
-          + " (do the workers list the shards in different orders?)";
+          + " (do the workers list the shards in different orders? A shard keeps its place for its life: to change the number of shards,"
+          + " start new ones and restore a checkpoint onto them)";
     } else {
       String diff = ShardControl.difference(specs, asked);
       if (diff != null) {

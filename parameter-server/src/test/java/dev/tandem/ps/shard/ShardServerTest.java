@@ -59,6 +59,11 @@ class ShardServerTest {
         assertThat(s.uptimeMs()).isNotNegative();
       });
       assertThat(stats.get(0).rowsPushed() + stats.get(1).rowsPushed()).isEqualTo(6 * 150 * 2);
+      // the shard's own view (what tandem ps prints)
+      assertThat(a.stats().shard()).isEqualTo(0);
+      assertThat(b.stats().shard()).isEqualTo(1);
+      assertThat(b.stats().rowsPushed()).isEqualTo(stats.get(1).rowsPushed());
+      assertThat(b.statsLine()).startsWith("shard 1/2 at " + b.address() + ": ");
     }
   }
 
