@@ -68,6 +68,42 @@ class ShardServerTest {
   }
 
   @Test
+  void twoWorkersShareTheShardsRows() {
+    try (AeronShardedStore one = AeronShardedStore.connect(client(addresses), specs());
+        AeronShardedStore other = AeronShardedStore.connect(client(addresses).staleness(1), specs())) {
+      long[] ids = {1, 2, 3, 500, 1999};
+      int[] counts = {1, 1, 1, 1, 1};
+      float[] before = new float[ids.length * 8];
+      one.pull(0, 0, ids, counts, ids.length, before);
+      float[] g = new float[ids.length * 8];
+      java.util.Arrays.fill(g, 1f);
+      other.push(0, 0, ids, ids.length, g, 0.5);
+      float[] after = new float[ids.length * 8];
+      other.lookup(0, ids, ids.length, after); // the same client's lookup follows its push
+      float[] seen = new float[ids.length * 8];
+      one.lookup(0, ids, ids.length, seen);
+      ShardFixtures.assertBits(after, seen, "rows seen by both workers");
+      for (int i = 0; i < before.length; i++) {
+        // sgd with weight decay 0.01: w - 0.5 * (1 + 0.01 w)
+        assertThat(after[i]).isEqualTo(before[i] - 0.5f * (1f + 0.01f * before[i]), org.assertj.core.data.Offset.offset(1e-6f));
+      }
+    }
+  }
+
+  @Test
+  void aShardsErrorIsRaisedWithItsMessageAndTheStoreRefusesLaterCalls() {
+    try (AeronShardedStore remote = AeronShardedStore.connect(client(addresses), specs())) {
+      // a delta needs a full part first: the shard answers ERROR
+      assertThatThrownBy(() -> remote.checkpoint("file:///tmp/never", 0, true))
+          .isInstanceOf(ShardFailedException.class)
+          .hasMessageMatching("parameter-server shard [01] at 127\\.0\\.0\\.1:\\d+ failed: .*") // whichever answered first
+          .hasMessageContaining("write a full part first");
+      assertThatThrownBy(() -> remote.lookup(0, new long[] {1}, 1, new float[8])).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("unusable");
+    }
+  }
+
+  @Test
   void aBatchLargerThanOneChunkComesBackWhole() {
     int n = 2_000;
     int perChunk = ShardWire.itemsPerChunk(ShardWire.Body.IDS_FLOATS, 16, ShardFixtures.TERM / 8);
