@@ -5,6 +5,7 @@ import dev.tandem.ps.shard.ShardWire.Type;
 import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import dev.tandem.ps.StartupException;
 import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
 import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
@@ -47,6 +48,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -247,7 +249,12 @@ public final class ShardServer implements AutoCloseable {
       d = MediaDriver.launch(driverContext(dir, ctx.termBufferLength));
       a = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
       String channel = "aeron:udp?endpoint=" + address;
-      this.subscription = a.addSubscription(channel, REQUEST_STREAM, image -> { }, image -> goneSessions.add(image.sessionId()));
+      try {
+        this.subscription = a.addSubscription(channel, REQUEST_STREAM, image -> { }, image -> goneSessions.add(image.sessionId()));
+      } catch (RegistrationException e) {
+        throw new StartupException("port: UDP port " + ctx.port + " on " + ctx.host + " is taken or cannot be bound (another shard or"
+            + " program uses it?): " + e.getMessage(), e);
+      }
     } catch (RuntimeException e) {
       CloseHelper.quietCloseAll(a, d);
       deleteTree(Path.of(dir));
@@ -263,7 +270,8 @@ public final class ShardServer implements AutoCloseable {
    * Starts a shard: its media driver, its subscription and its request thread.
    *
    * @throws IllegalArgumentException naming a setting that is wrong
-   * @throws io.aeron.exceptions.AeronException when the driver cannot start (e.g. the port is taken)
+   * @throws StartupException when the port is taken or cannot be bound
+   * @throws io.aeron.exceptions.AeronException when the media driver cannot start
    */
   public static ShardServer launch(Context ctx) {
     ctx.conclude();

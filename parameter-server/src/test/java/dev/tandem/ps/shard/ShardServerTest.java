@@ -189,6 +189,8 @@ class ShardServerTest {
     assertThatThrownBy(() -> ShardServer.launch(server(4000).aeronDirectory("/no/such/dir"))).hasMessageContaining("aeron directory");
     assertThatThrownBy(() -> AeronShardedStore.connect(client(List.of("localhost")), specs())).hasMessageContaining("shards[0]");
     assertThatThrownBy(() -> AeronShardedStore.connect(client(addresses).staleness(-1), specs())).hasMessageContaining("staleness");
+    int taken = Integer.parseInt(a.address().substring(a.address().lastIndexOf(':') + 1));
+    assertThatThrownBy(() -> ShardServer.launch(server(taken))).isInstanceOf(dev.tandem.ps.StartupException.class).hasMessageContaining("UDP port " + taken + " on 127.0.0.1 is taken");
     a.close();
     a.close(); // idempotent
   }
