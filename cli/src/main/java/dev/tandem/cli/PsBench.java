@@ -50,6 +50,9 @@ final class PsBench implements Callable<Integer> {
   @Option(names = "--in-process", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Also measure the same model with its tables in this process (--no-in-process for tables larger than this worker).")
   boolean inProcess;
+  @Option(names = "--term-buffer-mb", defaultValue = "16", description = "Aeron term buffer of the worker's streams to each shard, MB; the"
+      + " worker maps three per shard (default: ${DEFAULT-VALUE}).")
+  int termBufferMb;
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
 
@@ -74,7 +77,7 @@ final class PsBench implements Callable<Integer> {
     }
     for (int n : shards) {
       try (ShardProcesses ps = ShardProcesses.start(n, shardHeap, logs.resolve("shards-" + n))) {
-        ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", 16);
+        ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", termBufferMb);
         IdSpaceThroughput.ShardedResult r = IdSpaceThroughput.measureSharded(ids, settings, kind, dim, batch, 30, steps, rounds, 42);
         long shardBytes = r.shards().stream().mapToLong(ShardedStore.ShardStats::bytes).sum();
         long shardRows = r.shards().stream().mapToLong(ShardedStore.ShardStats::rows).sum();

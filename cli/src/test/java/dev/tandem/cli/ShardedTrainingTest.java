@@ -162,5 +162,20 @@ class ShardedTrainingTest {
     assertThat(traffic.get("parameter_server").get("shards")).hasSize(3);
     String metrics = Files.readAllLines(Path.of(killed, "metrics.jsonl")).stream().collect(Collectors.joining("\n"));
     assertThat(metrics).contains("ps_shard2_rows", "ps_shard0_bytes_in");
+
+    // export reads the rows from the checkpoint's parts (the shards are gone) into the usual bundle
+    second.close();
+    String reg = dir.resolve("registry").toString();
+    for (String[] r : new String[][] {{killed, "sharded"}, {straight, "plain"}}) {
+      CliRunner.Result e = CliRunner.run("export", "--run", r[0], "--registry", reg, "--name", r[1]);
+      assertThat(e.exit()).as(e.err()).isZero();
+    }
+    for (String user : List.of("u1", "u17", "u230")) {
+      CliRunner.Result fromShards = CliRunner.run("recommend", "--model", reg + "/sharded@v1", "--user", user, "--json");
+      CliRunner.Result inProcess = CliRunner.run("recommend", "--model", reg + "/plain@v1", "--user", user, "--json");
+      assertThat(fromShards.exit()).as(fromShards.err()).isZero();
+      assertThat(Persisted.json().readTree(fromShards.out()).get("items"))
+          .isEqualTo(Persisted.json().readTree(inProcess.out()).get("items"));
+    }
   }
 }

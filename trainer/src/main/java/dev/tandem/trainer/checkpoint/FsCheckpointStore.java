@@ -144,13 +144,19 @@ public final class FsCheckpointStore implements CheckpointStore {
           sinceFull++;
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // the shards' change tracking may now start at parts that were never committed: the next checkpoint is full
+      lastFull = null;
+      lastFullParts = null;
       try {
         Fs.delete(tmp);
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw new UncheckedIOException("cannot write checkpoint " + target, e);
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new UncheckedIOException("cannot write checkpoint " + target, (IOException) e);
     }
     prune(keep);
     return id;

@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * checkpoint parts ({@link #writePart}) say which shard wrote them. Between two full parts the store tracks, per table,
  * the rows that changed (a bit per slot) and the ids it removed, so a delta part holds only those: rows admitted,
  * pushed, assigned, and rows merely read by a training pull (their recency and frequency changed, and eviction depends
- * on both), so a restore from a full and a delta part is exact, recency and frequency included.
+ * on both), so a restore from a full and a delta part is exact, recency and frequency included. The cost: a bit set per
+ * row a step touches, 8 bytes per id removed between two full parts, a bit per slot.
  */
 public final class InProcessEmbeddingStore implements EmbeddingStore {
   /** The version of the binary snapshot {@link #write} produces. */
@@ -128,7 +129,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
     return tables[table].map.get(id) >= 0;
   }
 
-  /** A held row with its recency, frequency and optimizer state (copies), or null: what a checkpoint keeps of a row. */
+  /** A held row with its recency, frequency and optimizer state (copies), or null: what a checkpoint keeps of a row (tests compare stores by it). */
   Row row(int table, long id) {
     Table t = tables[table];
     int slot = t.map.get(id);
@@ -422,7 +423,20 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
 
     void removedId(long id) {
       if (removedCount == removed.length) {
-        removed = Arrays.copyOf(removed, removed.length * 2);
+        if (removedCount >= 1 << 20) {
+          // the same ids churning in and out between two full parts: keep each once
+          Arrays.sort(removed, 0, removedCount);
+          int n = 0;
+          for (int i = 0; i < removedCount; i++) {
+            if (n == 0 || removed[i] != removed[n - 1]) {
+              removed[n++] = removed[i];
+            }
+          }
+          removedCount = n;
+        }
+        if (removedCount > removed.length / 2) { // amortised: half the list at least is new when it is sorted again
+          removed = Arrays.copyOf(removed, removed.length * 2);
+        }
       }
       removed[removedCount++] = id;
     }
@@ -587,7 +601,8 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * One part of a checkpoint of a (possibly sharded) store: the {@link #writePart} output of one shard.
    *
    * @param name what error messages call the part (its file, say)
-   * @param in   the part's bytes; {@link #restoreShard} reads it but does not close it
+   * @param in   the part's bytes, this one part and nothing after it; {@link #restoreShard} reads it (or, restoring onto
+   *             the same shard count, only the header of another shard's part) and does not close it
    */
   public record Part(String name, InputStream in) {}
 
@@ -601,7 +616,7 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * <p>Writing a full part resets the change tracking; a delta does not: deltas are cumulative since the last full part,
    * so a restore needs one full part and at most one (the latest) delta per shard. A delta must name the full part it
    * extends, so a store that has not written a full part since it was created or restored cannot write one.
-   * Does not close {@code out}; flushes what it wrote.
+   * Not concurrently with pulls and pushes (one thread drives a store). Does not close {@code out}; flushes what it wrote.
    *
    * @throws IllegalStateException when {@code delta} is asked for before this store wrote a full part
    */
@@ -611,8 +626,8 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
 
   /**
    * The store of shard {@code shard} of {@code shards} restored from the parts of a checkpoint written by any number
-   * of old shards (each one full part and at most one delta; {@code parts} lists the full parts first, then the deltas;
-   * a delta is matched to its full part by an id both carry). It keeps exactly the rows with
+   * of old shards (each one full part and at most one delta, the latest it wrote; the checkpoint lists the full parts
+   * first, then the deltas, but any order is accepted: a delta is matched to its full part by an id both carry). It keeps exactly the rows with
    * {@code ShardRouting.shardOf(table, id, shards) == shard} ({@code shards == 1}: every row, which is how one
    * in-process store reads a sharded checkpoint), with their recency, frequency and optimizer state, a delta's rows
    * replacing its full part's and its removed ids removed.
@@ -633,8 +648,9 @@ public final class InProcessEmbeddingStore implements EmbeddingStore {
    * <p>The restored store has written no full part: its first part must be a full one.
    *
    * @throws IOException naming the part when one is not an embedding store part, of a newer format, truncated, fails its
-   *     checksum, does not fit {@code specs} (table count, names, widths, optimizer state, sketch), holds a row its shard
-   *     does not own, or is a delta whose full part is missing or that has another delta
+   *     checksum, has bytes after its end, does not fit {@code specs} (table count, names, widths, optimizer state,
+   *     sketch), holds a row its shard does not own, is a delta whose full part is missing or that has another delta, or
+   *     when the full parts are not one sharding (different shard counts, a shard twice, a shard missing)
    * @throws IllegalArgumentException when {@code shard} is outside {@code [0, shards)} or {@code parts} is empty
    */
   public static InProcessEmbeddingStore restoreShard(List<TableSpec> specs, List<Part> parts, int shard, int shards)

@@ -10,6 +10,11 @@
  * is what lets tables grow to millions of ids (and, later, be sharded across parameter-server processes behind the
  * same contract).
  *
+ * <p>Sharded: a parameter-server shard is one in-process store holding the rows {@link
+ * dev.tandem.trainer.embedding.ShardRouting} sends it. Its checkpoint parts (full, or a delta of the rows changed
+ * since the last full part) are row records, so {@code InProcessEmbeddingStore.restoreShard} restores a checkpoint onto
+ * any number of shards, and onto the same number exactly.
+ *
  * <p>Must not import: {@code dev.tandem.trainer.model}, {@code dev.tandem.trainer.train},
  * {@code dev.tandem.trainer.checkpoint}, {@code dev.tandem.trainer.eval}, {@code dev.tandem.trainer.tune},
  * {@code dev.tandem.ps}, {@code dev.tandem.serving}, {@code dev.tandem.cli}, {@code org.deeplearning4j},
