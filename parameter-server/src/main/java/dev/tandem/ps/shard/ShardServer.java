@@ -702,9 +702,23 @@ public final class ShardServer implements AutoCloseable {
    * @return 0 when stopped by a signal, 1 when the request thread died
    */
   public static int serve(Context ctx, Duration reportEvery, PrintWriter out) throws InterruptedException {
-    ShardServer s = launch(ctx);
-    Thread hook = new Thread(s::close, "ps-shard-shutdown");
+    // the hook goes in before the shard starts, so a SIGTERM right after the listening line still closes it
+    java.util.concurrent.atomic.AtomicReference<ShardServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread hook = new Thread(() -> {
+      ShardServer running = started.get();
+      if (running != null) {
+        running.close();
+      }
+    }, "ps-shard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    ShardServer s;
+    try {
+      s = launch(ctx);
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      throw e;
+    }
+    started.set(s);
     out.println("parameter-server shard listening on " + s.address());
     out.flush();
     long every = reportEvery == null ? 0 : reportEvery.toMillis();

@@ -70,19 +70,24 @@ class ShardProcessTest {
     }, "shard-output");
     reader.setDaemon(true);
     reader.start();
+    // the line serve() prints (the log line before it says the same and more)
     String listening = "parameter-server shard listening on 127.0.0.1:" + port;
-    await(lines, listening, 60);
+    await(lines, listening, true, 60);
     return new Shard(p, "127.0.0.1:" + port, lines);
   }
 
   private static String await(BlockingQueue<String> lines, String text, int seconds) throws InterruptedException {
+    return await(lines, text, false, seconds);
+  }
+
+  private static String await(BlockingQueue<String> lines, String text, boolean whole, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     List<String> seen = new ArrayList<>();
     while (System.nanoTime() < deadline) {
       String line = lines.poll(100, TimeUnit.MILLISECONDS);
       if (line != null) {
         seen.add(line);
-        if (line.contains(text)) {
+        if (whole ? line.equals(text) : line.contains(text)) {
           return line;
         }
       }
