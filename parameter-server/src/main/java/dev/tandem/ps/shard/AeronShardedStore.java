@@ -346,7 +346,7 @@ public final class AeronShardedStore implements ShardedStore {
     List<Pending> ps = new ArrayList<>();
     for (int i = 0; i < publications.length; i++) {
       byte[] body = ShardControl.write(new ShardControl.Open(replyAddress, i, publications.length, tables));
-      ps.add(send(i, Message.of(Type.OPEN, 0).bytes(body), new BodyPending(i, Type.ACK, "OPEN", deadline())));
+      ps.add(send(i, Message.of(Type.OPEN, 0).bytes(body), new BodyPending(i, Type.ACK, "OPEN (the shard answers on " + replyAddress + ")", deadline())));
     }
     await(ps);
     LOG.info("embedding tables {} open on {} parameter-server shards {}", specs.stream().map(TableSpec::name).toList(),

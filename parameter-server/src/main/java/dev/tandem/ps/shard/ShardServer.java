@@ -5,6 +5,7 @@ import dev.tandem.ps.shard.ShardWire.Type;
 import dev.tandem.fs.Checksums;
 import dev.tandem.fs.CorruptDataException;
 import dev.tandem.fs.Fs;
+import dev.tandem.ps.StartupException;
 import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
 import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
@@ -47,6 +48,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -84,7 +86,7 @@ public final class ShardServer implements AutoCloseable {
     private int port = -1;
     private String aeronDirectory = "/dev/shm";
     private int termBufferLength = 4 << 20;
-    private IdleStrategy idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private IdleStrategy idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 100_000);
     private Clock clock = Clock.systemUTC();
     private Duration replyTimeout = Duration.ofSeconds(10);
 
@@ -220,8 +222,8 @@ public final class ShardServer implements AutoCloseable {
 
   private InProcessEmbeddingStore store;
   private List<TableSpec> specs;
-  private int shard = -1;
-  private int shards;
+  private volatile int shard = -1;
+  private volatile int shards;
   private float[] rows = new float[0];
   private volatile long requests;
   private volatile long rowsPulled;
@@ -247,7 +249,12 @@ public final class ShardServer implements AutoCloseable {
       d = MediaDriver.launch(driverContext(dir, ctx.termBufferLength));
       a = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir));
       String channel = "aeron:udp?endpoint=" + address;
-      this.subscription = a.addSubscription(channel, REQUEST_STREAM, image -> { }, image -> goneSessions.add(image.sessionId()));
+      try {
+        this.subscription = a.addSubscription(channel, REQUEST_STREAM, image -> { }, image -> goneSessions.add(image.sessionId()));
+      } catch (RegistrationException e) {
+        throw new StartupException("port: UDP port " + ctx.port + " on " + ctx.host + " is taken or cannot be bound (another shard or"
+            + " program uses it?): " + e.getMessage(), e);
+      }
     } catch (RuntimeException e) {
       CloseHelper.quietCloseAll(a, d);
       deleteTree(Path.of(dir));
@@ -263,7 +270,8 @@ public final class ShardServer implements AutoCloseable {
    * Starts a shard: its media driver, its subscription and its request thread.
    *
    * @throws IllegalArgumentException naming a setting that is wrong
-   * @throws io.aeron.exceptions.AeronException when the driver cannot start (e.g. the port is taken)
+   * @throws StartupException when the port is taken or cannot be bound
+   * @throws io.aeron.exceptions.AeronException when the media driver cannot start
    */
   public static ShardServer launch(Context ctx) {
     ctx.conclude();
@@ -279,6 +287,8 @@ public final class ShardServer implements AutoCloseable {
         .dirDeleteOnStart(true)
         .dirDeleteOnShutdown(true)
         .threadingMode(ThreadingMode.SHARED)
+        // the driver's default parks up to 1 ms when idle, on each of the four hops of a request and its reply
+        .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 100_000))
         .termBufferSparseFile(true)
         .publicationTermBufferLength(termLength)
         .ipcTermBufferLength(64 * 1024);
@@ -305,19 +315,24 @@ public final class ShardServer implements AutoCloseable {
   }
 
   /**
-   * The shard's load so far (tables as of at most 200 ms ago; shard -1 until a client opened it). Safe from any thread.
+   * The shard's load so far (its tables as of at most 200 ms ago; shard index -1 until a client opened it). Safe from
+   * any thread.
    */
-  public ShardControl.Stats stats() {
+  public ShardedStore.ShardStats stats() {
+    return new ShardedStore.ShardStats(shard, address, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut,
+        ctx.clock.millis() - startMs);
+  }
+
+  /** What a STATS request answers. */
+  private ShardControl.Stats wireStats() {
     return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs);
   }
 
   /** One line of stats for logs and the console. */
   public String statsLine() {
-    ShardControl.Stats s = stats();
-    long rowsHeld = s.tables().stream().mapToLong(TableStats::rows).sum();
-    long bytes = s.tables().stream().mapToLong(TableStats::bytes).sum();
+    ShardedStore.ShardStats s = stats();
     return String.format("shard %s at %s: %d rows (%.1f MB), %d requests, %d rows pulled, %d pushed, %.1f MB in, %.1f MB out, up %d s",
-        s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, rowsHeld, bytes / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
+        s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, s.rows(), s.bytes() / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
         s.bytesIn() / 1e6, s.bytesOut() / 1e6, s.uptimeMs() / 1000);
   }
 
@@ -433,7 +448,7 @@ public final class ShardServer implements AutoCloseable {
       case STATS -> {
         tableStats = store.stats();
         statsAt = ctx.clock.millis();
-        return Message.of(Type.STATS_REPLY, m.requestId).bytes(ShardControl.write(stats()));
+        return Message.of(Type.STATS_REPLY, m.requestId).bytes(ShardControl.write(wireStats()));
       }
       case CLOSE -> {
         return Message.of(Type.ACK, m.requestId);
@@ -575,7 +590,8 @@ public final class ShardServer implements AutoCloseable {
       }
     } else if (open.shard() != shard || open.shards() != shards) {
       problem = "this is shard " + shard + " of " + shards + ", the client takes it for shard " + open.shard() + " of " + open.shards()
-          + " (do the workers list the shards in different orders?)";
+          + " (do the workers list the shards in different orders? A shard keeps its place for its life: to change the number of shards,"
+          + " start new ones and restore a checkpoint onto them)";
     } else {
       String diff = ShardControl.difference(specs, asked);
       if (diff != null) {
@@ -686,9 +702,23 @@ public final class ShardServer implements AutoCloseable {
    * @return 0 when stopped by a signal, 1 when the request thread died
    */
   public static int serve(Context ctx, Duration reportEvery, PrintWriter out) throws InterruptedException {
-    ShardServer s = launch(ctx);
-    Thread hook = new Thread(s::close, "ps-shard-shutdown");
+    // the hook goes in before the shard starts, so a SIGTERM right after the listening line still closes it
+    java.util.concurrent.atomic.AtomicReference<ShardServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread hook = new Thread(() -> {
+      ShardServer running = started.get();
+      if (running != null) {
+        running.close();
+      }
+    }, "ps-shard-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    ShardServer s;
+    try {
+      s = launch(ctx);
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      throw e;
+    }
+    started.set(s);
     out.println("parameter-server shard listening on " + s.address());
     out.flush();
     long every = reportEvery == null ? 0 : reportEvery.toMillis();

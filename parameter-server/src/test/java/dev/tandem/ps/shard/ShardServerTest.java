@@ -59,6 +59,47 @@ class ShardServerTest {
         assertThat(s.uptimeMs()).isNotNegative();
       });
       assertThat(stats.get(0).rowsPushed() + stats.get(1).rowsPushed()).isEqualTo(6 * 150 * 2);
+      // the shard's own view (what tandem ps prints)
+      assertThat(a.stats().shard()).isEqualTo(0);
+      assertThat(b.stats().shard()).isEqualTo(1);
+      assertThat(b.stats().rowsPushed()).isEqualTo(stats.get(1).rowsPushed());
+      assertThat(b.statsLine()).startsWith("shard 1/2 at " + b.address() + ": ");
+    }
+  }
+
+  @Test
+  void twoWorkersShareTheShardsRows() {
+    try (AeronShardedStore one = AeronShardedStore.connect(client(addresses), specs());
+        AeronShardedStore other = AeronShardedStore.connect(client(addresses).staleness(1), specs())) {
+      long[] ids = {1, 2, 3, 500, 1999};
+      int[] counts = {1, 1, 1, 1, 1};
+      float[] before = new float[ids.length * 8];
+      one.pull(0, 0, ids, counts, ids.length, before);
+      float[] g = new float[ids.length * 8];
+      java.util.Arrays.fill(g, 1f);
+      other.push(0, 0, ids, ids.length, g, 0.5);
+      float[] after = new float[ids.length * 8];
+      other.lookup(0, ids, ids.length, after); // the same client's lookup follows its push
+      float[] seen = new float[ids.length * 8];
+      one.lookup(0, ids, ids.length, seen);
+      ShardFixtures.assertBits(after, seen, "rows seen by both workers");
+      for (int i = 0; i < before.length; i++) {
+        // sgd with weight decay 0.01: w - 0.5 * (1 + 0.01 w)
+        assertThat(after[i]).isEqualTo(before[i] - 0.5f * (1f + 0.01f * before[i]), org.assertj.core.data.Offset.offset(1e-6f));
+      }
+    }
+  }
+
+  @Test
+  void aShardsErrorIsRaisedWithItsMessageAndTheStoreRefusesLaterCalls() {
+    try (AeronShardedStore remote = AeronShardedStore.connect(client(addresses), specs())) {
+      // a delta needs a full part first: the shard answers ERROR
+      assertThatThrownBy(() -> remote.checkpoint("file:///tmp/never", 0, true))
+          .isInstanceOf(ShardFailedException.class)
+          .hasMessageMatching("parameter-server shard [01] at 127\\.0\\.0\\.1:\\d+ failed: .*") // whichever answered first
+          .hasMessageContaining("write a full part first");
+      assertThatThrownBy(() -> remote.lookup(0, new long[] {1}, 1, new float[8])).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("unusable");
     }
   }
 
@@ -120,7 +161,7 @@ class ShardServerTest {
           .hasMessageContaining("shard 1 at " + b.address())
           .satisfies(e -> assertThat(((ShardUnavailableException) e).shard()).isEqualTo(1));
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(ms).isLessThan(timeout.toMillis() + 1_500);
+      assertThat(ms).isLessThan(timeout.toMillis() + 2_500);
       assertThatThrownBy(() -> remote.lookup(0, ids, ids.length, out)).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("unusable").hasMessageContaining("shard 1");
     } finally {
@@ -148,6 +189,8 @@ class ShardServerTest {
     assertThatThrownBy(() -> ShardServer.launch(server(4000).aeronDirectory("/no/such/dir"))).hasMessageContaining("aeron directory");
     assertThatThrownBy(() -> AeronShardedStore.connect(client(List.of("localhost")), specs())).hasMessageContaining("shards[0]");
     assertThatThrownBy(() -> AeronShardedStore.connect(client(addresses).staleness(-1), specs())).hasMessageContaining("staleness");
+    int taken = Integer.parseInt(a.address().substring(a.address().lastIndexOf(':') + 1));
+    assertThatThrownBy(() -> ShardServer.launch(server(taken))).isInstanceOf(dev.tandem.ps.StartupException.class).hasMessageContaining("UDP port " + taken + " on 127.0.0.1 is taken");
     a.close();
     a.close(); // idempotent
   }
