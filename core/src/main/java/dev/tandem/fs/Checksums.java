@@ -49,6 +49,63 @@ public final class Checksums {
     return bytes;
   }
 
+  /**
+   * Opens a file for reading in a stream, checked against the recorded size when opened and against the recorded
+   * SHA-256 when closed: {@code close()} reads whatever the caller left unread and throws {@link CorruptDataException}
+   * naming the file if the bytes differ from the record. For files too large to hold in memory (a checkpoint's
+   * embedding parts); the caller must not trust what it built from the stream until {@code close()} returned.
+   *
+   * @throws CorruptDataException naming the file if it is missing, unreadable or of another size
+   */
+  public static java.io.InputStream openVerified(Path file, long expectedBytes, String expectedSha256) {
+    long length;
+    java.io.InputStream in;
+    try {
+      length = Fs.length(file);
+      in = Fs.open(file);
+    } catch (IOException e) {
+      throw new CorruptDataException(file.toString(), "missing or unreadable: " + e.getMessage(), e);
+    }
+    if (length != expectedBytes) {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // the size already says what is wrong
+      }
+      throw new CorruptDataException(file.toString(), "size mismatch (expected " + expectedBytes + " bytes; found " + length + ")");
+    }
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+    return new java.io.FilterInputStream(new java.io.BufferedInputStream(new java.security.DigestInputStream(in, sha), 1 << 16)) {
+      private boolean closed;
+
+      @Override
+      public void close() throws IOException {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        try {
+          byte[] rest = new byte[1 << 16];
+          while (super.read(rest, 0, rest.length) >= 0) {
+            // drained into the digest
+          }
+        } finally {
+          super.close();
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(expectedSha256)) {
+          throw new CorruptDataException(file.toString(), "checksum mismatch (expected sha256 " + abbrev(expectedSha256) + "..., found "
+              + abbrev(actual) + "...)");
+        }
+      }
+    };
+  }
+
   /** The first 12 hex digits of a checksum, enough to tell two apart in a message. */
   public static String abbrev(String sha) {
     return sha == null ? "null" : sha.length() > 12 ? sha.substring(0, 12) : sha;

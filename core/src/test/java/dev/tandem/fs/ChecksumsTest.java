@@ -36,4 +36,24 @@ class ChecksumsTest {
     assertThatThrownBy(() -> Checksums.readVerified(Fs.path(dir.resolve("gone.bin").toString()), 1, sha))
         .isInstanceOf(CorruptDataException.class).hasMessageContaining("gone.bin").hasMessageContaining("missing");
   }
+
+  @Test
+  void openVerifiedChecksTheSizeWhenOpenedAndTheWholeFileWhenClosedEvenIfPartlyRead() throws Exception {
+    byte[] content = new byte[200_000];
+    new java.util.Random(3).nextBytes(content);
+    Path f = Files.write(dir.resolve("part.bin"), content);
+    org.apache.hadoop.fs.Path p = Fs.path(f.toString());
+    String sha = Checksums.sha256(content);
+    try (java.io.InputStream in = Checksums.openVerified(p, content.length, sha)) {
+      assertThat(in.readNBytes(10)).isEqualTo(java.util.Arrays.copyOf(content, 10));
+    }
+    content[150_000] ^= 1; // beyond what the reader reads: close() still reads it
+    Files.write(f, content);
+    java.io.InputStream damaged = Checksums.openVerified(p, content.length, sha);
+    assertThat(damaged.readNBytes(10)).hasSize(10);
+    assertThatThrownBy(damaged::close).isInstanceOf(CorruptDataException.class).hasMessageContaining("part.bin")
+        .hasMessageContaining("checksum mismatch");
+    assertThatThrownBy(() -> Checksums.openVerified(p, content.length + 1, sha)).isInstanceOf(CorruptDataException.class)
+        .hasMessageContaining("part.bin").hasMessageContaining("size mismatch");
+  }
 }

@@ -11,7 +11,6 @@ import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
 import dev.tandem.trainer.embedding.TableStats;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
 import java.io.FilterOutputStream;
@@ -513,19 +512,35 @@ public final class ShardServer implements AutoCloseable {
     if (files == null || files.isEmpty()) {
       throw new IllegalArgumentException("a restore needs the parts of a checkpoint, none given");
     }
+    // parts are streamed (a restore holds only the rows it keeps) and each is checked against its SHA-256 when closed,
+    // before the restored rows replace the shard's: a part's own chunk checksums catch damage while it is parsed
     List<InProcessEmbeddingStore.Part> parts = new ArrayList<>();
-    for (ShardedStore.PartFile f : files) {
-      byte[] b = Checksums.readVerified(Fs.path(f.uri()), f.bytes(), f.sha256());
-      parts.add(new InProcessEmbeddingStore.Part(f.uri(), new ByteArrayInputStream(b)));
-    }
     InProcessEmbeddingStore restored;
     try {
-      restored = InProcessEmbeddingStore.restoreShard(specs, parts, shard, shards);
+      for (ShardedStore.PartFile f : files) {
+        parts.add(new InProcessEmbeddingStore.Part(f.uri(), Checksums.openVerified(Fs.path(f.uri()), f.bytes(), f.sha256())));
+      }
+      try {
+        restored = InProcessEmbeddingStore.restoreShard(specs, parts, shard, shards);
+      } catch (IOException e) {
+        // the loader's message names the part; the exception names it as its file too, when it is one of ours
+        String msg = String.valueOf(e.getMessage());
+        String file = files.stream().map(ShardedStore.PartFile::uri).filter(msg::contains).findFirst().orElse(files.get(0).uri());
+        throw new CorruptDataException(file, "does not load: " + msg, e);
+      }
+      for (InProcessEmbeddingStore.Part p : parts) {
+        p.in().close(); // verifies the whole part against its SHA-256
+      }
     } catch (IOException e) {
-      // the loader's message names the part; the exception names it as its file too, when it is one of ours
-      String msg = String.valueOf(e.getMessage());
-      String file = files.stream().map(ShardedStore.PartFile::uri).filter(msg::contains).findFirst().orElse(files.get(0).uri());
-      throw new CorruptDataException(file, "does not load: " + msg, e);
+      throw new UncheckedIOException("reading the parts of a checkpoint: " + e.getMessage(), e);
+    } finally {
+      for (InProcessEmbeddingStore.Part p : parts) {
+        try {
+          p.in().close();
+        } catch (IOException | RuntimeException ignored) {
+          // already failed: the first error is the one reported
+        }
+      }
     }
     store.close();
     store = restored;

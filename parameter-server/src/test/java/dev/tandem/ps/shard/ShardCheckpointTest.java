@@ -151,9 +151,20 @@ class ShardCheckpointTest {
     b[b.length / 2] ^= 0x40;
     Files.write(damaged, b);
     AeronShardedStore target = shards(2);
+    // parts are streamed: the damaged chunk fails its own checksum while it is read
     assertThatThrownBy(() -> target.restore(parts))
         .isInstanceOf(ShardFailedException.class)
         .hasMessageContaining("embeddings-part-1-of-2.bin")
+        .hasMessageContaining("fails its checksum");
+    // an intact part that is not the one the manifest recorded fails the SHA-256 the manifest holds
+    List<PartFile> fresh = two.checkpoint(dir("d"), 2, false);
+    PartFile p0 = fresh.get(0);
+    List<PartFile> swapped = List.of(new PartFile(p0.uri(), p0.shard(), p0.shards(), p0.delta(), p0.bytes(), fresh.get(1).sha256()),
+        fresh.get(1));
+    AeronShardedStore third = shards(2);
+    assertThatThrownBy(() -> third.restore(swapped))
+        .isInstanceOf(ShardFailedException.class)
+        .hasMessageContaining("embeddings-part-0-of-2.bin")
         .hasMessageContaining("checksum mismatch");
     // a part that matches its checksum but is not a part at all is refused by the loader, naming it too
     Path bogus = tmp.resolve("c/embeddings-part-0-of-1.bin");

@@ -130,17 +130,27 @@ final class EmbeddingsFiles {
     List<TableSpec> specs = t.tables().stream().map(Table::spec).toList();
     List<InProcessEmbeddingStore.Part> parts = new ArrayList<>();
     List<ShardedStore.PartFile> files = new ArrayList<>();
-    for (PartEntry p : t.parts()) {
-      Path file = new Path(new Path(checkpoints, p.checkpoint()), p.name());
-      byte[] bytes = Checksums.readVerified(file, p.bytes(), p.sha256());
-      parts.add(new InProcessEmbeddingStore.Part(file.toString(), new ByteArrayInputStream(bytes)));
-      files.add(new ShardedStore.PartFile(file.toString(), p.shard(), p.shards(), p.delta(), p.bytes(), p.sha256()));
-    }
     try {
+      for (PartEntry p : t.parts()) {
+        Path file = new Path(new Path(checkpoints, p.checkpoint()), p.name());
+        parts.add(new InProcessEmbeddingStore.Part(file.toString(), Checksums.openVerified(file, p.bytes(), p.sha256())));
+        files.add(new ShardedStore.PartFile(file.toString(), p.shard(), p.shards(), p.delta(), p.bytes(), p.sha256()));
+      }
       InProcessEmbeddingStore store = InProcessEmbeddingStore.restoreShard(specs, parts, 0, 1);
+      for (InProcessEmbeddingStore.Part p : parts) {
+        p.in().close(); // verifies the whole part against its SHA-256
+      }
       return new Checkpoint.Sparse(graph, spec, new SparseEmbeddings(spec, store, t.gradientClip()), List.copyOf(files));
     } catch (IOException e) {
       throw new CorruptDataException(checkpoints.toString(), "the embedding parts do not load: " + e.getMessage(), e);
+    } finally {
+      for (InProcessEmbeddingStore.Part p : parts) {
+        try {
+          p.in().close();
+        } catch (IOException | RuntimeException ignored) {
+          // already failed: the first error is the one reported
+        }
+      }
     }
   }
 
