@@ -1,0 +1,38 @@
+package dev.tandem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.format.Persisted;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tandem bench ps} starts its shards as JVMs, trains against them and reports what they hold and what crossed
+ * the wire: every id of both tables on the shards, the wire bytes of a step against the dense gradient's.
+ */
+class PsBenchTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void trainsAgainstOneAndTwoShardsAndReportsRowsAndWireBytes() throws Exception {
+    Path json = dir.resolve("ps.json");
+    CliRunner.Result r = CliRunner.run("bench", "ps", "--shards", "1,2", "--ids", "3000", "--steps", "4", "--rounds", "2", "--batch", "64",
+        "--shard-heap", "256m", "--json", json.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("examples/s", "KB to shards/step", "in process");
+    JsonNode results = Persisted.json().readTree(json.toFile()).get("results");
+    assertThat(results).hasSize(3);
+    for (int i = 1; i <= 2; i++) {
+      JsonNode s = results.get(i);
+      assertThat(s.get("shards").asInt()).isEqualTo(i);
+      assertThat(s.get("shard_rows").asLong()).isEqualTo(6000); // the fill admitted every id of both tables
+      assertThat(s.get("shard_peak_rss_bytes")).hasSize(i);
+      // a step sends, per table, at most a batch of distinct ids to pull (id, count) and to push (id, 16 floats), plus headers
+      assertThat(s.get("bytes_to_shards_per_step").asDouble()).isBetween(1000.0, 2 * 64 * (8 + 4 + 8 + 16 * 4) + 4096.0);
+      assertThat(s.get("dense_gradient_bytes_per_step").asLong()).isGreaterThan(2L * 3000 * 16 * 4);
+    }
+  }
+}
