@@ -77,7 +77,7 @@ final class PsBench implements Callable<Integer> {
     }
     for (int n : shards) {
       try (ShardProcesses ps = ShardProcesses.start(n, shardHeap, logs.resolve("shards-" + n))) {
-        ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", termBufferMb);
+        ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", termBufferMb, "bench-ps-" + n);
         IdSpaceThroughput.ShardedResult r = IdSpaceThroughput.measureSharded(ids, settings, kind, dim, batch, 30, steps, rounds, 42);
         long shardBytes = r.shards().stream().mapToLong(ShardedStore.ShardStats::bytes).sum();
         long shardRows = r.shards().stream().mapToLong(ShardedStore.ShardStats::rows).sum();

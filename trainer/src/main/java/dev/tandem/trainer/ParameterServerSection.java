@@ -57,8 +57,8 @@ public record ParameterServerSection(List<String> shards, int staleness, double 
         "must be a power of two in [1, 1024]");
   }
 
-  /** What a worker's store client needs. */
-  public ShardedStore.Settings settings() {
-    return new ShardedStore.Settings(shards, staleness, Math.round(timeoutSeconds * 1000), replyHost, termBufferMb);
+  /** What a worker's store client needs to train the tables of {@code run} (one session of a run: see {@link ShardedStore.Settings}). */
+  public ShardedStore.Settings settings(String run) {
+    return new ShardedStore.Settings(shards, staleness, Math.round(timeoutSeconds * 1000), replyHost, termBufferMb, run);
   }
 }

@@ -103,8 +103,8 @@ class JobConfigValidationTest {
         .hasMessageContaining("model.embeddings.store: sharded only");
     JobConfig ok = load("{type: two_tower, embeddings: {store: sharded}}", "cluster.parameter_server.shards=[127.0.0.1:40300, localhost:40301]",
         "cluster.parameter_server.staleness=2").value();
-    assertThat(ok.cluster().parameterServer().settings().shards()).containsExactly("127.0.0.1:40300", "localhost:40301");
-    assertThat(ok.cluster().parameterServer().settings().staleness()).isEqualTo(2);
+    assertThat(ok.cluster().parameterServer().settings("r").shards()).containsExactly("127.0.0.1:40300", "localhost:40301");
+    assertThat(ok.cluster().parameterServer().settings("r").staleness()).isEqualTo(2);
     assertThat(ok.cluster().parameterServer().fullCheckpointEvery()).isEqualTo(1);
   }
 }

@@ -60,6 +60,7 @@ public final class AeronShardedStore implements ShardedStore {
     private int staleness = 0;
     private int termBufferLength = 4 << 20;
     private String aeronDirectory = "/dev/shm";
+    private String run = "";
 
     /** The shards' addresses (host:port), in shard order: every worker must list them in the same order. */
     public Context shards(List<String> hostPorts) {
@@ -100,6 +101,16 @@ public final class AeronShardedStore implements ShardedStore {
     /** Where the driver's directory goes (default /dev/shm); the client uses its own subdirectory and deletes it. */
     public Context aeronDirectory(String parent) {
       this.aeronDirectory = parent;
+      return this;
+    }
+
+    /**
+     * The training run (one session of it) this client trains (default: the empty run). A shard holds the tables of one
+     * run: the first client of another run, once no client of the held one is connected, starts it on fresh tables
+     * (so a new run never trains on the rows of the last one); while one is connected, it is refused.
+     */
+    public Context run(String run) {
+      this.run = run == null ? "" : run;
       return this;
     }
 
@@ -345,7 +356,7 @@ public final class AeronShardedStore implements ShardedStore {
     List<ShardControl.Table> tables = ShardControl.tables(specs);
     List<Pending> ps = new ArrayList<>();
     for (int i = 0; i < publications.length; i++) {
-      byte[] body = ShardControl.write(new ShardControl.Open(replyAddress, i, publications.length, tables));
+      byte[] body = ShardControl.write(new ShardControl.Open(replyAddress, i, publications.length, tables, ctx.run));
       ps.add(send(i, Message.of(Type.OPEN, 0).bytes(body), new BodyPending(i, Type.ACK, "OPEN (the shard answers on " + replyAddress + ")", deadline())));
     }
     await(ps);

@@ -19,7 +19,8 @@ public final class AeronShardedStoreProvider implements ShardedStore.Provider {
         .replyHost(settings.replyHost())
         .requestTimeout(Duration.ofMillis(settings.timeoutMs()))
         .staleness(settings.staleness())
-        .termBufferLength(settings.termBufferMb() * 1024 * 1024);
+        .termBufferLength(settings.termBufferMb() * 1024 * 1024)
+        .run(settings.run());
     return AeronShardedStore.connect(ctx, tables);
   }
 }

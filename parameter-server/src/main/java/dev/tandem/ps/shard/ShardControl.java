@@ -18,7 +18,23 @@ final class ShardControl {
   private ShardControl() {}
 
   /** A client's OPEN: where to reply, which shard of how many it takes the server for, and its tables. */
-  record Open(String reply, int shard, int shards, List<Table> tables) {}
+  /**
+   * A client's OPEN.
+   *
+   * @param run the training run (one session of it) the client belongs to: a shard holds the tables of one run at a
+   *            time; null from older clients reads as the empty run
+   */
+  record Open(String reply, int shard, int shards, List<Table> tables, String run) {
+
+    Open(String reply, int shard, int shards, List<Table> tables) {
+      this(reply, shard, shards, tables, "");
+    }
+
+    /** The run, never null. */
+    String runName() {
+      return run == null ? "" : run;
+    }
+  }
 
   /** A table spec on the wire (the optimizer as its kind and its hyperparameters). */
   record Table(String name, int dim, long idSpace, RowOptimizer.Kind optimizer, double[] optimizerParams, double weightDecay,

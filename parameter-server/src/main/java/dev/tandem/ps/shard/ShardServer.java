@@ -193,6 +193,7 @@ public final class ShardServer implements AutoCloseable {
     final int session;
     final String reply;
     final ExclusivePublication publication;
+    String run = "";
 
     Client(int session, String reply, ExclusivePublication publication) {
       this.session = session;
@@ -200,6 +201,9 @@ public final class ShardServer implements AutoCloseable {
       this.publication = publication;
     }
   }
+
+  /** The run whose tables the store holds. */
+  private String run = "";
 
   private final Context ctx;
   private final String address;
@@ -591,13 +595,31 @@ public final class ShardServer implements AutoCloseable {
       clients.put(session, c);
     }
     String problem = null;
-    if (store == null) {
+    String asking = open.runName();
+    if (store != null && !asking.equals(run)) {
+      final Client self = c;
+      long others = clients.values().stream().filter(o -> o != self && o.run.equals(run)).count();
+      if (others > 0) {
+        problem = "this shard holds the tables of run '" + run + "', which " + others + " worker" + (others == 1 ? " is" : "s are")
+            + " still training: a shard serves one run at a time";
+      } else {
+        // a new run (or a new session of one, which restores its checkpoint next) never trains on the last run's rows
+        LOG.info("shard {} of {} at {}: run '{}' has no worker left; its tables are dropped for run '{}'", shard, shards, address, run,
+            asking);
+        store.close();
+        store = null;
+      }
+    }
+    if (problem != null) {
+      // refused below
+    } else if (store == null) {
       if (open.shards() < 1 || open.shard() < 0 || open.shard() >= open.shards()) {
         problem = "shard " + open.shard() + " of " + open.shards() + " is not a shard index";
       } else {
         specs = List.copyOf(asked);
         shard = open.shard();
         shards = open.shards();
+        run = asking;
         store = new InProcessEmbeddingStore(specs, shard, shards);
         tableStats = store.stats();
         LOG.info("shard {} of {} at {} opened by {} with tables {}", shard, shards, address, open.reply(),
@@ -619,6 +641,7 @@ public final class ShardServer implements AutoCloseable {
       drop(session, "its OPEN was refused");
       return;
     }
+    c.run = asking;
     reply(session, Message.of(Type.ACK, m.requestId));
   }
 

@@ -67,6 +67,35 @@ class ShardServerTest {
     }
   }
 
+  /** A shard holds one run's tables: the next run starts on fresh rows, never on the rows the last one trained. */
+  @Test
+  void aNewRunStartsOnFreshRowsAndARunInUseKeepsItsShards() {
+    long[] ids = {3, 17, 401};
+    float[] fresh = new float[3 * 8];
+    try (InProcessEmbeddingStore untrained = new InProcessEmbeddingStore(specs())) {
+      untrained.pull(0, 1, ids, new int[] {1, 1, 1}, 3, fresh);
+    }
+    try (AeronShardedStore first = AeronShardedStore.connect(client(addresses).run("run-1"), specs())) {
+      float[] rows = new float[3 * 8];
+      first.pull(0, 1, ids, new int[] {1, 1, 1}, 3, rows);
+      float[] gradients = new float[3 * 8];
+      java.util.Arrays.fill(gradients, 1f);
+      first.push(0, 1, ids, 3, gradients, 0.1);
+      float[] trained = new float[3 * 8];
+      first.lookup(0, ids, 3, trained);
+      assertThat(trained).isNotEqualTo(fresh);
+      // while run-1 trains, another run is refused
+      assertThatThrownBy(() -> AeronShardedStore.connect(client(addresses).run("run-2"), specs()))
+          .isInstanceOf(ShardFailedException.class).hasMessageContaining("holds the tables of run 'run-1'")
+          .hasMessageContaining("still training");
+    }
+    try (AeronShardedStore second = AeronShardedStore.connect(client(addresses).run("run-2"), specs())) {
+      float[] rows = new float[3 * 8];
+      second.pull(0, 1, ids, new int[] {1, 1, 1}, 3, rows);
+      ShardFixtures.assertBits(fresh, rows, "a new run's rows");
+    }
+  }
+
   @Test
   void twoWorkersShareTheShardsRows() {
     try (AeronShardedStore one = AeronShardedStore.connect(client(addresses), specs());

@@ -19,8 +19,11 @@ public interface ShardedStore extends EmbeddingStore {
    * @param timeoutMs    how long a request may go unanswered before its shard is taken as gone
    * @param replyHost    the address shards answer this worker on
    * @param termBufferMb Aeron term buffer of the worker's streams
+   * @param run          the training run (one session of it) the tables belong to: shards holding another run's
+   *                     tables drop them once none of its workers is connected, so a run never starts on rows it did
+   *                     not train
    */
-  record Settings(List<String> shards, int staleness, long timeoutMs, String replyHost, int termBufferMb) {
+  record Settings(List<String> shards, int staleness, long timeoutMs, String replyHost, int termBufferMb, String run) {
     public Settings {
       shards = List.copyOf(shards);
     }

@@ -65,9 +65,12 @@ public final class TrainingLoop {
 
   private final Setup s;
   private final CheckpointStore store;
+  /** This training session of the run, as parameter-server shards know it. */
+  private final String session;
 
   public TrainingLoop(Setup setup) {
     this.s = setup;
+    this.session = setup.run().root() + "#" + java.util.UUID.randomUUID();
     this.store = new FsCheckpointStore(setup.run().checkpoints(), setup.shards() == null ? 1 : setup.shards().fullCheckpointEvery());
   }
 
@@ -127,7 +130,7 @@ public final class TrainingLoop {
         LOG.info("{}: no checkpoint to resume from: starting from scratch", s.title());
       }
       SparseEmbeddings tables = s.spec().config().embeddings().beside()
-          ? SparseEmbeddings.open(s.spec(), s.train(), s.seed(), s.shards() == null ? null : s.shards().settings()) : null;
+          ? SparseEmbeddings.open(s.spec(), s.train(), s.seed(), s.shards() == null ? null : s.shards().settings(session)) : null;
       model = s.spec().isTwoTower() ? TwoTowerModel.create(s.spec(), s.train(), s.seed(), planned, logq, tables)
           : RankingModel.create(s.spec(), s.train(), s.seed(), planned, tables);
       state = TrainingState.start(s.seed());
@@ -262,7 +265,7 @@ public final class TrainingLoop {
       throw new IllegalStateException("checkpoint " + id + " holds " + (sparse.parts() == null ? "an in-process" : "a sharded")
           + " store's tables, but this job's model.embeddings.store is " + s.spec().config().embeddings().store().key());
     }
-    SparseEmbeddings shards = SparseEmbeddings.open(sparse.trainingSpec(), s.train(), s.seed(), s.shards().settings());
+    SparseEmbeddings shards = SparseEmbeddings.open(sparse.trainingSpec(), s.train(), s.seed(), s.shards().settings(session));
     try {
       ShardedStore store = (ShardedStore) shards.store();
       int written = sparse.parts().stream().mapToInt(ShardedStore.PartFile::shards).max().orElse(0);
