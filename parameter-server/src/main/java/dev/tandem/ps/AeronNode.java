@@ -68,8 +68,16 @@ public final class AeronNode {
 
   /** Removes Aeron directories whose JVM no longer runs. */
   static void removeStale(Path parent) {
+    removeStale(parent, PREFIX);
+  }
+
+  /**
+   * Removes the directories {@code parent/<prefix>...-<pid>} whose JVM no longer runs (a JVM killed with SIGKILL
+   * cannot delete its own Aeron directory).
+   */
+  public static void removeStale(Path parent, String prefix) {
     try (Stream<Path> s = Files.list(parent)) {
-      s.filter(p -> p.getFileName().toString().startsWith(PREFIX)).forEach(p -> {
+      s.filter(p -> p.getFileName().toString().startsWith(prefix)).forEach(p -> {
         String name = p.getFileName().toString();
         try {
           long pid = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
@@ -132,7 +140,8 @@ public final class AeronNode {
     }
   }
 
-  static void deleteTree(Path p) {
+  /** Deletes a directory and everything in it; a failure is logged, not thrown. */
+  public static void deleteTree(Path p) {
     if (!Files.exists(p)) {
       return;
     }

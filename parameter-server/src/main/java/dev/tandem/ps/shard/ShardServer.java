@@ -1,5 +1,6 @@
 package dev.tandem.ps.shard;
 
+import dev.tandem.ps.AeronNode;
 import dev.tandem.ps.shard.ShardWire.Message;
 import dev.tandem.ps.shard.ShardWire.Type;
 import dev.tandem.fs.Checksums;
@@ -12,7 +13,6 @@ import dev.tandem.trainer.embedding.TableSpec;
 import dev.tandem.trainer.embedding.TableStats;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
-import java.io.File;
 import java.io.FilterOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
@@ -701,36 +699,13 @@ public final class ShardServer implements AutoCloseable {
     }
   }
 
-  /** Removes shard directories whose JVM no longer runs (a shard killed with SIGKILL cannot delete its own). */
+  /** Removes shard and client directories whose JVM no longer runs (a shard killed with SIGKILL cannot delete its own). */
   static void removeStale(Path parent) {
-    try (Stream<Path> s = Files.list(parent)) {
-      s.filter(p -> p.getFileName().toString().startsWith(DIR_PREFIX)).forEach(p -> {
-        String name = p.getFileName().toString();
-        try {
-          long pid = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
-          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return;
-          }
-        } catch (NumberFormatException e) {
-          return;
-        }
-        LOG.info("removing stale Aeron directory {} (its JVM is gone)", p);
-        deleteTree(p);
-      });
-    } catch (IOException e) {
-      LOG.warn("cannot list {}: {}", parent, e.toString());
-    }
+    AeronNode.removeStale(parent, DIR_PREFIX);
   }
 
   static void deleteTree(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-    } catch (IOException e) {
-      LOG.warn("could not delete {}: {}", p, e.toString());
-    }
+    AeronNode.deleteTree(p);
   }
 
   /**
