@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
         "step to and from the shards (against the dense gradient that gradient sharing of the same model with in-network tables would",
         "encode every step), the rows and memory each shard holds and its peak RSS, and this worker's peak heap and RSS. Run it with a",
         "small worker (TANDEM_JAVA_OPTS=\"-Xmx640m -Dorg.bytedeco.javacpp.maxbytes=256m -Dorg.bytedeco.javacpp.maxphysicalbytes=1g\") to",
-        "train tables larger than the worker."})
+        "train tables larger than the worker. With --checkpoints (the default) it also times a full checkpoint of the shards, an",
+        "incremental one after another round of steps, and restoring both onto the same shards."})
 final class PsBench implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -53,15 +54,29 @@ final class PsBench implements Callable<Integer> {
   @Option(names = "--term-buffer-mb", defaultValue = "16", description = "Aeron term buffer of the worker's streams to each shard, MB; the"
       + " worker maps three per shard (default: ${DEFAULT-VALUE}).")
   int termBufferMb;
+  @Option(names = "--checkpoints", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also time a full checkpoint of the shards, an incremental one after another round, and restoring both"
+          + " (written under a temporary directory, deleted afterwards; --no-checkpoints to skip).")
+  boolean checkpoints;
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
+
+  private static void deleteTree(Path p) throws java.io.IOException {
+    if (Files.exists(p)) {
+      try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     RowOptimizer.Kind kind = dev.tandem.config.Check.enumOf(RowOptimizer.Kind.values(), optimizer);
     Tables t = new Tables("shards", "examples/s", "ms/step", "fill s", "KB to shards/step", "KB from shards/step", "dense gradient KB/step",
-        "rows held", "shard MB (sum)", "shard peak RSS MB (max)");
+        "rows held", "shard MB (sum)", "shard peak RSS MB (max)", "full ckpt s (MB)", "incremental ckpt s (MB)", "restore s");
     List<Map<String, Object>> rows = new ArrayList<>();
     Path logs = Files.createTempDirectory("tandem-bench-ps");
     if (inProcess) {
@@ -78,14 +93,21 @@ final class PsBench implements Callable<Integer> {
     for (int n : shards) {
       try (ShardProcesses ps = ShardProcesses.start(n, shardHeap, logs.resolve("shards-" + n))) {
         ShardedStore.Settings settings = new ShardedStore.Settings(ps.addresses(), staleness, 120_000, "127.0.0.1", termBufferMb, "bench-ps-" + n);
-        IdSpaceThroughput.ShardedResult r = IdSpaceThroughput.measureSharded(ids, settings, kind, dim, batch, 30, steps, rounds, 42);
+        Path cpDir = logs.resolve("checkpoints-" + n);
+        IdSpaceThroughput.ShardedResult r = IdSpaceThroughput.measureSharded(ids, settings, kind, dim, batch, 30, steps, rounds, 42,
+            checkpoints ? cpDir.toUri().toString() : null);
+        deleteTree(cpDir);
+        IdSpaceThroughput.Checkpoints cp = r.checkpoints();
         long shardBytes = r.shards().stream().mapToLong(ShardedStore.ShardStats::bytes).sum();
         long shardRows = r.shards().stream().mapToLong(ShardedStore.ShardStats::rows).sum();
         long peak = ps.peakRss().stream().mapToLong(Long::longValue).max().orElse(-1);
         t.row(n, r.result().examplesPerSecond(), String.format("%.1f", r.result().msPerStep()), String.format("%.1f", r.result().fillSeconds()),
             String.format("%.1f", r.bytesToShardsPerStep() / 1024), String.format("%.1f", r.bytesFromShardsPerStep() / 1024),
             String.format("%,.0f", r.denseBytesPerStep() / 1024.0), String.format("%,d", shardRows), String.format("%,.0f", shardBytes / 1048576.0),
-            String.format("%,.0f", peak / 1048576.0));
+            String.format("%,.0f", peak / 1048576.0),
+            cp == null ? "" : String.format("%.1f (%,.0f)", cp.fullSeconds(), cp.fullBytes() / 1048576.0),
+            cp == null ? "" : String.format("%.1f (%,.0f)", cp.deltaSeconds(), cp.deltaBytes() / 1048576.0),
+            cp == null ? "" : String.format("%.1f", cp.restoreSeconds()));
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("shards", n);
         row.put("staleness", staleness);
@@ -100,6 +122,13 @@ final class PsBench implements Callable<Integer> {
         row.put("shard_bytes_per_row", shardRows == 0 ? 0 : (double) shardBytes / shardRows);
         row.put("ideal_bytes_per_row", r.result().idealBytesPerRow());
         row.put("shard_peak_rss_bytes", ps.peakRss());
+        if (cp != null) {
+          row.put("full_checkpoint_seconds", cp.fullSeconds());
+          row.put("full_checkpoint_bytes", cp.fullBytes());
+          row.put("incremental_checkpoint_seconds", cp.deltaSeconds());
+          row.put("incremental_checkpoint_bytes", cp.deltaBytes());
+          row.put("restore_seconds", cp.restoreSeconds());
+        }
         rows.add(row);
       }
     }

@@ -33,6 +33,10 @@ class PsBenchTest {
       // a step sends, per table, at most a batch of distinct ids to pull (id, count) and to push (id, 16 floats), plus headers
       assertThat(s.get("bytes_to_shards_per_step").asDouble()).isBetween(1000.0, 2 * 64 * (8 + 4 + 8 + 16 * 4) + 4096.0);
       assertThat(s.get("dense_gradient_bytes_per_step").asLong()).isGreaterThan(2L * 3000 * 16 * 4);
+      // a full checkpoint holds every row (16 floats and a row-wise AdaGrad accumulator each), an incremental one fewer
+      assertThat(s.get("full_checkpoint_bytes").asLong()).isGreaterThan(6000L * (16 + 1) * 4);
+      assertThat(s.get("incremental_checkpoint_bytes").asLong()).isPositive().isLessThan(s.get("full_checkpoint_bytes").asLong());
+      assertThat(s.get("restore_seconds").asDouble()).isPositive();
     }
   }
 }

@@ -84,6 +84,16 @@ public final class IdSpaceThroughput {
    */
   public static ShardedResult measureSharded(long ids, ShardedStore.Settings shards, RowOptimizer.Kind optimizer, int dim, int batch,
       int warmup, int steps, int rounds, long seed) {
+    return measureSharded(ids, shards, optimizer, dim, batch, warmup, steps, rounds, seed, null);
+  }
+
+  /**
+   * As {@link #measureSharded(long, ShardedStore.Settings, RowOptimizer.Kind, int, int, int, int, int, long)}, then, with
+   * {@code checkpointDir} (a Hadoop URI), times a full checkpoint of the shards, one more round of training, an
+   * incremental checkpoint, and restoring both onto the same shards.
+   */
+  public static ShardedResult measureSharded(long ids, ShardedStore.Settings shards, RowOptimizer.Kind optimizer, int dim, int batch,
+      int warmup, int steps, int rounds, long seed, String checkpointDir) {
     Setup s = new Setup(ids, true, optimizer, dim, batch, warmup + steps, seed, shards);
     try {
       ShardedStore store = (ShardedStore) s.sparse.store();
@@ -104,8 +114,26 @@ public final class IdSpaceThroughput {
       }
       int timed = per * rounds;
       long denseParams = s.model.graph().numParams();
-      return new ShardedResult(s.result(per), store.shards(), shards.staleness(), (double) in / timed, (double) out / timed,
-          4L * (2 * ids * dim + denseParams), after);
+      Result result = s.result(per);
+      Checkpoints cp = null;
+      if (checkpointDir != null) {
+        long t0 = System.nanoTime();
+        List<ShardedStore.PartFile> full = store.checkpoint(checkpointDir + "/full", s.step, false);
+        double fullSeconds = (System.nanoTime() - t0) / 1e9;
+        s.run(per);
+        t0 = System.nanoTime();
+        List<ShardedStore.PartFile> delta = store.checkpoint(checkpointDir + "/delta", s.step, true);
+        double deltaSeconds = (System.nanoTime() - t0) / 1e9;
+        List<ShardedStore.PartFile> all = new ArrayList<>(full);
+        all.addAll(delta);
+        t0 = System.nanoTime();
+        store.restore(all);
+        double restoreSeconds = (System.nanoTime() - t0) / 1e9;
+        cp = new Checkpoints(fullSeconds, full.stream().mapToLong(ShardedStore.PartFile::bytes).sum(), deltaSeconds,
+            delta.stream().mapToLong(ShardedStore.PartFile::bytes).sum(), restoreSeconds);
+      }
+      return new ShardedResult(result, store.shards(), shards.staleness(), (double) in / timed, (double) out / timed,
+          4L * (2 * ids * dim + denseParams), after, cp);
     } finally {
       s.sparse.close();
     }
@@ -121,7 +149,13 @@ public final class IdSpaceThroughput {
    * @param shards                 each shard's state after the run
    */
   public record ShardedResult(Result result, int shardCount, int staleness, double bytesToShardsPerStep, double bytesFromShardsPerStep,
-      long denseBytesPerStep, List<ShardedStore.ShardStats> shards) {}
+      long denseBytesPerStep, List<ShardedStore.ShardStats> shards, Checkpoints checkpoints) {}
+
+  /**
+   * Checkpoint costs of the shards (null when not measured): a full checkpoint (every row), an incremental one after
+   * one more round of steps, and restoring full + incremental onto the same shards.
+   */
+  public record Checkpoints(double fullSeconds, long fullBytes, double deltaSeconds, long deltaBytes, double restoreSeconds) {}
 
   /** One model, its store filled with every id, and the batches it trains on. */
   private static final class Setup {
