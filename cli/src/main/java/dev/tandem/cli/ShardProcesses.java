@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Parameter-server shards ({@code tandem ps}) started by this JVM on 127.0.0.1, each its own JVM with this JVM's class
- * path and flags, on free UDP ports: for benchmarks and tests that need shards of their own. {@link #close} kills them
- * (idempotent).
+ * path and flags, on free UDP ports: for benchmarks and tests that need shards of their own. {@link #close} stops them
+ * (SIGTERM, then SIGKILL after 10 s; idempotent).
  */
 final class ShardProcesses implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
@@ -90,14 +90,20 @@ final class ShardProcesses implements AutoCloseable {
 
   @Override
   public void close() {
+    // SIGTERM first: a shard's shutdown hook removes its Aeron directory from /dev/shm (memory), which SIGKILL leaves
     for (Process p : processes) {
-      p.destroyForcibly();
+      p.destroy();
     }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     for (Process p : processes) {
       try {
-        p.waitFor(10, TimeUnit.SECONDS);
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        processes.forEach(Process::destroyForcibly);
         return;
       }
     }
