@@ -706,10 +706,16 @@ public final class AeronShardedStore implements ShardedStore {
         throw fail(new ShardUnavailableException(p.shard, addresses.get(p.shard), p.what + ": connection lost (the shard stopped?)", null));
       }
       if (now - p.deadlineNs > 0) {
-        throw fail(new ShardUnavailableException(p.shard, addresses.get(p.shard), p.what + ": no answer within " + ctx.requestTimeout,
-            null));
+        // a shard restarted on its port answers nothing to a worker that did not open it (it knows no reply address):
+        // that shows here as silence, so the message says so
+        throw fail(new ShardUnavailableException(p.shard, addresses.get(p.shard), p.what + ": no answer within " + seconds(ctx.requestTimeout)
+            + " (the shard is stuck or overloaded, or it was restarted and ignores workers connected before)", null));
       }
     }
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private RuntimeException fail(RuntimeException e) {

@@ -231,4 +231,28 @@ class ShardServerTest {
         .isInstanceOf(ShardUnavailableException.class)
         .hasMessageContaining("shard 1 at " + nowhere);
   }
+
+  @Test
+  void aShardRestartedOnItsPortUnderAConnectedWorkerIsReportedAsSuchWithinTheTimeout() throws Exception {
+    try (AeronShardedStore remote = AeronShardedStore.connect(client(addresses).requestTimeout(Duration.ofSeconds(2)), specs())) {
+      long[] ids = new long[200];
+      int[] counts = new int[200];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = i;
+        counts[i] = 1;
+      }
+      float[] out = new float[200 * 8];
+      remote.pull(0, 0, ids, counts, 200, out);
+      // the shard comes back empty on the same port: it ignores a worker that never opened it (it has nowhere to answer),
+      // so the worker's request times out; the error says what may have happened, not only that it timed out
+      int port = Integer.parseInt(b.address().substring(b.address().lastIndexOf(':') + 1));
+      b.close();
+      b = ShardServer.launch(server(port));
+      assertThatThrownBy(() -> remote.pull(0, 1, ids, counts, 200, out))
+          .isInstanceOf(ShardUnavailableException.class)
+          .hasMessageContaining("shard 1 at " + b.address())
+          .hasMessageContaining("no answer within 2 s")
+          .hasMessageContaining("restarted");
+    }
+  }
 }
