@@ -123,6 +123,7 @@ public final class TrainingLoop {
       state = from.state();
       LOG.info("{}: resuming from {} (epoch {}, step {} of {})", s.title(), from.id(), state.epoch() + 1, state.stepInEpoch(), stepsPerEpoch);
       if (!model.spec().equals(s.spec())) {
+        closeTables(model);
         throw new IllegalStateException("checkpoint " + from.id() + " was made for another model spec; refusing to resume");
       }
     } else {
@@ -131,12 +132,20 @@ public final class TrainingLoop {
       }
       SparseEmbeddings tables = s.spec().config().embeddings().beside()
           ? SparseEmbeddings.open(s.spec(), s.train(), s.seed(), s.shards() == null ? null : s.shards().settings(session)) : null;
-      model = s.spec().isTwoTower() ? TwoTowerModel.create(s.spec(), s.train(), s.seed(), planned, logq, tables)
-          : RankingModel.create(s.spec(), s.train(), s.seed(), planned, tables);
+      try {
+        model = s.spec().isTwoTower() ? TwoTowerModel.create(s.spec(), s.train(), s.seed(), planned, logq, tables)
+            : RankingModel.create(s.spec(), s.train(), s.seed(), planned, tables);
+      } catch (RuntimeException e) {
+        if (tables != null) {
+          tables.close(); // a sharded store's media driver would outlive the failed run
+        }
+        throw e;
+      }
       state = TrainingState.start(s.seed());
     }
     if (state.finished()) {
       LOG.info("{}: already finished ({})", s.title(), state.stopReason());
+      closeTables(model);
       return state;
     }
     Metric metric = metric();
@@ -279,6 +288,13 @@ public final class TrainingLoop {
       sparse.embeddings().close();
     }
     return shards;
+  }
+
+  /** Closes the tables beside the network of a model that will not train (a sharded store: its connections). */
+  private static void closeTables(RecommenderModel model) {
+    if (model.sparse() != null) {
+      model.sparse().close();
+    }
   }
 
   /** Per-epoch extras from the runner's environment (e.g. gradient traffic of a distributed run). */
