@@ -599,7 +599,8 @@ public final class ShardServer implements AutoCloseable {
       long others = clients.values().stream().filter(o -> o != self && o.run.equals(run)).count();
       if (others > 0) {
         problem = "this shard holds the tables of run '" + run + "', which " + others + " worker" + (others == 1 ? " is" : "s are")
-            + " still training: a shard serves one run at a time";
+            + " still training: a shard serves one run at a time (a worker that was just killed counts until Aeron notices it is gone,"
+            + " within about 10 s: then retry)";
       } else {
         // a new run (or a new session of one, which restores its checkpoint next) never trains on the last run's rows
         LOG.info("shard {} of {} at {}: run '{}' has no worker left; its tables are dropped for run '{}'", shard, shards, address, run,
