@@ -76,13 +76,13 @@ final class PsBench implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     RowOptimizer.Kind kind = dev.tandem.config.Check.enumOf(RowOptimizer.Kind.values(), optimizer);
     Tables t = new Tables("shards", "examples/s", "ms/step", "fill s", "KB to shards/step", "KB from shards/step", "dense gradient KB/step",
-        "rows held", "shard MB (sum)", "shard peak RSS MB (max)", "full ckpt s (MB)", "incremental ckpt s (MB)", "restore s");
+        "rows held", "shard MB (sum)", "shard peak RSS MB (max)", "shard CPU us/row: serving / process", "shard cores busy", "full ckpt s (MB)", "incremental ckpt s (MB)", "restore s");
     List<Map<String, Object>> rows = new ArrayList<>();
     Path logs = Files.createTempDirectory("tandem-bench-ps");
     if (inProcess) {
       IdSpaceThroughput.Result r = IdSpaceThroughput.measure(List.of(ids), 0, kind, dim, batch, 30, steps, rounds, 42).get(0);
       t.row("in process", r.examplesPerSecond(), String.format("%.1f", r.msPerStep()), String.format("%.1f", r.fillSeconds()), "", "", "",
-          String.format("%,d", 2 * r.rows()), "", "");
+          String.format("%,d", 2 * r.rows()), "", "", "", "");
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("shards", 0);
       row.put("examples_per_s", r.examplesPerSecond());
@@ -105,6 +105,8 @@ final class PsBench implements Callable<Integer> {
             String.format("%.1f", r.bytesToShardsPerStep() / 1024), String.format("%.1f", r.bytesFromShardsPerStep() / 1024),
             String.format("%,.0f", r.denseBytesPerStep() / 1024.0), String.format("%,d", shardRows), String.format("%,.0f", shardBytes / 1048576.0),
             String.format("%,.0f", peak / 1048576.0),
+            String.format("%.2f / %.2f", r.cpu().serviceMicrosPerRow(), r.cpu().processMicrosPerRow()),
+            String.format("%.2f", r.cpu().processCores()),
             cp == null ? "" : String.format("%.1f (%,.0f)", cp.fullSeconds(), cp.fullBytes() / 1048576.0),
             cp == null ? "" : String.format("%.1f (%,.0f)", cp.deltaSeconds(), cp.deltaBytes() / 1048576.0),
             cp == null ? "" : String.format("%.1f", cp.restoreSeconds()));
@@ -122,6 +124,10 @@ final class PsBench implements Callable<Integer> {
         row.put("shard_bytes_per_row", shardRows == 0 ? 0 : (double) shardBytes / shardRows);
         row.put("ideal_bytes_per_row", r.result().idealBytesPerRow());
         row.put("shard_peak_rss_bytes", ps.peakRss());
+        row.put("shard_rows_served", r.cpu().rowsServed());
+        row.put("shard_service_cpu_us_per_row", r.cpu().serviceMicrosPerRow());
+        row.put("shard_process_cpu_us_per_row", r.cpu().processMicrosPerRow());
+        row.put("shard_process_cores", r.cpu().processCores());
         if (cp != null) {
           row.put("full_checkpoint_seconds", cp.fullSeconds());
           row.put("full_checkpoint_bytes", cp.fullBytes());
@@ -138,7 +144,9 @@ final class PsBench implements Callable<Integer> {
     t.print(out);
     out.printf("%nTwo-tower, %,d ids per table (user and item), embedding_dim %d (%s), hidden [64], output 32, batch %d, %d timed steps in %d"
         + " rounds (median), staleness %d. Shards: separate JVMs on 127.0.0.1 (-Xmx%s each), Aeron UDP on loopback. This worker: max heap"
-        + " %,d MB, peak RSS %,d MB. cores=%d.%n", ids, dim, kind.key(), batch, steps, rounds, staleness, shardHeap, rt.maxMemory() / 1048576,
+        + " %,d MB, peak RSS %,d MB. cores=%d. Shard CPU per row served (pulled or pushed), over the timed steps: its request"
+        + " threads' time handling messages / its whole processes' (media drivers and idle polling included); cores busy: the"
+        + " processes' CPU seconds per second.%n", ids, dim, kind.key(), batch, steps, rounds, staleness, shardHeap, rt.maxMemory() / 1048576,
         workerRss / 1048576, rt.availableProcessors());
     out.flush();
     if (json != null) {

@@ -37,6 +37,10 @@ class PsBenchTest {
       assertThat(s.get("full_checkpoint_bytes").asLong()).isGreaterThan(6000L * (16 + 1) * 4);
       assertThat(s.get("incremental_checkpoint_bytes").asLong()).isPositive().isLessThan(s.get("full_checkpoint_bytes").asLong());
       assertThat(s.get("restore_seconds").asDouble()).isPositive();
+      // 4 timed steps, each pulling and pushing its distinct ids (at most 64) of both tables
+      assertThat(s.get("shard_rows_served").asLong()).isBetween(4L * 2 * 2 * 32, 4L * 2 * 2 * 64);
+      assertThat(s.get("shard_service_cpu_us_per_row").asDouble()).isPositive().isLessThan(10_000.0);
+      assertThat(s.get("shard_process_cpu_us_per_row").asDouble()).isNotNaN().isGreaterThanOrEqualTo(0.0);
     }
   }
 }

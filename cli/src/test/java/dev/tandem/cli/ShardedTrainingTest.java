@@ -160,6 +160,11 @@ class ShardedTrainingTest {
     assertThat(y.graph().params()).isEqualTo(px);
     JsonNode traffic = Persisted.json().readTree(Path.of(killed, "traffic.json").toFile());
     assertThat(traffic.get("parameter_server").get("shards")).hasSize(3);
+    for (JsonNode shard : traffic.get("parameter_server").get("shards")) {
+      // each shard JVM's CPU: serving requests is part of all it spent
+      assertThat(shard.get("service_cpu_ms").asLong()).isNotNegative().isLessThanOrEqualTo(shard.get("process_cpu_ms").asLong());
+      assertThat(shard.get("process_cpu_ms").asLong()).isPositive();
+    }
     String metrics = Files.readAllLines(Path.of(killed, "metrics.jsonl")).stream().collect(Collectors.joining("\n"));
     assertThat(metrics).contains("ps_shard2_rows", "ps_shard0_bytes_in");
 

@@ -483,7 +483,7 @@ public final class AeronShardedStore implements ShardedStore {
     for (int i = 0; i < all.size(); i++) {
       ShardControl.Stats s = all.get(i);
       out.add(new ShardStats(i, addresses.get(i), s.tables(), s.requests(), s.rowsPulled(), s.rowsPushed(), s.bytesIn(), s.bytesOut(),
-          s.uptimeMs()));
+          s.uptimeMs(), s.serviceCpuNanos(), s.processCpuNanos()));
     }
     return out;
   }

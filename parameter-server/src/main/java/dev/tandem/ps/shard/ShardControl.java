@@ -121,7 +121,7 @@ final class ShardControl {
 
   /** A shard's STATS reply. */
   record Stats(int shard, List<TableStats> tables, long requests, long rowsPulled, long rowsPushed, long bytesIn, long bytesOut,
-      long uptimeMs) {}
+      long uptimeMs, long serviceCpuNanos, long processCpuNanos) {}
 
   /** A CHECKPOINT request: write this shard's part into {@code dir}. */
   record Checkpoint(String dir, long step, boolean delta) {}

@@ -16,6 +16,8 @@ import java.io.DataOutputStream;
 import java.io.FilterOutputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -231,6 +233,9 @@ public final class ShardServer implements AutoCloseable {
   private volatile long rowsPushed;
   private volatile long bytesIn;
   private volatile long bytesOut;
+  private volatile long serviceCpuNanos;
+  /** The request thread's CPU clock: what handling messages costs, apart from idle polling. */
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private volatile List<TableStats> tableStats = List.of();
   private long statsAt;
   private volatile Throwable crash;
@@ -321,20 +326,27 @@ public final class ShardServer implements AutoCloseable {
    */
   public ShardedStore.ShardStats stats() {
     return new ShardedStore.ShardStats(shard, address, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut,
-        ctx.clock.millis() - startMs);
+        ctx.clock.millis() - startMs, serviceCpuNanos, processCpuNanos());
   }
 
   /** What a STATS request answers. */
   private ShardControl.Stats wireStats() {
-    return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs);
+    return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs,
+        serviceCpuNanos, processCpuNanos());
+  }
+
+  /** CPU time of this whole JVM (a shard has one to itself when started by {@code tandem ps}); -1 if not reported. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
   /** One line of stats for logs and the console. */
   public String statsLine() {
     ShardedStore.ShardStats s = stats();
-    return String.format("shard %s at %s: %d rows (%.1f MB), %d requests, %d rows pulled, %d pushed, %.1f MB in, %.1f MB out, up %d s",
+    return String.format("shard %s at %s: %d rows (%.1f MB), %d requests, %d rows pulled, %d pushed, %.1f MB in, %.1f MB out, up %d s,"
+            + " CPU %.1f s serving requests (%.1f s in all)",
         s.shard() < 0 ? "-" : s.shard() + "/" + shards, address, s.rows(), s.bytes() / 1e6, s.requests(), s.rowsPulled(), s.rowsPushed(),
-        s.bytesIn() / 1e6, s.bytesOut() / 1e6, s.uptimeMs() / 1000);
+        s.bytesIn() / 1e6, s.bytesOut() / 1e6, s.uptimeMs() / 1000, s.serviceCpuNanos() / 1e9, s.processCpuNanos() / 1e9);
   }
 
   @Override
@@ -381,6 +393,15 @@ public final class ShardServer implements AutoCloseable {
   }
 
   private void onFragment(DirectBuffer buffer, int offset, int length, Header header) {
+    long cpu = threads.getCurrentThreadCpuTime();
+    try {
+      serve(buffer, offset, length, header);
+    } finally {
+      serviceCpuNanos += threads.getCurrentThreadCpuTime() - cpu;
+    }
+  }
+
+  private void serve(DirectBuffer buffer, int offset, int length, Header header) {
     bytesIn += length;
     int session = header.sessionId();
     Message m;

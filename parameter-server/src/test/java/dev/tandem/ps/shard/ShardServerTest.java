@@ -57,6 +57,8 @@ class ShardServerTest {
         assertThat(s.bytesOut()).isPositive();
         assertThat(s.bytes()).isPositive();
         assertThat(s.uptimeMs()).isNotNegative();
+        // the request thread's CPU handling messages is part of the process's (here the test JVM, both shards in it)
+        assertThat(s.serviceCpuNanos()).isPositive().isLessThan(s.processCpuNanos());
       });
       assertThat(stats.get(0).rowsPushed() + stats.get(1).rowsPushed()).isEqualTo(6 * 150 * 2);
       // the shard's own view (what tandem ps prints)

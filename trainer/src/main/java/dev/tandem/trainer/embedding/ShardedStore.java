@@ -104,9 +104,13 @@ public interface ShardedStore extends EmbeddingStore {
    * @param bytesIn    bytes received from workers
    * @param bytesOut   bytes sent to workers
    * @param uptimeMs   since the shard started
+   * @param serviceCpuNanos CPU time its request thread spent handling messages (decoding, the store's work, replying),
+   *                   idle polling excluded: what the requests themselves cost
+   * @param processCpuNanos CPU time of the shard's whole process so far (its media driver, idle polling, GC and
+   *                   start-up included); -1 where the JVM does not report it
    */
   record ShardStats(int shard, String address, List<TableStats> tables, long requests, long rowsPulled, long rowsPushed, long bytesIn,
-      long bytesOut, long uptimeMs) {
+      long bytesOut, long uptimeMs, long serviceCpuNanos, long processCpuNanos) {
 
     /** Bytes the shard's tables take. */
     public long bytes() {

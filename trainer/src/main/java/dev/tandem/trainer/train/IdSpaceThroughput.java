@@ -108,10 +108,19 @@ public final class IdSpaceThroughput {
       List<ShardedStore.ShardStats> after = store.shardStats();
       long in = 0;
       long out = 0;
+      long served = 0;
+      long serviceCpu = 0;
+      long processCpu = 0;
       for (int i = 0; i < after.size(); i++) {
-        in += after.get(i).bytesIn() - before.get(i).bytesIn();
-        out += after.get(i).bytesOut() - before.get(i).bytesOut();
+        ShardedStore.ShardStats a = after.get(i);
+        ShardedStore.ShardStats b = before.get(i);
+        in += a.bytesIn() - b.bytesIn();
+        out += a.bytesOut() - b.bytesOut();
+        served += a.rowsPulled() - b.rowsPulled() + a.rowsPushed() - b.rowsPushed();
+        serviceCpu += a.serviceCpuNanos() - b.serviceCpuNanos();
+        processCpu = processCpu < 0 || a.processCpuNanos() < 0 ? -1 : processCpu + a.processCpuNanos() - b.processCpuNanos();
       }
+      ShardCpu cpu = new ShardCpu(served, serviceCpu, processCpu, s.seconds.stream().mapToDouble(Double::doubleValue).sum());
       int timed = per * rounds;
       long denseParams = s.model.graph().numParams();
       Result result = s.result(per);
@@ -133,7 +142,7 @@ public final class IdSpaceThroughput {
             delta.stream().mapToLong(ShardedStore.PartFile::bytes).sum(), restoreSeconds);
       }
       return new ShardedResult(result, store.shards(), shards.staleness(), (double) in / timed, (double) out / timed,
-          4L * (2 * ids * dim + denseParams), after, cp);
+          4L * (2 * ids * dim + denseParams), after, cpu, cp);
     } finally {
       s.sparse.close();
     }
@@ -147,9 +156,37 @@ public final class IdSpaceThroughput {
    * @param denseBytesPerStep      what one step's gradient of the same model with its tables inside the network takes
    *                               as dense floats: what gradient sharing would have to encode every step
    * @param shards                 each shard's state after the run
+   * @param cpu                    what the shards' CPUs spent on the timed steps
    */
   public record ShardedResult(Result result, int shardCount, int staleness, double bytesToShardsPerStep, double bytesFromShardsPerStep,
-      long denseBytesPerStep, List<ShardedStore.ShardStats> shards, Checkpoints checkpoints) {}
+      long denseBytesPerStep, List<ShardedStore.ShardStats> shards, ShardCpu cpu, Checkpoints checkpoints) {}
+
+  /**
+   * The shards' CPU over the timed steps, summed over shards: what serving a row costs a shard, measured on its own
+   * clocks, so that it holds apart from how many cores the machine gave the shards and the worker.
+   *
+   * @param rowsServed      rows pulled plus row gradients pushed
+   * @param serviceCpuNanos CPU time the shards' request threads spent handling messages (idle polling excluded)
+   * @param processCpuNanos CPU time of the shards' whole processes (media drivers and idle polling included); -1 if a
+   *                        JVM does not report it
+   * @param wallSeconds     the timed steps' wall time
+   */
+  public record ShardCpu(long rowsServed, long serviceCpuNanos, long processCpuNanos, double wallSeconds) {
+    /** Microseconds of a request thread per row served: the floor of a row's cost. */
+    public double serviceMicrosPerRow() {
+      return rowsServed == 0 ? Double.NaN : serviceCpuNanos / 1e3 / rowsServed;
+    }
+
+    /** Microseconds of the shard processes' CPU per row served: the ceiling (idle polling counts too). */
+    public double processMicrosPerRow() {
+      return rowsServed == 0 || processCpuNanos < 0 ? Double.NaN : processCpuNanos / 1e3 / rowsServed;
+    }
+
+    /** Cores the shards' processes kept busy over the timed steps, summed over shards. */
+    public double processCores() {
+      return processCpuNanos < 0 || wallSeconds <= 0 ? Double.NaN : processCpuNanos / 1e9 / wallSeconds;
+    }
+  }
 
   /**
    * Checkpoint costs of the shards (null when not measured): a full checkpoint (every row), an incremental one after

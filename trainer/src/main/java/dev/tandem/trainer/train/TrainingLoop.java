@@ -315,7 +315,8 @@ public final class TrainingLoop {
 
   /**
    * Each parameter-server shard's load for metrics.jsonl ({@code ps_shardN_rows}, {@code _bytes}, {@code _requests},
-   * {@code _requests_per_s} and {@code _bytes_in_per_s} / {@code _bytes_out_per_s} over the epoch, {@code _bytes_in},
+   * {@code _requests_per_s}, {@code _bytes_in_per_s} / {@code _bytes_out_per_s} and {@code _service_cores} (CPU seconds
+   * the shard spent serving requests per second: the share of a core they took) over the epoch, {@code _bytes_in},
    * {@code _bytes_out} so far), and the same per shard with totals in the run's {@code traffic.json}.
    */
   private Map<String, Number> shardMetrics(ShardedStore store, int epoch) {
@@ -339,6 +340,7 @@ public final class TrainingLoop {
         out.put(p + "requests_per_s", Math.round((st.requests() - before.requests()) / seconds * 10) / 10.0);
         out.put(p + "bytes_in_per_s", Math.round((st.bytesIn() - before.bytesIn()) / seconds));
         out.put(p + "bytes_out_per_s", Math.round((st.bytesOut() - before.bytesOut()) / seconds));
+        out.put(p + "service_cores", Math.round((st.serviceCpuNanos() - before.serviceCpuNanos()) / 1e9 / seconds * 1000) / 1000.0);
       }
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("shard", st.shard());
@@ -352,6 +354,8 @@ public final class TrainingLoop {
       row.put("bytes_out", st.bytesOut());
       row.put("uptime_ms", st.uptimeMs());
       row.put("requests_per_s_over_uptime", st.uptimeMs() == 0 ? 0 : Math.round(st.requests() * 1000.0 / st.uptimeMs() * 10) / 10.0);
+      row.put("service_cpu_ms", st.serviceCpuNanos() / 1_000_000);
+      row.put("process_cpu_ms", st.processCpuNanos() < 0 ? -1 : st.processCpuNanos() / 1_000_000);
       shards.add(row);
       in += st.bytesIn();
       outBytes += st.bytesOut();
