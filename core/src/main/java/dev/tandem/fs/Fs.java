@@ -14,6 +14,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -363,9 +364,25 @@ public final class Fs {
     }
   }
 
-  /** Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it. */
+  /**
+   * Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it: a reader
+   * sees the old file or the new one, never none. On the local file system that is rename(2) itself: Hadoop's local
+   * rename with overwrite deletes the target first and then renames, and a reader in between (a sweep's state, a
+   * registry's pointer, read by another process) found the file missing.
+   */
   public static void renameOverwrite(Path src, Path dst) throws IOException {
     try {
+      if (isLocal(src) && isLocal(dst)) {
+        try {
+          Files.move(new File(src.toUri().getPath()).toPath(), new File(dst.toUri().getPath()).toPath(), StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+          FileNotFoundException fnf = new FileNotFoundException(e.getMessage());
+          fnf.initCause(e);
+          throw fnf;
+        }
+        return;
+      }
       FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
       fc.rename(src, dst, Options.Rename.OVERWRITE);
     } catch (IOException | FSError e) {

@@ -15,10 +15,52 @@ import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link Fs#renameNoOverwrite} is how concurrent writers claim a name: exactly one of them may win, every time. */
+/**
+ * {@link Fs#renameNoOverwrite} is how concurrent writers claim a name: exactly one of them may win, every time; and
+ * {@link Fs#writeAtomically} replaces a file so that a reader always finds one.
+ */
 class FsTest {
   @TempDir
   java.nio.file.Path dir;
+
+  @Test
+  void aFileRewrittenAtomicallyIsNeverMissingForAReader() throws Exception {
+    Path file = Fs.path(dir.resolve("state.json").toString());
+    Fs.writeString(file, "0");
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> writer = pool.submit(() -> {
+        try {
+          for (int i = 1; i <= 1000; i++) {
+            Fs.writeString(file, Integer.toString(i));
+          }
+        } finally {
+          writing.set(false);
+        }
+        return null;
+      });
+      long reads = 0;
+      long missing = 0;
+      int last = 0;
+      while (writing.get()) {
+        try {
+          int v = Integer.parseInt(new String(Fs.readAll(file), StandardCharsets.UTF_8));
+          assertThat(v).as("versions only move forward").isGreaterThanOrEqualTo(last);
+          last = v;
+        } catch (java.io.FileNotFoundException e) {
+          missing++;
+        }
+        reads++;
+      }
+      writer.get();
+      assertThat(missing).as("reads that found no file, of %d", reads).isZero();
+      assertThat(reads).isPositive();
+      assertThat(new String(Fs.readAll(file), StandardCharsets.UTF_8)).isEqualTo("1000");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 
   private static final int WRITERS = 6;
 
