@@ -367,8 +367,8 @@ public final class Fs {
   /**
    * Renames {@code src} to {@code dst}, replacing {@code dst} atomically where the file system allows it: a reader
    * sees the old file or the new one, never none. On the local file system that is rename(2) itself: Hadoop's local
-   * rename with overwrite deletes the target first and then renames, and a reader in between (a sweep's state, a
-   * registry's pointer, read by another process) found the file missing.
+   * rename with overwrite deletes the target first and then renames, and a reader in between (of a sweep's state, a
+   * run's run.json, in another process) found the file missing.
    */
   public static void renameOverwrite(Path src, Path dst) throws IOException {
     try {
