@@ -373,14 +373,7 @@ public final class Fs {
   public static void renameOverwrite(Path src, Path dst) throws IOException {
     try {
       if (isLocal(src) && isLocal(dst)) {
-        try {
-          Files.move(new File(src.toUri().getPath()).toPath(), new File(dst.toUri().getPath()).toPath(), StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (NoSuchFileException e) {
-          FileNotFoundException fnf = new FileNotFoundException(e.getMessage());
-          fnf.initCause(e);
-          throw fnf;
-        }
+        Files.move(localFile(src), localFile(dst), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return;
       }
       FileContext fc = FileContext.getFileContext(dst.toUri(), CONF);
@@ -396,7 +389,7 @@ public final class Fs {
    */
   public static boolean renameNoOverwrite(Path src, Path dst) throws IOException {
     if (isLocal(src) && isLocal(dst)) {
-      Boolean claimed = renameLocalNoOverwrite(new File(src.toUri().getPath()).toPath(), new File(dst.toUri().getPath()).toPath());
+      Boolean claimed = renameLocalNoOverwrite(localFile(src), localFile(dst));
       if (claimed != null) {
         return claimed;
       }
@@ -413,6 +406,11 @@ public final class Fs {
   private static boolean isLocal(Path p) {
     String scheme = p.toUri().getScheme();
     return scheme == null || scheme.equals("file");
+  }
+
+  /** A local file system path as the JDK names it (relative ones against the working directory, as Hadoop's). */
+  private static java.nio.file.Path localFile(Path p) {
+    return new File(p.toUri().getPath()).toPath();
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.tandem.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.FileNotFoundException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
@@ -27,7 +29,7 @@ class FsTest {
   void aFileRewrittenAtomicallyIsNeverMissingForAReader() throws Exception {
     Path file = Fs.path(dir.resolve("state.json").toString());
     Fs.writeString(file, "0");
-    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    AtomicBoolean writing = new AtomicBoolean(true);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<?> writer = pool.submit(() -> {
@@ -48,7 +50,7 @@ class FsTest {
           int v = Integer.parseInt(new String(Fs.readAll(file), StandardCharsets.UTF_8));
           assertThat(v).as("versions only move forward").isGreaterThanOrEqualTo(last);
           last = v;
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
           missing++;
         }
         reads++;

@@ -11,6 +11,7 @@ import dev.tandem.trainer.embedding.InProcessEmbeddingStore;
 import dev.tandem.trainer.embedding.ShardedStore;
 import dev.tandem.trainer.embedding.TableSpec;
 import dev.tandem.trainer.embedding.TableStats;
+import dev.tandem.trainer.train.Throughput;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.FilterOutputStream;
@@ -326,18 +327,13 @@ public final class ShardServer implements AutoCloseable {
    */
   public ShardedStore.ShardStats stats() {
     return new ShardedStore.ShardStats(shard, address, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut,
-        ctx.clock.millis() - startMs, serviceCpuNanos, processCpuNanos());
+        ctx.clock.millis() - startMs, serviceCpuNanos, Throughput.processCpuNanos());
   }
 
   /** What a STATS request answers. */
   private ShardControl.Stats wireStats() {
     return new ShardControl.Stats(shard, tableStats, requests, rowsPulled, rowsPushed, bytesIn, bytesOut, ctx.clock.millis() - startMs,
-        serviceCpuNanos, processCpuNanos());
-  }
-
-  /** CPU time of this whole JVM (a shard has one to itself when started by {@code tandem ps}); -1 if not reported. */
-  private static long processCpuNanos() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+        serviceCpuNanos, Throughput.processCpuNanos());
   }
 
   /** One line of stats for logs and the console. */

@@ -81,7 +81,8 @@ public final class Throughput {
     return sorted[sorted.length / 2];
   }
 
-  private static long processCpuNanos() {
+  /** CPU time of this whole JVM so far, all its threads; -1 where the JVM does not report it. */
+  public static long processCpuNanos() {
     return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
   }
 
